@@ -1,0 +1,3 @@
+"""Placeholder: being written."""
+def import_files() -> None:
+    raise NotImplementedError

@@ -1,0 +1,3 @@
+"""Placeholder: being written."""
+import typer
+app = typer.Typer()

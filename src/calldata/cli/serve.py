@@ -1,0 +1,3 @@
+"""Placeholder: being written."""
+def serve() -> None:
+    raise NotImplementedError

@@ -1,0 +1,36 @@
+"""The one place every source stores CDRs: rows, quarantine and their consequences, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+from sqlalchemy import Connection
+
+from calldata.cdr import Cdr
+from calldata.store import cdrs, quarantine
+from calldata.store.quarantine import Rejected
+
+
+class Stored(msgspec.Struct):
+    """What one batch did: rows inserted, rows already present, lines quarantined."""
+
+    inserted: int = 0
+    present: int = 0
+    quarantined: int = 0
+
+    def __iadd__(self, other: Stored) -> Stored:
+        self.inserted += other.inserted
+        self.present += other.present
+        self.quarantined += other.quarantined
+        return self
+
+
+def store_batch(conn: Connection, records: Sequence[Cdr], rejected: Sequence[Rejected] = ()) -> Stored:
+    """Store a batch inside the caller's transaction, so a checkpoint written beside it commits with it."""
+    new_ids = cdrs.insert_cdrs(conn, records)
+    return Stored(
+        inserted=len(new_ids),
+        present=len(records) - len(new_ids),
+        quarantined=quarantine.add(conn, rejected),
+    )

@@ -1,0 +1,95 @@
+"""The tables, in SQLAlchemy Core. Alembic migrations create them; this module names them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    false,
+    text,
+)
+
+from calldata.store.types import GrowingId, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Property columns: NULL means "attribution has not decided it" (absent from the API's
+# `properties`); "" means decided and empty. Flags are stored false/true and sent only when true.
+PROPERTY_TEXT = (
+    "company",
+    "target",
+    "src_ext",
+    "dial_short",
+    "dial_full",
+    "trunk",
+    "bill_to",
+    "xfer",
+    "auth",
+    "call_rec",
+)
+PROPERTY_FLAGS = ("is_ivr", "is_park", "is_pick", "is_auth", "is_bounce")
+
+
+def _text(name: str) -> Column[str]:
+    return Column(name, Text, nullable=False, server_default=text("''"))
+
+
+cdr = Table(
+    "cdr",
+    metadata,
+    Column("acctid", GrowingId, primary_key=True, autoincrement=True),
+    Column("calldate", UTCDateTime, nullable=False),  # Asterisk's `start`
+    Column("answer", UTCDateTime),
+    Column("end", UTCDateTime),
+    _text("clid"),
+    _text("src"),
+    _text("dst"),
+    _text("dcontext"),
+    _text("channel"),
+    _text("dstchannel"),
+    _text("lastapp"),
+    _text("lastdata"),
+    Column("duration", Integer, nullable=False, server_default=text("0")),
+    Column("billsec", Integer, nullable=False, server_default=text("0")),
+    _text("disposition"),
+    Column("amaflags", Integer, nullable=False, server_default=text("0")),
+    _text("accountcode"),
+    _text("uniqueid"),
+    _text("linkedid"),
+    _text("peeraccount"),
+    Column("sequence", Integer),
+    _text("userfield"),
+    # identity across sources and re-imports (Cdr.natural_key)
+    Column("natkey", Text, nullable=False, unique=True),
+    # attribution results (see calldata.attribution)
+    *(Column(name, Text) for name in PROPERTY_TEXT),
+    *(Column(name, Boolean, nullable=False, server_default=false()) for name in PROPERTY_FLAGS),
+    Column("call", Text),
+    Column("directory_version", Integer),
+    sqlite_autoincrement=True,
+)
+Index("ix_cdr_calldate_acctid", cdr.c.calldate, cdr.c.acctid)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", GrowingId, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),  # file path, or an ingest source's name
+    Column("position", Text, nullable=False),  # line number, byte offset, source key...
+    Column("raw", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("uq_quarantine_source_position", quarantine.c.source, quarantine.c.position, unique=True)

@@ -1,0 +1,88 @@
+"""Shared fixtures: a fresh store on SQLite and on the real PostgreSQL server, and the shared data.
+
+PostgreSQL tests use the server named by CALLDATA_TEST_POSTGRES_URL; each test session works
+in a database of its own that it creates and drops. Under CI (`CI` set) a missing or
+unreachable server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from calldata.store.engine import sync_engine, upgrade
+from calldata.store.schema import metadata
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+STORIES = SHARED / "asterisk-real"
+DIRECTORY_YAML = SHARED / "world" / "directory.yaml"
+
+
+def _postgres_admin_url() -> str:
+    url = os.environ.get("CALLDATA_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CALLDATA_TEST_POSTGRES_URL is not set: PostgreSQL tests cannot run in CI")
+        pytest.skip("CALLDATA_TEST_POSTGRES_URL is not set")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of this test session's own on the PostgreSQL server, dropped afterwards."""
+    admin_url = make_url(_postgres_admin_url()).set(drivername="postgresql+psycopg")
+    name = f"calldata_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server is down or refuses us
+        pytest.fail(f"PostgreSQL at {admin_url.render_as_string(hide_password=True)}: {exc}")
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = sync_engine(postgres_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_postgres(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated store: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'calldata.sqlite3'}"
+        engine = sync_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        return url
+    engine = request.getfixturevalue("_postgres_engine")
+    _empty_postgres(engine)
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    """A sync engine on an empty, migrated store (both databases)."""
+    eng = sync_engine(store_url)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,52 @@
+"""The store: idempotent inserts and a growing acctid, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from calldata.cdr import Cdr
+from calldata.store.cdrs import insert_cdrs
+from calldata.store.schema import cdr
+
+
+def _record(i: int) -> Cdr:
+    start = datetime(2026, 11, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=i)
+    return Cdr(
+        start=start,
+        answer=start + timedelta(seconds=3),
+        end=start + timedelta(seconds=30),
+        channel=f"IAX2/acme-201-{i}",
+        dstchannel=f"IAX2/acme-202-{i}",
+        uniqueid=f"1795917777.{i}",
+        linkedid=f"1795917777.{i}",
+        sequence=i,
+        duration=30,
+        billsec=27,
+        disposition="ANSWERED",
+    )
+
+
+def test_insert_returns_new_ids_and_skips_known_records(engine: Engine) -> None:
+    records = [_record(i) for i in range(5)]
+    with engine.begin() as conn:
+        first = insert_cdrs(conn, records[:3])
+    with engine.begin() as conn:
+        second = insert_cdrs(conn, records)  # 3 known, 2 new, one repeated in the batch
+        second_again = insert_cdrs(conn, [records[4]])
+    assert len(first) == 3
+    assert len(second) == 2 and min(second) > max(first)
+    assert second_again == []
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(cdr)) == 5
+
+
+def test_times_round_trip_as_aware_utc(engine: Engine) -> None:
+    record = _record(1)
+    with engine.begin() as conn:
+        (acctid,) = insert_cdrs(conn, [record])
+    with engine.connect() as conn:
+        row = conn.execute(select(cdr.c.calldate, cdr.c.answer, cdr.c["end"]).where(cdr.c.acctid == acctid)).one()
+    assert row == (record.start, record.answer, record.end)
+    assert row.calldate.tzinfo is not None
