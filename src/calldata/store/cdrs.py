@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from calldata.cdr import Cdr
 from calldata.store import dialect
 from calldata.store.schema import cdr
+
+# pg_advisory_xact_lock key that serialises CDR writers (any constant unique to calldata).
+CDR_WRITE_LOCK = 0x63616C6C64617461  # "calldata"
 
 def cdr_values(record: Cdr) -> dict[str, Any]:
     """A `Cdr` as a row of the `cdr` table (start is stored as `calldate`)."""
@@ -28,6 +31,10 @@ def insert_cdrs(conn: Connection, records: Sequence[Cdr]) -> list[int]:
     """
     if not records:
         return []
+    if conn.dialect.name == "postgresql":
+        # Writers take turns until commit, so acctids become visible in ascending order and a
+        # client paging on minID never misses a row that commits late (call-read.md, Paging).
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CDR_WRITE_LOCK})
     stmt = (
         dialect.insert(conn, cdr)
         .on_conflict_do_nothing(index_elements=[cdr.c.natkey])
