@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 DEFAULT_DATABASE_URL = "sqlite:///calldata.sqlite3"
@@ -18,6 +18,14 @@ class Settings:
     max_rows_cap: int = 10_000
     host: str = "127.0.0.1"
     port: int = 8080
+    # identity and sessions (calldata.auth; docs/auth.md)
+    session_idle_seconds: int = 1800
+    cookie_secure: bool = False  # Secure cookie even when the request did not arrive over https
+    login_failures_per_login: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window_seconds: int = 900
+    password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # an argon2-cffi profile name
+    token_pepper: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -28,6 +36,13 @@ class Settings:
             max_rows_cap=int(env.get("CALLDATA_MAX_ROWS_CAP", "10000")),
             host=env.get("CALLDATA_HOST", "127.0.0.1"),
             port=int(env.get("CALLDATA_PORT", "8080")),
+            session_idle_seconds=int(env.get("CALLDATA_SESSION_IDLE_SECONDS", "1800")),
+            cookie_secure=env.get("CALLDATA_COOKIE_SECURE", "").lower() in ("1", "true", "yes", "on"),
+            login_failures_per_login=int(env.get("CALLDATA_LOGIN_FAILURES_PER_LOGIN", "5")),
+            login_failures_per_address=int(env.get("CALLDATA_LOGIN_FAILURES_PER_ADDRESS", "20")),
+            login_failure_window_seconds=int(env.get("CALLDATA_LOGIN_FAILURE_WINDOW_SECONDS", "900")),
+            password_hash_profile=env.get("CALLDATA_PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+            token_pepper=env.get("CALLDATA_TOKEN_PEPPER", ""),
         )
 
     def with_overrides(self, **values: object) -> Settings:

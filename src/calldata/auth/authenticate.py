@@ -1,0 +1,186 @@
+"""Credentials -> `Identity`: password logins (throttled), sessions and API keys.
+
+Every failure is an `AuthFailure` carrying the HTTP status and a message that never tells an
+unknown login from a wrong password or a disabled account; an unknown login costs the same
+argon2 verification as a known one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Connection, Engine, select
+
+from calldata.auth import audit, keys, passwords, sessions, throttle, users
+from calldata.auth.permissions import Identity
+from calldata.auth.schema import auth_user
+from calldata.config import Settings
+
+NOT_AUTHENTICATED = (
+    "auth: not authenticated; log in with POST /rest/auth/, or send auth credentials or an API key"
+)
+WRONG_LOGIN = "auth: wrong username or password"
+BAD_KEY = "auth.key: not a valid API key (unknown, expired or revoked)"
+BAD_SESSION = "session: unknown or expired; log in again"
+THROTTLED = "auth: too many failed logins; wait and try again later"
+
+
+class AuthFailure(Exception):
+    """Authentication did not succeed; `status` is 400, 401 or 429."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a request offers to prove who it is (at most one kind is used)."""
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    key: str | None = field(default=None, repr=False)
+    session: str | None = field(default=None, repr=False)
+
+
+def credentials(body_auth: object, authorization: str | None, cookie: str | None) -> Credentials:
+    """Pick the credentials of a request: `auth` in the body, else a Bearer key, else the cookie.
+
+    Raises AuthFailure(400) for a malformed `auth` member.
+    """
+    if body_auth is not None:
+        return _body_credentials(body_auth)
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthFailure(400, "Authorization: expected 'Bearer <API key>'")
+        return Credentials(key=token.strip())
+    if cookie:
+        return Credentials(session=cookie)
+    return Credentials()
+
+
+def _body_credentials(auth: object) -> Credentials:
+    if not isinstance(auth, dict):
+        raise AuthFailure(400, "auth: must be an object")
+    if auth.get("type", "auth") != "auth":
+        raise AuthFailure(400, 'auth.type: must be "auth"')
+    for member in ("username", "password", "key"):
+        if member in auth and not isinstance(auth[member], str):
+            raise AuthFailure(400, f"auth.{member}: must be a string")
+    if "key" in auth:
+        if "username" in auth or "password" in auth:
+            raise AuthFailure(400, "auth: give either key, or username and password")
+        return Credentials(key=auth["key"])
+    if "username" not in auth or "password" not in auth:
+        missing = "auth.username" if "username" not in auth else "auth.password"
+        raise AuthFailure(400, f"{missing}: missing (or give auth.key)")
+    return Credentials(username=auth["username"], password=auth["password"])
+
+
+class Authenticator:
+    """Checks credentials against the store with the configured limits and idle time."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.idle = timedelta(seconds=settings.session_idle_seconds)
+        self.window = timedelta(seconds=settings.login_failure_window_seconds)
+
+    def identify(self, creds: Credentials, address: str = "") -> Identity:
+        """The identity the credentials prove, without starting a session."""
+        if creds.username is not None and creds.password is not None:
+            return self.login(creds.username, creds.password, address, start_session=False)
+        pepper = self.settings.token_pepper
+        if creds.key is not None:
+            with self.engine.begin() as conn:
+                found = keys.owner_of(conn, creds.key, pepper=pepper, address=address)
+                if found is not None:
+                    return _identity(conn, found[1], "key", key_id=found[0])
+            raise AuthFailure(401, BAD_KEY)
+        if creds.session is not None:
+            with self.engine.begin() as conn:
+                user_id = sessions.user_of(conn, creds.session, pepper=pepper, idle=self.idle)
+                if user_id is not None:
+                    return _identity(conn, user_id, "session", session=creds.session)
+            raise AuthFailure(401, BAD_SESSION)
+        raise AuthFailure(401, NOT_AUTHENTICATED)
+
+    def login(
+        self,
+        login: str,
+        password: str,
+        address: str = "",
+        *,
+        start_session: bool = True,
+        reuse: str | None = None,
+    ) -> Identity:
+        """Check a password; with `start_session`, keep (`reuse`, when it is this user's live
+        session) or start a session. Raises AuthFailure 401, or 429 when throttled."""
+        s = self.settings
+        buckets = [throttle.login_bucket(login), throttle.address_bucket(address)]
+        with self.engine.begin() as conn:
+            throttled = (
+                throttle.failures(conn, buckets[0], self.window) >= s.login_failures_per_login
+                or throttle.failures(conn, buckets[1], self.window) >= s.login_failures_per_address
+            )
+            if throttled:
+                audit.record(conn, audit.LOGIN_THROTTLED, login, address=address)
+            user = users.find(conn, login)
+        if throttled:
+            raise AuthFailure(429, THROTTLED)
+        # argon2 runs outside any transaction; an unknown login verifies a dummy hash.
+        matches = passwords.verify(user and user["password_hash"], password, s.password_hash_profile)
+        if user is None or not matches or user["disabled"]:
+            reason = "no such login" if user is None else "disabled" if matches else "wrong password"
+            with self.engine.begin() as conn:
+                throttle.count_failure(conn, buckets, self.window)
+                audit.record(conn, audit.LOGIN_FAILED, login, address=address, detail=reason)
+            raise AuthFailure(401, WRONG_LOGIN)
+        with self.engine.begin() as conn:
+            throttle.clear(conn, buckets[0])
+            if passwords.needs_rehash(user["password_hash"], s.password_hash_profile):
+                users.rehash_password(conn, user["id"], password, s.password_hash_profile)
+            token = None
+            if start_session:
+                token = self._session_for(conn, user["id"], reuse, address)
+            how = ("session reused" if token == reuse else "session") if start_session else "inline"
+            audit.record(conn, audit.LOGIN, login, actor=login, address=address, detail=how)
+            return _identity(conn, user["id"], "session" if start_session else "password", session=token)
+
+    def _session_for(self, conn: Connection, user_id: int, reuse: str | None, address: str) -> str:
+        pepper = self.settings.token_pepper
+        if reuse and sessions.user_of(conn, reuse, pepper=pepper, idle=self.idle) == user_id:
+            return reuse
+        sessions.purge_idle(conn, self.idle)
+        return sessions.create(conn, user_id, pepper=pepper, address=address)
+
+    def logout(self, token: str, address: str = "") -> bool:
+        """End a live session; False when it was unknown or had expired."""
+        pepper = self.settings.token_pepper
+        with self.engine.begin() as conn:
+            user_id = sessions.user_of(conn, token, pepper=pepper, idle=self.idle)
+            if user_id is None:
+                return False
+            sessions.end(conn, token, pepper=pepper)
+            login = conn.execute(select(auth_user.c.login).where(auth_user.c.id == user_id)).scalar_one()
+            audit.record(conn, audit.LOGOUT, login, actor=login, address=address)
+            return True
+
+
+def _identity(
+    conn: Connection, user_id: int, via: str, *, session: str | None = None, key_id: int | None = None
+) -> Identity:
+    user = conn.execute(select(auth_user).where(auth_user.c.id == user_id)).one()
+    return Identity(
+        user_id=user.id,
+        login=user.login,
+        name=user.name,
+        home=user.home,
+        grants=users.grants(conn, user_id),
+        via=via,
+        session=session,
+        key_id=key_id,
+    )
