@@ -1,0 +1,85 @@
+"""Channel names -> who is behind them: a company's device, a trunk, a Local channel, or unknown.
+
+Asterisk names a channel `TECH/resource-UNIQUE` (`IAX2/acme-201-3265`, `PJSIP/acme-201-0000001a`,
+`SIP/201-0a1b2c3d`, `DAHDI/1-1`) and a Local channel `Local/EXTEN@CONTEXT-UNIQUE;HALF`.
+"""
+
+from __future__ import annotations
+
+from calldata.attribution.lookup import Lookup
+
+NONE, DEVICE, TRUNK, LOCAL, UNKNOWN = 0, 1, 2, 3, 4
+
+# (kind, company, extension, trunk name); company/extension "" when not known.
+Party = tuple[int, str, str, str]
+NO_PARTY: Party = (NONE, "", "", "")
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+_WRAPPERS = ("AsyncGoto/", "Parked/", "Bridge/")
+_CACHE_LIMIT = 200_000
+
+
+def base_name(channel: str) -> str:
+    """`IAX2/acme-201-3265` -> `IAX2/acme-201`; `Local/201@acme-0000001a;2` -> `Local/201@acme`."""
+    name = channel
+    if name.endswith(">"):  # <ZOMBIE>, <MASQ>
+        cut = name.rfind("<")
+        if cut > 0:
+            name = name[:cut]
+    for wrapper in _WRAPPERS:
+        if name.startswith(wrapper):
+            name = name[len(wrapper):]
+    semi = name.find(";")
+    if semi >= 0:
+        name = name[:semi]
+    dash = name.rfind("-")
+    if dash > name.find("/") >= 0 and dash + 1 < len(name) and _HEX.issuperset(name[dash + 1:]):
+        name = name[:dash]
+    return name
+
+
+def local_parts(base: str) -> tuple[str, str] | None:
+    """`Local/201@acme` -> ("201", "acme"); None for a channel that is not a Local channel."""
+    if not base[:6].lower() == "local/":
+        return None
+    exten, _, context = base[6:].partition("@")
+    return exten, context
+
+
+def resolve(lookup: Lookup, channel: str) -> Party:
+    """Who a channel is; cached per directory version by the channel's base name."""
+    if not channel:
+        return NO_PARTY
+    base = base_name(channel)
+    party = lookup.parties.get(base)
+    if party is None:
+        party = _resolve_base(lookup, base)
+        if len(lookup.parties) >= _CACHE_LIMIT:
+            lookup.parties.clear()
+        lookup.parties[base] = party
+    return party
+
+
+def _resolve_base(lookup: Lookup, base: str) -> Party:
+    key = base.lower()
+    device = lookup.devices.get(key)
+    if device is not None:
+        return (DEVICE, device[0], device[1], "")
+    local = local_parts(base)
+    if local is not None:
+        exten, context = local
+        company = lookup.contexts.get(context, "")
+        return (LOCAL, company, exten, "")
+    for prefix, name, owner in lookup.trunks:
+        if key.startswith(prefix):
+            return (TRUNK, owner, "", name)
+    return (UNKNOWN, "", "", "")
+
+
+def trunk_of(lookup: Lookup, target: str) -> str:
+    """The trunk a Dial() target such as `IAX2/carrier1/0163...` goes out through, or ""."""
+    key = target.lower()
+    for prefix, name, _owner in lookup.trunks:
+        if key.startswith(prefix):
+            return name
+    return ""

@@ -1,0 +1,94 @@
+"""The directory compiled into the dicts attribution consults per row, built once per version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from calldata.attribution.directory import Directory, park_spaces
+
+
+@dataclass(slots=True)
+class CompanyNumbers:
+    """What a company's users can dial internally, and how they reach the outside."""
+
+    outside_prefix: str
+    extensions: dict[str, str] = field(default_factory=dict)  # number -> type
+    park: dict[str, str] = field(default_factory=dict)  # space or park extension -> park extension
+    pickup_codes: set[str] = field(default_factory=set)  # exact codes (*8)
+    pickup_prefixes: tuple[str, ...] = ()  # codes followed by an extension (**)
+
+    def is_pickup(self, number: str) -> bool:
+        if number in self.pickup_codes:
+            return True
+        return any(number.startswith(p) and len(number) > len(p) for p in self.pickup_prefixes)
+
+    def owns(self, number: str) -> bool:
+        """The number is one of the company's internal codes (extension, park space, pickup)."""
+        return number in self.extensions or number in self.park or self.is_pickup(number)
+
+
+@dataclass(slots=True)
+class Lookup:
+    """Everything attribution needs from one directory version, as plain dict lookups."""
+
+    version: int | None
+    country_code: str
+    national_prefix: str
+    international_prefix: str
+    devices: dict[str, tuple[str, str]]  # lower-cased device channel -> (company, extension)
+    trunks: list[tuple[str, str, str]]  # (lower-cased channel prefix, trunk name, owner or "")
+    contexts: dict[str, str]  # dialplan context -> company
+    companies: dict[str, CompanyNumbers]
+    ddis: dict[str, tuple[str, str]]  # full number -> (company, extension)
+    auth_codes: dict[str, tuple[str, str]]  # code -> (company, auth id)
+    park_space_owner: dict[str, str]  # park space -> company, when only one company has it
+    parties: dict[str, tuple[int, str, str, str]] = field(default_factory=dict)  # channels.resolve cache
+
+    @classmethod
+    def build(cls, directory: Directory, version: int | None = None) -> Lookup:
+        devices: dict[str, tuple[str, str]] = {}
+        contexts: dict[str, str] = {}
+        companies: dict[str, CompanyNumbers] = {}
+        ddis: dict[str, tuple[str, str]] = {}
+        space_owners: dict[str, set[str]] = {}
+        for cid, company in directory.companies.items():
+            numbers = CompanyNumbers(outside_prefix=company.outside_prefix)
+            prefixes = []
+            for ext, extension in company.extensions.items():
+                numbers.extensions[ext] = extension.type
+                for device in extension.devices:
+                    devices[device.lower()] = (cid, ext)
+                if extension.type == "park":
+                    numbers.park[ext] = ext
+                    if extension.spaces:
+                        for space in park_spaces(extension.spaces):
+                            numbers.park[str(space)] = ext
+                            space_owners.setdefault(str(space), set()).add(cid)
+                elif extension.type == "pickup":
+                    (prefixes.append(ext) if extension.prefix else numbers.pickup_codes.add(ext))
+            numbers.pickup_prefixes = tuple(sorted(prefixes, key=len, reverse=True))
+            companies[cid] = numbers
+            for ctx in company.contexts:
+                contexts[ctx] = cid
+            for number, ext in company.ddis.items():
+                ddis[number] = (cid, ext)
+        trunks = sorted(
+            ((prefix.lower(), name, trunk.company or "") for name, trunk in directory.trunks.items()
+             for prefix in trunk.channels),
+            key=lambda t: len(t[0]),
+            reverse=True,
+        )
+        system = directory.system
+        return cls(
+            version=version,
+            country_code=system.country_code,
+            national_prefix=system.national_prefix,
+            international_prefix=system.international_prefix,
+            devices=devices,
+            trunks=trunks,
+            contexts=contexts,
+            companies=companies,
+            ddis=ddis,
+            auth_codes={code: (a.company, a.id) for code, a in directory.auth_codes.items()},
+            park_space_owner={s: next(iter(o)) for s, o in space_owners.items() if len(o) == 1},
+        )

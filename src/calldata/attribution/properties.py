@@ -1,0 +1,314 @@
+"""The decision itself: the legs of one call + the directory -> the properties of every leg.
+
+Pure code: no I/O, no clock. `decide` takes any records with the `Cdr` field names (`Cdr`
+structs, database rows with `calldate` labelled `start`) and answers, per leg, a list in the
+order of `PROPERTIES`: text properties are str, or None when Asterisk's data cannot decide
+them; flags are bool. docs/attribution.md explains every rule in prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from calldata.attribution import calls
+from calldata.attribution.channels import DEVICE, LOCAL, NONE, TRUNK, UNKNOWN, Party, resolve
+from calldata.attribution.lookup import Lookup
+from calldata.attribution.numbers import dialled_number, full_form, international
+from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT
+
+PROPERTIES: tuple[str, ...] = PROPERTY_TEXT + PROPERTY_FLAGS
+(COMPANY, TARGET, SRC_EXT, DIAL_SHORT, DIAL_FULL, TRUNK_, BILL_TO, XFER, AUTH, CALL_REC,
+ IS_IVR, IS_PARK, IS_PICK, IS_AUTH, IS_BOUNCE) = range(len(PROPERTIES))
+_INDEX = {name: i for i, name in enumerate(PROPERTIES)}
+_FLAG_INDEX = frozenset(_INDEX[name] for name in PROPERTY_FLAGS)
+
+TOUCH = 1  # seconds: "the leg that ended as this one started", at Asterisk's 1 s resolution
+IVR_APPS = frozenset({"background", "waitexten", "read"})
+PARK_APPS = frozenset({"park", "parkedcall"})
+PICKUP_APPS = frozenset({"pickup", "pickupchan"})
+AUTH_APPS = frozenset({"disa", "authenticate"})
+# Where res_parking sends a parked call that timed out: its own dial context, and the default
+# `comebackcontext` of res_parking.conf.
+COMEBACK_CONTEXTS = frozenset({"park-dial", "parkedcallstimeout"})
+_WORDS = re.compile(r"[^a-z0-9]+")
+_TRUE = frozenset({"1", "true", "yes", "y", "on"})
+
+
+class Leg(Protocol):
+    """The CDR fields attribution reads (a `Cdr`, or a stored row with `start`)."""
+
+    start: datetime
+    answer: datetime | None
+    end: datetime | None
+    src: str
+    dst: str
+    dcontext: str
+    channel: str
+    dstchannel: str
+    lastapp: str
+    lastdata: str
+    disposition: str
+    accountcode: str
+    userfield: str
+    linkedid: str
+    uniqueid: str
+
+
+def spans(legs: Sequence[Leg]) -> list[tuple[int, int]]:
+    """Each leg's (start, end) in epoch seconds; a missing end is the start."""
+    out = []
+    for leg in legs:
+        start = int(leg.start.timestamp())
+        end = leg.end
+        out.append((start, start if end is None else int(end.timestamp())))
+    return out
+
+
+def decide(legs: Sequence[Leg], lookup: Lookup | None) -> tuple[list[str], list[list[Any] | None]]:
+    """Group `legs` into calls and decide each leg: (call id per leg, properties per leg).
+
+    With no directory (`lookup` None) the calls are still grouped and properties stay None.
+    """
+    times = spans(legs)
+    call_of = [""] * len(legs)
+    props: list[list[Any] | None] = [None] * len(legs)
+    for call_id, indices in calls.group(legs, times):
+        for i in indices:
+            call_of[i] = call_id
+        if lookup is not None:
+            for i, values in zip(indices, decide_call([legs[i] for i in indices],
+                                                      [times[i] for i in indices], lookup)):
+                props[i] = values
+    return call_of, props
+
+
+def _words(context: str) -> set[str]:
+    return set(_WORDS.split(context.lower()))
+
+
+def _userfield(userfield: str) -> dict[str, str]:
+    """`call_rec=x.wav;xfer=202` -> the entries named after a property (taken as given)."""
+    given = {}
+    for part in re.split(r"[;|]", userfield):
+        key, eq, value = part.partition("=")
+        key = key.strip().lower()
+        if eq and key in _INDEX:
+            given[key] = value.strip()
+    return given
+
+
+def _park_space(lookup: Lookup, leg: Leg, home: str) -> str:
+    """The park space of a Park/ParkedCall record: `acme:701` / `acme,701` / `701` in lastdata."""
+    numbers = lookup.companies.get(home)
+    for token in re.split(r"[:,@|/]", leg.lastdata):
+        token = token.strip()
+        if token.isdigit() and (numbers is None or token in numbers.park or token in lookup.park_space_owner):
+            return token
+    return leg.dst
+
+
+def _flattened_device(lookup: Lookup, dst: str) -> Party:
+    """res_parking's comeback dials `SIP_alice` for channel `SIP/alice`."""
+    tech, sep, rest = dst.partition("_")
+    return resolve(lookup, f"{tech}/{rest}") if sep else (NONE, "", "", "")
+
+
+def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lookup) -> list[list[Any]]:
+    """The properties of every leg of one call (the legs in any order)."""
+    n = len(legs)
+    a_party = [resolve(lookup, leg.channel) for leg in legs]
+    b_party = [resolve(lookup, leg.dstchannel) for leg in legs]
+    apps = [leg.lastapp.lower() for leg in legs]
+    ctx_co = [lookup.contexts.get(leg.dcontext, "") for leg in legs]
+
+    # The leg of the same Party A that ended as this one started (transfers, park, pickup).
+    prev: list[int | None] = [None] * n
+    if n > 1:
+        by_channel: dict[str, list[int]] = {}
+        for i, leg in enumerate(legs):
+            by_channel.setdefault(leg.channel, []).append(i)
+        for same in by_channel.values():
+            if len(same) < 2:
+                continue
+            for i in same:
+                start = times[i][0]
+                best = None
+                for j in same:
+                    if j != i and times[j][0] <= start and abs(times[j][1] - start) <= TOUCH and \
+                            (times[j][0], times[j][1]) != (start, start) and \
+                            (best is None or times[j] > times[best]):
+                        best = j
+                prev[i] = best
+
+    pickup_records = [
+        i for i in range(n)
+        if apps[i] in PICKUP_APPS or (
+            ctx_co[i] and lookup.companies[ctx_co[i]].is_pickup(legs[i].dst))
+    ]
+    picked_channels = {legs[i].channel: times[i][1] for i in pickup_records}
+
+    # xfer: the extension (and its company) that handed the call on to this leg.
+    xfer: list[tuple[str, str]] = [("", "")] * n
+    picked = [False] * n
+    for i in range(n):
+        p = prev[i]
+        if p is None:
+            continue
+        before = legs[p]
+        bp = b_party[p]
+        end_of_pickup = picked_channels.get(before.dstchannel)
+        if end_of_pickup is not None and abs(end_of_pickup - times[i][0]) <= TOUCH:
+            picked[i] = True
+            continue
+        if before.answer is not None and before.disposition == "ANSWERED" and bp[0] in (DEVICE, LOCAL) \
+                and bp[2] and before.dstchannel != legs[i].dstchannel:
+            xfer[i] = (bp[2], bp[1])
+    # A transfer carries through the Local channel it went to: `;2` inherits from the leg to `;1`.
+    for i in range(n):
+        if a_party[i][0] == LOCAL and not xfer[i][0] and legs[i].channel.endswith(";2"):
+            first_half = legs[i].channel[:-1] + "1"
+            for k in range(n):
+                if legs[k].dstchannel == first_half and xfer[k][0]:
+                    xfer[i] = xfer[k]
+                    break
+    # Legs whose `dst` a later blind transfer rewrote: the transferred leg repeats their dst.
+    rewritten = [False] * n
+    for t in range(n):
+        p = prev[t]
+        if p is not None and xfer[t][0] and legs[p].dst == legs[t].dst:
+            rewritten[p] = True
+
+    out = []
+    for i in range(n):
+        leg = legs[i]
+        a, b = a_party[i], b_party[i]
+        app = apps[i]
+        dst = leg.dst
+        context_company = ctx_co[i]
+        words = _words(leg.dcontext)
+
+        # Dial-in authentication.
+        code = lookup.auth_codes.get(leg.accountcode)
+        is_auth = a[0] != DEVICE and (
+            app in AUTH_APPS or code is not None or "dialin" in words or "disa" in words
+            or (context_company != "" and lookup.companies[context_company].extensions.get(dst) == "dialin"))
+        auth = code[1] if is_auth and code is not None else ""
+
+        # The calling company.
+        company: str | None
+        if a[0] == DEVICE or (a[0] == LOCAL and a[1]):
+            company = a[1]
+        elif a[0] == TRUNK:
+            if a[1]:
+                company = a[1]
+            elif is_auth and code is not None:
+                company = code[0]
+            else:
+                caller = lookup.ddis.get(international(lookup, leg.src)) if leg.src else None
+                company = caller[0] if caller is not None else ""
+        elif leg.accountcode in lookup.companies:
+            company = leg.accountcode
+        else:
+            company = None
+
+        home = context_company or company or b[1] or ""
+        numbers = lookup.companies.get(home)
+
+        # Park, pickup, comeback.
+        is_park = app in PARK_APPS
+        p = prev[i]
+        after_park = p is not None and apps[p] == "park"
+        comeback = leg.dcontext in COMEBACK_CONTEXTS
+        if after_park and not comeback and b[0] == DEVICE:
+            parker = xfer[p]  # type: ignore[index]
+            comeback = (b[2], b[1]) == parker
+        recall = bool(xfer[i][0]) and b[0] == DEVICE and (b[2], b[1]) == xfer[i]
+        is_bounce = comeback or recall
+        is_pick = picked[i] or i in pickup_records
+
+        # What was dialled.
+        if is_park:
+            dial_short = _park_space(lookup, leg, home)
+        elif comeback:
+            rung = b if b[0] == DEVICE else _flattened_device(lookup, dst)
+            dial_short = rung[2] if rung[0] == DEVICE else dst
+        elif after_park:
+            dial_short = _park_space(lookup, legs[p], home)  # type: ignore[index]
+        elif rewritten[i] and b[0] == DEVICE and b[2]:
+            dial_short = b[2]
+        else:
+            dial_short = dst
+
+        trunk = b[3] if b[0] == TRUNK else a[3] if a[0] == TRUNK else ""
+        sent = dialled_number(leg.lastdata, lookup.trunks) if b[0] == TRUNK else None
+        if sent is not None and sent[1]:
+            dial_full = international(lookup, sent[1])
+        else:
+            dial_full = full_form(lookup, dial_short, numbers)
+
+        # The company called.
+        target: str | None
+        if b[0] == DEVICE or (b[0] == LOCAL and b[1]):
+            target = b[1]
+        elif b[0] == TRUNK:
+            hosted = lookup.ddis.get(dial_full)
+            target = hosted[0] if hosted is not None else ""
+        else:
+            target = _owner(lookup, dst, dial_short, context_company, numbers)
+
+        # Who pays.
+        bill_to: str | None
+        if b[0] != TRUNK:
+            bill_to = ""
+        elif is_auth and code is not None:
+            bill_to = code[0]
+        elif company:
+            bill_to = company
+        elif xfer[i][1]:
+            bill_to = xfer[i][1]
+        elif context_company:
+            bill_to = context_company  # forwarded by one of its extensions, or routed out by it
+        elif leg.accountcode in lookup.companies:
+            bill_to = leg.accountcode
+        else:
+            bill_to = None
+
+        is_ivr = (
+            app in IVR_APPS
+            or "ivr" in words
+            or (numbers is not None and numbers.extensions.get(dst) == "ivr")
+            or (a[0] == TRUNK and not is_auth and b[0] != NONE and leg.answer is not None
+                and int(leg.answer.timestamp()) == times[i][0]
+                and not any(legs[j].channel == leg.channel and times[j][0] < times[i][0] for j in range(n)))
+        )
+
+        values: list[Any] = [
+            company, target, a[2] if a[0] == DEVICE else "", dial_short, dial_full, trunk,
+            bill_to, xfer[i][0], auth, "", is_ivr, is_park, is_pick, is_auth, is_bounce,
+        ]
+        if "=" in leg.userfield:
+            for key, value in _userfield(leg.userfield).items():
+                index = _INDEX[key]
+                values[index] = value.lower() in _TRUE if index in _FLAG_INDEX else value
+        out.append(values)
+    return out
+
+
+def _owner(lookup: Lookup, dst: str, dial_short: str, context_company: str, numbers: Any) -> str | None:
+    """With no Party B: the company that owns what was dialled, "" for an outside number."""
+    if context_company and (lookup.companies[context_company].owns(dst)
+                            or lookup.companies[context_company].owns(dial_short)):
+        return context_company
+    full = full_form(lookup, dst, numbers)
+    hosted = lookup.ddis.get(full)
+    if hosted is not None:
+        return hosted[0]
+    owner = lookup.park_space_owner.get(dial_short)
+    if owner is not None:
+        return owner
+    if full.isdigit() and full != dst or len(full) >= 7 and full.isdigit():
+        return ""  # an outside number that is not ours
+    return None
