@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from calldata.cli import db, demo, importing, quarantine, serve
+from calldata.cli import keys, users
 from calldata.config import Settings
 
 app = typer.Typer(
@@ -31,6 +32,8 @@ def _settings(
 
 app.add_typer(db.app, name="db")
 app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(users.app, name="user")
+app.add_typer(keys.app, name="key")
 app.command("import")(importing.import_files)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)

@@ -1,0 +1,238 @@
+"""The HTTP side of identity: POST /rest/auth/ (login), /rest/auth/logout, and the middleware that
+authenticates and authorises every other /rest/ call before its handler runs.
+
+The middleware reads and parses the JSON body once (identity may be inline in it), leaves the
+parsed object in `request.state.body`, and replays the raw bytes to the handler. It also leaves
+`request.state.identity` and `request.state.companies`: None when the identity may see every row,
+else the set of companies whose rows it may see (for `read_page(..., companies=...)`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from calldata.auth.authenticate import (
+    BAD_SESSION,
+    NOT_AUTHENTICATED,
+    AuthFailure,
+    Authenticator,
+    Credentials,
+    credentials,
+)
+from calldata.auth.permissions import SYSTEM_ADMIN, Forbidden, Identity, Rule, call_read, needs
+
+COOKIE = "Red60urne"
+LOGIN_PATHS = frozenset({"/rest/auth", "/rest/auth/"})
+LOGOUT_PATH = "/rest/auth/logout"
+MAX_BODY = 1 << 20
+
+# What each /rest/ route needs, by its path template. A route missing here is System-Admin only,
+# so a new route is closed until someone decides who may use it.
+ROUTE_RULES: dict[str, Rule] = {
+    "/rest/call/read": call_read,
+    "/rest/call/read/{type}": call_read,
+}
+DEFAULT_RULE = needs(SYSTEM_ADMIN)
+
+
+class BadBody(Exception):
+    """The request body is not a JSON object."""
+
+
+def fail(status: int, message: str) -> Response:
+    return Response(
+        msgspec.json.encode({"result": "fail", "message": message}),
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object, whatever the Content-Type; empty means {}."""
+    if not raw.strip():
+        return {}
+    try:
+        body = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise BadBody("body: not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadBody("body: must be a JSON object")
+    return body
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BadBody(f"body: larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else ""
+
+
+def _request_credentials(request: Request, body: dict[str, Any]) -> Credentials:
+    return credentials(
+        body.get("auth"), request.headers.get("authorization"), request.cookies.get(COOKIE)
+    )
+
+
+def _rule_for(scope: Scope) -> Rule | None:
+    """The rule of the route that will answer, or None when no route matches (a 404 follows)."""
+    for route in scope["app"].router.routes:
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return ROUTE_RULES.get(getattr(route, "path", ""), DEFAULT_RULE)
+    return None
+
+
+class AuthMiddleware:
+    """Every /rest/ call except login and logout: 400, 401, 403 or 429 here, or on to the route."""
+
+    def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
+        self.app = app
+        self.authenticator = authenticator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/rest/") or path in LOGIN_PATHS or path == LOGOUT_PATH:
+            await self.app(scope, receive, send)
+            return
+        try:
+            raw = await _read_body(receive)
+            body = parse_body(raw)
+            request = Request(scope)
+            creds = _request_credentials(request, body)
+            identity = await run_in_threadpool(self.authenticator.identify, creds, _address(scope))
+            rule = _rule_for(scope)
+            companies = rule(identity) if rule else None
+        except BadBody as exc:
+            await fail(400, str(exc))(scope, receive, send)
+            return
+        except AuthFailure as exc:
+            await fail(exc.status, exc.message)(scope, receive, send)
+            return
+        except Forbidden as exc:
+            await fail(403, str(exc))(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state.update(body=body, identity=identity, companies=companies)
+        await self.app(scope, _replay(raw, receive), send)
+
+
+def _replay(raw: bytes, receive: Receive) -> Receive:
+    """A receive channel that hands the already-read body over once, then the client's events."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def user_object(identity: Identity) -> dict[str, Any]:
+    """The `user` member of a /rest/auth/ answer (call-read.md, Authentication)."""
+    return {
+        "id": identity.user_id,
+        "login": identity.login,
+        "name": identity.name,
+        "company": identity.home,
+        "home": identity.home,
+        "session": identity.session,
+        "perms": identity.perms(),
+    }
+
+
+def _json(value: Any) -> Response:
+    return Response(msgspec.json.encode(value), media_type="application/json")
+
+
+def _secure(request: Request, authenticator: Authenticator) -> bool:
+    return authenticator.settings.cookie_secure or request.url.scheme == "https"
+
+
+def login_endpoint(authenticator: Authenticator) -> Any:
+    async def login(request: Request) -> Response:
+        """With username and password: log in, keeping the session the cookie names when it is
+        this user's; with a key or only the cookie: say who that is."""
+        try:
+            body = parse_body(await _read_body(request.receive))
+            creds = _request_credentials(request, body)
+            address = _address(request.scope)
+            if creds.username is not None and creds.password is not None:
+                identity = await run_in_threadpool(
+                    lambda: authenticator.login(
+                        creds.username or "", creds.password or "", address,
+                        reuse=request.cookies.get(COOKIE),
+                    )
+                )
+            else:
+                identity = await run_in_threadpool(authenticator.identify, creds, address)
+        except BadBody as exc:
+            return fail(400, str(exc))
+        except AuthFailure as exc:
+            return fail(exc.status, exc.message)
+        response = _json({"result": "success", "user": user_object(identity)})
+        if identity.via == "session" and identity.session:
+            response.set_cookie(
+                COOKIE, identity.session, httponly=True, samesite="lax",
+                secure=_secure(request, authenticator), path="/",
+            )
+        return response
+
+    return login
+
+
+def logout_endpoint(authenticator: Authenticator) -> Any:
+    async def logout(request: Request) -> Response:
+        """End the session the cookie names."""
+        token = request.cookies.get(COOKIE)
+        ended = bool(token) and await run_in_threadpool(
+            authenticator.logout, token or "", _address(request.scope)
+        )
+        response = (
+            _json({"result": "success"}) if ended else fail(401, BAD_SESSION if token else NOT_AUTHENTICATED)
+        )
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax",
+                               secure=_secure(request, authenticator))
+        return response
+
+    return logout
+
+
+def routes(authenticator: Authenticator) -> list[Route]:
+    login = login_endpoint(authenticator)
+    return [
+        Route("/rest/auth", login, methods=["POST"]),
+        Route("/rest/auth/", login, methods=["POST"]),
+        Route(LOGOUT_PATH, logout_endpoint(authenticator), methods=["POST"]),
+    ]
+
+
+def install(app: Starlette, authenticator: Authenticator) -> None:
+    """Add the auth routes and the authenticating middleware to an app (before it first serves)."""
+    app.router.routes.extend(routes(authenticator))
+    app.add_middleware(AuthMiddleware, authenticator=authenticator)
