@@ -7,30 +7,38 @@ from collections.abc import Sequence
 import msgspec
 from sqlalchemy import Connection
 
+from calldata.attribution import refresh
 from calldata.cdr import Cdr
 from calldata.store import cdrs, quarantine
 from calldata.store.quarantine import Rejected
 
 
 class Stored(msgspec.Struct):
-    """What one batch did: rows inserted, rows already present, lines quarantined."""
+    """What one batch did: rows inserted, rows already present, lines quarantined, rows attributed."""
 
     inserted: int = 0
     present: int = 0
     quarantined: int = 0
+    attributed: int = 0  # rows whose attribution was written (new rows and earlier legs of their calls)
 
     def __iadd__(self, other: Stored) -> Stored:
         self.inserted += other.inserted
         self.present += other.present
         self.quarantined += other.quarantined
+        self.attributed += other.attributed
         return self
 
 
 def store_batch(conn: Connection, records: Sequence[Cdr], rejected: Sequence[Rejected] = ()) -> Stored:
-    """Store a batch inside the caller's transaction, so a checkpoint written beside it commits with it."""
+    """Store a batch inside the caller's transaction, so a checkpoint written beside it commits with it.
+
+    The new rows are attributed in the same transaction, together with the earlier legs of their
+    calls, so a reader never sees a stored row without its properties.
+    """
     new_ids = cdrs.insert_cdrs(conn, records)
     return Stored(
         inserted=len(new_ids),
         present=len(records) - len(new_ids),
         quarantined=quarantine.add(conn, rejected),
+        attributed=refresh.attribute_rows(conn, new_ids).updated,
     )
