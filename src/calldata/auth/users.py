@@ -73,7 +73,7 @@ def grants(conn: Connection, user_id: int) -> dict[str, frozenset[str]]:
     rows = conn.execute(
         select(auth_grant.c.permission, auth_grant.c.scope).where(auth_grant.c.user_id == user_id)
     )
-    return grants_by_permission(rows.tuples())
+    return grants_by_permission((p, s) for p, s in rows)
 
 
 def set_password(conn: Connection, login: str, password: str, *, profile: str, actor: str) -> None:
