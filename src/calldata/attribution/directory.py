@@ -117,12 +117,40 @@ def _keys_as_text(value: Any) -> Any:
 
 
 def _path_of(message: str) -> tuple[str, list[str | int]]:
-    """msgspec's `... - at `$.companies.acme.ddis['4419']`` -> (text, path parts)."""
+    """msgspec's `... - at `$.system.timezone`` -> (text, path parts); `[...]` hides a key."""
     text, _, where = message.partition(" - at `")
     parts: list[str | int] = []
-    for m in re.finditer(r"\.([^.\[`]+)|\[(\d+)\]|\['([^']*)'\]", where.rstrip("`")):
-        parts.append(m[1] if m[1] is not None else int(m[2]) if m[2] is not None else m[3])
+    for m in re.finditer(r"\.([^.\[`]+)|\[(\d+)\]", where.rstrip("`")):
+        parts.append(m[1] if m[1] is not None else int(m[2]))
     return text, parts
+
+
+def _first_error(data: dict[str, Any]) -> tuple[str, list[str | int]]:
+    """Which entry of the document is wrong: msgspec does not name dictionary keys, so each
+    keyed entry is converted on its own to find the first one that fails."""
+    sections: dict[str, type] = {"trunks": Trunk, "companies": Company, "auth_codes": AuthCode}
+    for section, kind in sections.items():
+        entries = data.get(section)
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            if kind is Company and isinstance(value, dict) and isinstance(value.get("extensions"), dict):
+                for ext, extension in value["extensions"].items():
+                    try:
+                        msgspec.convert(extension, Extension)
+                    except msgspec.ValidationError as exc:
+                        text, rest = _path_of(str(exc))
+                        return text, [section, key, "extensions", ext, *rest]
+            try:
+                msgspec.convert(value, kind)
+            except msgspec.ValidationError as exc:
+                text, rest = _path_of(str(exc))
+                return text, [section, key, *rest]
+    try:
+        msgspec.convert(data, Directory)
+    except msgspec.ValidationError as exc:
+        return _path_of(str(exc))
+    return "invalid", []
 
 
 def _check(directory: Directory, lines: _Lines) -> list[tuple[int, str]]:
@@ -204,9 +232,11 @@ def parse_directory(text: str | bytes, source: str = "<directory>") -> Directory
         raise DirectoryError(source, [(1, "the directory must be a mapping with system, trunks, companies, auth_codes")])
     try:
         directory = msgspec.convert(_keys_as_text(data), type=Directory)
-    except msgspec.ValidationError as exc:
-        problem, path = _path_of(str(exc))
+    except msgspec.ValidationError:
+        problem, path = _first_error(_keys_as_text(data))
         where = ".".join(str(p) for p in path)
+        if path and path[-1] == "type" and "enum" in problem:
+            problem = f"unknown extension type ({problem}); expected one of {', '.join(EXTENSION_TYPES)}"
         raise DirectoryError(source, [(lines.of(*path), f"{where}: {problem}" if where else problem)]) from None
     problems = _check(directory, lines)
     if problems:
