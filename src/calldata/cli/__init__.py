@@ -8,6 +8,7 @@ import typer
 
 from calldata.cli import db, demo, importing, quarantine, serve
 from calldata.cli import keys, users
+from calldata.cli import attribution, directory
 from calldata.config import Settings
 
 app = typer.Typer(
@@ -34,6 +35,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(users.app, name="user")
 app.add_typer(keys.app, name="key")
+app.add_typer(directory.app, name="directory")
+app.add_typer(attribution.app, name="attribution")
+app.command("reprocess")(attribution.reprocess)
 app.command("import")(importing.import_files)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
