@@ -111,9 +111,10 @@ def _park_space(lookup: Lookup, leg: Leg, home: str) -> str:
 
 
 def _flattened_device(lookup: Lookup, dst: str) -> Party:
-    """res_parking's comeback dials `SIP_alice` for channel `SIP/alice`."""
+    """res_parking's comeback dials `SIP_alice` for the parker's device `SIP/alice`."""
     tech, sep, rest = dst.partition("_")
-    return resolve(lookup, f"{tech}/{rest}") if sep else (NONE, "", "", "")
+    device = lookup.devices.get(f"{tech}/{rest}".lower()) if sep else None
+    return (DEVICE, device[0], device[1], "") if device is not None else (NONE, "", "", "")
 
 
 def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lookup) -> list[list[Any]]:
