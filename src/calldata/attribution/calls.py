@@ -21,17 +21,6 @@ def id_order(linkedid: str) -> tuple[int, int, int, str]:
     return (1, 0, 0, linkedid)
 
 
-def _group_key(leg: LegIds) -> str:
-    """linkedid, or for Asterisk releases without one the uniqueid, or else the channel."""
-    return leg.linkedid or leg.uniqueid or leg.channel
-
-
-def _channel_key(channel: str) -> str:
-    """Both halves of a Local channel (`...;1`, `...;2`) are one channel for grouping."""
-    semi = channel.rfind(";")
-    return channel[:semi] if semi > 0 and channel.startswith(("Local/", "local/")) else channel
-
-
 SLACK = 2  # seconds: legs of one channel follow each other; a recycled name comes back later
 
 
@@ -42,45 +31,62 @@ def group(legs: Sequence[LegIds], spans: Sequence[tuple[int, int]]) -> list[tupl
     when their times touch: IAX2 call numbers and DAHDI channel numbers are reused, so the same
     name hours apart is another channel.
     """
-    parent = list(range(len(legs)))
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    by_link: dict[str, int] = {}
-    by_channel: dict[str, list[int]] = {}
-    for index, leg in enumerate(legs):
-        first = by_link.setdefault(_group_key(leg), index)
-        if first != index:
-            union(first, index)
+    # Groups by linkedid first; channels only matter when they cross two of them.
+    group_of: dict[str, int] = {}
+    keys: list[str] = []
+    gid: list[int] = []
+    for leg in legs:
+        key = leg.linkedid or leg.uniqueid or leg.channel
+        g = group_of.get(key)
+        if g is None:
+            g = group_of[key] = len(keys)
+            keys.append(key)
+        gid.append(g)
+    first_seen: dict[str, int] = {}
+    crossing: set[str] = set()
+    for i, leg in enumerate(legs):
         for channel in (leg.channel, leg.dstchannel):
             if channel:
-                by_channel.setdefault(_channel_key(channel), []).append(index)
-    for indices in by_channel.values():
-        if len(indices) < 2:
-            continue
-        indices.sort(key=lambda i: spans[i][0])
-        reach = spans[indices[0]][1]
-        for prev, cur in zip(indices, indices[1:]):
-            start, end = spans[cur]
-            if start <= reach + SLACK:
-                union(prev, cur)
-            reach = max(reach, end) if start <= reach + SLACK else end
+                if channel[-2:-1] == ";":  # both halves of a Local channel are one channel
+                    channel = channel[:-2]
+                first = first_seen.setdefault(channel, i)
+                if gid[first] != gid[i]:
+                    crossing.add(channel)
+    parent = list(range(len(keys)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    if crossing:
+        sharing: dict[str, list[int]] = {channel: [] for channel in crossing}
+        for i, leg in enumerate(legs):
+            for channel in (leg.channel, leg.dstchannel):
+                if channel[-2:-1] == ";":
+                    channel = channel[:-2]
+                if channel in sharing:
+                    sharing[channel].append(i)
+        for indices in sharing.values():
+            indices.sort(key=lambda i: spans[i][0])
+            reach = spans[indices[0]][1]
+            for prev, cur in zip(indices, indices[1:]):
+                start, end = spans[cur]
+                if start <= reach + SLACK:
+                    ra, rb = find(gid[prev]), find(gid[cur])
+                    if ra != rb:
+                        parent[max(ra, rb)] = min(ra, rb)
+                    reach = max(reach, end)
+                else:
+                    reach = end
     members: dict[int, list[int]] = {}
-    for index in range(len(legs)):
-        members.setdefault(find(index), []).append(index)
+    for index, g in enumerate(gid):
+        members.setdefault(find(g) if crossing else g, []).append(index)
     calls = []
-    for indices in members.values():
-        call_id = min((_group_key(legs[i]) for i in indices), key=id_order)
-        calls.append((call_id, indices))
+    for root, indices in members.items():
+        if not crossing or all(find(gid[i]) == gid[i] == root for i in indices):
+            calls.append((keys[root], indices))
+        else:
+            calls.append((min({keys[gid[i]] for i in indices}, key=id_order), indices))
     return calls

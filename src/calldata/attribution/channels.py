@@ -22,18 +22,17 @@ _CACHE_LIMIT = 200_000
 def base_name(channel: str) -> str:
     """`IAX2/acme-201-3265` -> `IAX2/acme-201`; `Local/201@acme-0000001a;2` -> `Local/201@acme`."""
     name = channel
-    if name.endswith(">"):  # <ZOMBIE>, <MASQ>
+    if name[-1] == ">":  # <ZOMBIE>, <MASQ>
         cut = name.rfind("<")
         if cut > 0:
             name = name[:cut]
-    for wrapper in _WRAPPERS:
-        if name.startswith(wrapper):
-            name = name[len(wrapper):]
+    if name.startswith(_WRAPPERS):
+        name = name[name.find("/") + 1:]
     semi = name.find(";")
     if semi >= 0:
         name = name[:semi]
     dash = name.rfind("-")
-    if dash > name.find("/") >= 0 and dash + 1 < len(name) and _HEX.issuperset(name[dash + 1:]):
+    if dash > 0 and _HEX.issuperset(name[dash + 1:]) and dash + 1 < len(name) and 0 <= name.find("/") < dash:
         name = name[:dash]
     return name
 

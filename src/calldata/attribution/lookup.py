@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from calldata.attribution.directory import Directory, park_spaces
@@ -18,6 +19,8 @@ class CompanyNumbers:
     pickup_prefixes: tuple[str, ...] = ()  # codes followed by an extension (**)
 
     def is_pickup(self, number: str) -> bool:
+        if not number or number[0].isdigit():
+            return number in self.pickup_codes  # feature codes start with * or #, almost always
         if number in self.pickup_codes:
             return True
         return any(number.startswith(p) and len(number) > len(p) for p in self.pickup_prefixes)
@@ -43,6 +46,21 @@ class Lookup:
     auth_codes: dict[str, tuple[str, str]]  # code -> (company, auth id)
     park_space_owner: dict[str, str]  # park space -> company, when only one company has it
     parties: dict[str, tuple[int, str, str, str]] = field(default_factory=dict)  # channels.resolve cache
+    context_kinds: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)  # see context_kind
+
+    def context_kind(self, context: str) -> tuple[str, bool, bool]:
+        """(owning company or "", is an IVR context, is a dial-in context) of a dialplan context.
+
+        The directory gives contexts no type, so the name says it: a word `ivr` makes an IVR
+        context (`acme-ivr`), a word `dialin` or `disa` a dial-in one.
+        """
+        kind = self.context_kinds.get(context)
+        if kind is None:
+            words = set(re.split(r"[^a-z0-9]+", context.lower()))
+            kind = (self.contexts.get(context, ""), "ivr" in words, bool(words & {"dialin", "disa"}))
+            if len(self.context_kinds) < 100_000:
+                self.context_kinds[context] = kind
+        return kind
 
     @classmethod
     def build(cls, directory: Directory, version: int | None = None) -> Lookup:

@@ -33,7 +33,6 @@ AUTH_APPS = frozenset({"disa", "authenticate"})
 # Where res_parking sends a parked call that timed out: its own dial context, and the default
 # `comebackcontext` of res_parking.conf.
 COMEBACK_CONTEXTS = frozenset({"park-dial", "parkedcallstimeout"})
-_WORDS = re.compile(r"[^a-z0-9]+")
 _TRUE = frozenset({"1", "true", "yes", "y", "on"})
 
 
@@ -85,10 +84,6 @@ def decide(legs: Sequence[Leg], lookup: Lookup | None) -> tuple[list[str], list[
     return call_of, props
 
 
-def _words(context: str) -> set[str]:
-    return set(_WORDS.split(context.lower()))
-
-
 def _userfield(userfield: str) -> dict[str, str]:
     """`call_rec=x.wav;xfer=202` -> the entries named after a property (taken as given)."""
     given = {}
@@ -117,43 +112,50 @@ def _flattened_device(lookup: Lookup, dst: str) -> Party:
     return (DEVICE, device[0], device[1], "") if device is not None else (NONE, "", "", "")
 
 
-def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lookup) -> list[list[Any]]:
-    """The properties of every leg of one call (the legs in any order)."""
+class _Relations:
+    """How the legs of one call follow each other (only computed for calls of several legs)."""
+
+    __slots__ = ("prev", "xfer", "picked", "rewritten")
+
+    def __init__(self, n: int) -> None:
+        self.prev: list[int | None] = [None] * n
+        self.xfer: list[tuple[str, str]] = [_NO_XFER] * n  # (extension, its company)
+        self.picked = [False] * n
+        self.rewritten = [False] * n
+
+
+_NO_XFER = ("", "")
+
+
+def _is_pickup_record(lookup: Lookup, app: str, context_company: str, dst: str) -> bool:
+    return app in PICKUP_APPS or (context_company != "" and lookup.companies[context_company].is_pickup(dst))
+
+
+def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lookup,
+               b_party: list[Party], a_party: list[Party], apps: list[str], ctx_co: list[str]) -> _Relations:
     n = len(legs)
-    a_party = [resolve(lookup, leg.channel) for leg in legs]
-    b_party = [resolve(lookup, leg.dstchannel) for leg in legs]
-    apps = [leg.lastapp.lower() for leg in legs]
-    ctx_co = [lookup.contexts.get(leg.dcontext, "") for leg in legs]
-
+    rel = _Relations(n)
+    prev = rel.prev
     # The leg of the same Party A that ended as this one started (transfers, park, pickup).
-    prev: list[int | None] = [None] * n
-    if n > 1:
-        by_channel: dict[str, list[int]] = {}
-        for i, leg in enumerate(legs):
-            by_channel.setdefault(leg.channel, []).append(i)
-        for same in by_channel.values():
-            if len(same) < 2:
-                continue
-            for i in same:
-                start = times[i][0]
-                best = None
-                for j in same:
-                    if j != i and times[j][0] <= start and abs(times[j][1] - start) <= TOUCH and \
-                            (times[j][0], times[j][1]) != (start, start) and \
-                            (best is None or times[j] > times[best]):
-                        best = j
-                prev[i] = best
+    by_channel: dict[str, list[int]] = {}
+    for i, leg in enumerate(legs):
+        by_channel.setdefault(leg.channel, []).append(i)
+    for same in by_channel.values():
+        if len(same) < 2:
+            continue
+        for i in same:
+            start = times[i][0]
+            best = None
+            for j in same:
+                if j != i and times[j][0] <= start and abs(times[j][1] - start) <= TOUCH and \
+                        times[j] != (start, start) and (best is None or times[j] > times[best]):
+                    best = j
+            prev[i] = best
 
-    pickup_records = [
-        i for i in range(n)
-        if apps[i] in PICKUP_APPS or (
-            ctx_co[i] and lookup.companies[ctx_co[i]].is_pickup(legs[i].dst))
-    ]
-    picked_channels = {legs[i].channel: times[i][1] for i in pickup_records}
-
+    picked_channels = {legs[i].channel: times[i][1] for i in range(n)
+                       if _is_pickup_record(lookup, apps[i], ctx_co[i], legs[i].dst)}
     # xfer: the extension (and its company) that handed the call on to this leg.
-    xfer: list[tuple[str, str]] = [("", "")] * n
-    picked = [False] * n
+    xfer = rel.xfer
     for i in range(n):
         p = prev[i]
         if p is None:
@@ -162,7 +164,7 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
         bp = b_party[p]
         end_of_pickup = picked_channels.get(before.dstchannel)
         if end_of_pickup is not None and abs(end_of_pickup - times[i][0]) <= TOUCH:
-            picked[i] = True
+            rel.picked[i] = True  # a pickup, not a transfer
             continue
         if before.answer is not None and before.disposition == "ANSWERED" and bp[0] in (DEVICE, LOCAL) \
                 and bp[2] and before.dstchannel != legs[i].dstchannel:
@@ -176,26 +178,38 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
                     xfer[i] = xfer[k]
                     break
     # Legs whose `dst` a later blind transfer rewrote: the transferred leg repeats their dst.
-    rewritten = [False] * n
     for t in range(n):
         p = prev[t]
         if p is not None and xfer[t][0] and legs[p].dst == legs[t].dst:
-            rewritten[p] = True
+            rel.rewritten[p] = True
+    return rel
 
+
+def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lookup) -> list[list[Any]]:
+    """The properties of every leg of one call (the legs in any order)."""
+    n = len(legs)
+    a_party = [resolve(lookup, leg.channel) for leg in legs]
+    b_party = [resolve(lookup, leg.dstchannel) for leg in legs]
+    apps = [leg.lastapp.lower() for leg in legs]
+    kinds = [lookup.context_kind(leg.dcontext) for leg in legs]
+    ctx_co = [kind[0] for kind in kinds]
+    rel = _relations(legs, times, lookup, b_party, a_party, apps, ctx_co) if n > 1 else _Relations(1)
+    prev, xfer, picked, rewritten = rel.prev, rel.xfer, rel.picked, rel.rewritten
+
+    auth_codes, companies, ddis = lookup.auth_codes, lookup.companies, lookup.ddis
     out = []
     for i in range(n):
         leg = legs[i]
         a, b = a_party[i], b_party[i]
         app = apps[i]
         dst = leg.dst
-        context_company = ctx_co[i]
-        words = _words(leg.dcontext)
+        context_company, ivr_context, dialin_context = kinds[i]
 
         # Dial-in authentication.
-        code = lookup.auth_codes.get(leg.accountcode)
+        code = auth_codes.get(leg.accountcode)
         is_auth = a[0] != DEVICE and (
-            app in AUTH_APPS or code is not None or "dialin" in words or "disa" in words
-            or (context_company != "" and lookup.companies[context_company].extensions.get(dst) == "dialin"))
+            app in AUTH_APPS or code is not None or dialin_context
+            or (context_company != "" and companies[context_company].extensions.get(dst) == "dialin"))
         auth = code[1] if is_auth and code is not None else ""
 
         # The calling company.
@@ -208,15 +222,15 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             elif is_auth and code is not None:
                 company = code[0]
             else:
-                caller = lookup.ddis.get(international(lookup, leg.src)) if leg.src else None
+                caller = ddis.get(international(lookup, leg.src)) if leg.src else None
                 company = caller[0] if caller is not None else ""
-        elif leg.accountcode in lookup.companies:
+        elif leg.accountcode in companies:
             company = leg.accountcode
         else:
             company = None
 
         home = context_company or company or b[1] or ""
-        numbers = lookup.companies.get(home)
+        numbers = companies.get(home)
 
         # Park, pickup, comeback.
         is_park = app in PARK_APPS
@@ -228,7 +242,8 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             comeback = (b[2], b[1]) == parker
         recall = bool(xfer[i][0]) and b[0] == DEVICE and (b[2], b[1]) == xfer[i]
         is_bounce = comeback or recall
-        is_pick = picked[i] or i in pickup_records
+        is_pick = picked[i] or app in PICKUP_APPS or (
+            context_company != "" and companies[context_company].is_pickup(dst))
 
         # What was dialled.
         if is_park:
@@ -255,7 +270,7 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
         if b[0] == DEVICE or (b[0] == LOCAL and b[1]):
             target = b[1]
         elif b[0] == TRUNK:
-            hosted = lookup.ddis.get(dial_full)
+            hosted = ddis.get(dial_full)
             target = hosted[0] if hosted is not None else ""
         else:
             target = _owner(lookup, dst, dial_short, context_company, numbers)
@@ -272,14 +287,14 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             bill_to = xfer[i][1]
         elif context_company:
             bill_to = context_company  # forwarded by one of its extensions, or routed out by it
-        elif leg.accountcode in lookup.companies:
+        elif leg.accountcode in companies:
             bill_to = leg.accountcode
         else:
             bill_to = None
 
         is_ivr = (
             app in IVR_APPS
-            or "ivr" in words
+            or ivr_context
             or (numbers is not None and numbers.extensions.get(dst) == "ivr")
             or (a[0] == TRUNK and not is_auth and b[0] != NONE and leg.answer is not None
                 and int(leg.answer.timestamp()) == times[i][0]
