@@ -1,3 +1,46 @@
-"""Placeholder: being written."""
-def serve() -> None:
-    raise NotImplementedError
+"""`calldata serve`: run the Call Data API with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from calldata.api.app import create_app
+from calldata.cli import context
+from calldata.config import Settings
+from calldata.store.engine import sync_engine, upgrade
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option("--host", envvar="CALLDATA_HOST", help="Address to listen on.")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", envvar="CALLDATA_PORT", help="TCP port to listen on.")
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log one line per request.")
+    ] = True,
+) -> None:
+    """Serve POST /rest/call/read, GET /health and GET /openapi.json (migrates the store first)."""
+    run(context.settings(ctx).with_overrides(host=host, port=port), access_log=access_log)
+
+
+def run(settings: Settings, *, access_log: bool = True) -> None:
+    """Bring the store's schema up to date, then serve until interrupted."""
+    engine = sync_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=access_log,
+        proxy_headers=False,
+        server_header=False,
+    )

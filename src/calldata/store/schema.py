@@ -80,6 +80,10 @@ cdr = Table(
     sqlite_autoincrement=True,
 )
 Index("ix_cdr_calldate_acctid", cdr.c.calldate, cdr.c.acctid)
+# the company-filtered read (calldata.store.reads; migration 0005_read_indexes)
+Index("ix_cdr_company_acctid", cdr.c.company, cdr.c.acctid)
+Index("ix_cdr_target_acctid", cdr.c.target, cdr.c.acctid)
+Index("ix_cdr_bill_to_acctid", cdr.c.bill_to, cdr.c.acctid)
 
 quarantine = Table(
     "quarantine",

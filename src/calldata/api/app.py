@@ -1,0 +1,45 @@
+"""The Starlette application: routes, error envelopes, and the database engine it reads through."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import Route
+
+from calldata.api import call_read, health
+from calldata.api.errors import ApiError, api_error, http_error, internal_error
+from calldata.api.openapi import openapi
+from calldata.config import Settings
+from calldata.store import reads
+from calldata.store.engine import async_engine
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The API app on `settings.database_url` (already migrated: `calldata serve` sees to that)."""
+    # A page is one SELECT, atomic on its own: autocommit spares a BEGIN and a ROLLBACK per page.
+    pool = async_engine(settings.database_url)
+    reads.prepare(pool, settings.display_tz)
+    engine = pool.execution_options(isolation_level="AUTOCOMMIT")
+    read = call_read.endpoint(engine, settings.max_rows_cap)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await pool.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/rest/call/read", read, methods=["POST"]),
+            Route("/rest/call/read/{type}", read, methods=["POST"]),
+            Route("/health", health.endpoint(engine), methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
+        ],
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: internal_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    return app

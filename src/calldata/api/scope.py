@@ -1,0 +1,121 @@
+"""A call-read request body -> the read it asks for; every refusal names the key at fault."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from calldata.api.errors import bad_request
+
+DEFAULT_MAX_ROWS = 500
+SCOPE_KEYS = ("minID", "maxRows", "minDate", "maxDate", "queuedata", "cachedata")
+TYPES = ("cdr",)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_ID = 2**63 - 1  # acctid is a BIGINT
+_MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31 23:59:59.999 UTC
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadQuery:
+    """A validated call-read: what to fetch and what to echo."""
+
+    min_id: int | None  # as asked (echoed; None when absent)
+    max_rows: int  # as used: default or clamped to the cap
+    min_date: datetime | None
+    max_date: datetime | None
+    cachedata: bool
+    queuedata: bool
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object whatever the Content-Type says; an empty body is `{}`."""
+    if not raw.strip():
+        return {}
+    try:
+        body = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise bad_request(f"body: not valid JSON ({exc})") from None
+    if not isinstance(body, dict):
+        raise bad_request(f"body: must be a JSON object, not {_kind(body)}")
+    return body
+
+
+def read_query(body: dict[str, Any], path_type: str | None, max_rows_cap: int) -> ReadQuery:
+    """Check `type` and `scope` (call-read.md, Request) and say what to read."""
+    for where, kind in (("type", body.get("type", "cdr")), ("path", path_type or "cdr")):
+        if kind not in TYPES:
+            raise bad_request(f"{where}: unsupported type {_show(kind)} (supported: {', '.join(TYPES)})")
+    scope = body.get("scope")
+    if scope is None:
+        scope = {}
+    if not isinstance(scope, dict):
+        raise bad_request(f"scope: must be an object, not {_kind(scope)}")
+    unknown = sorted(set(scope) - set(SCOPE_KEYS))
+    if unknown:
+        raise bad_request(f"scope.{unknown[0]}: unknown key (known: {', '.join(SCOPE_KEYS)})")
+    min_id = _integer(scope, "minID", 0, _MAX_ID)
+    max_rows = _integer(scope, "maxRows", 1, _MAX_ID)
+    min_ms = _integer(scope, "minDate", 0, _MAX_EPOCH_MS)
+    max_ms = _integer(scope, "maxDate", 0, _MAX_EPOCH_MS)
+    if min_ms is not None and max_ms is not None and min_ms > max_ms:
+        raise bad_request(f"scope.minDate: {min_ms} is after scope.maxDate {max_ms}")
+    return ReadQuery(
+        min_id=min_id,
+        max_rows=DEFAULT_MAX_ROWS if max_rows is None else min(max_rows, max_rows_cap),
+        min_date=None if min_ms is None else _EPOCH + timedelta(milliseconds=min_ms),
+        max_date=None if max_ms is None else _EPOCH + timedelta(milliseconds=max_ms),
+        cachedata=_flag(scope, "cachedata"),
+        queuedata=_flag(scope, "queuedata"),
+    )
+
+
+def _integer(scope: dict[str, Any], key: str, least: int, most: int) -> int | None:
+    """A JSON number or numeric string holding a whole number in [least, most]; None when absent."""
+    value = scope.get(key)
+    if value is None:
+        return None
+    number: int | None = None
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        number = int(value.strip())
+    if number is None:
+        raise bad_request(f"scope.{key}: must be an integer (a number or a numeric string), not {_show(value)}")
+    if number < 0:
+        raise bad_request(f"scope.{key}: must not be negative, got {number}")
+    if number < least:
+        raise bad_request(f"scope.{key}: must be at least {least}, got {number}")
+    if number > most:
+        raise bad_request(f"scope.{key}: out of range, got {number} (at most {most})")
+    return number
+
+
+def _flag(scope: dict[str, Any], key: str) -> bool:
+    value = scope.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise bad_request(f"scope.{key}: must be true or false, not {_show(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _show(value: Any) -> str:
+    """A short JSON rendering of a client's value for a message."""
+    text = msgspec.json.encode(value).decode()
+    return text if len(text) <= 40 else text[:37] + "..."
