@@ -1,0 +1,83 @@
+"""`calldata serve` as a real process on a real TCP port, read by a real HTTP client."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from api_helpers import cdr, set_columns, store_rows
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(store_url: str) -> Iterator[str]:
+    """The base URL of `python -m calldata serve` on the test store; the process is killed after."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calldata", "--database-url", store_url, "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"calldata serve exited with {proc.returncode}:\n{proc.stdout.read() if proc.stdout else ''}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("calldata serve did not answer /health within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_client_pages_through_the_served_api_over_tcp(server: str, engine: Engine) -> None:
+    ids = store_rows(engine, [cdr(i) for i in range(25)])
+    set_columns(engine, ids[3], company="acme", target="globex", is_pick=True)
+    seen: list[int] = []
+    with httpx.Client(base_url=server) as client:
+        min_id = 0
+        while True:
+            # a raw JSON body without any Content-Type, as the oldest billing clients send it
+            r = client.post("/rest/call/read", content=json.dumps({"scope": {"minID": min_id, "maxRows": 10}}),
+                            headers={"content-type": ""})
+            assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+            values = r.json()["values"]
+            if not values:
+                break
+            seen += [row["acctid"] for row in values]
+            if values[0]["acctid"] <= ids[3] <= values[-1]["acctid"]:
+                row = next(v for v in values if v["acctid"] == ids[3])
+                assert row["properties"] == {"company": "acme", "target": "globex", "is_pick": True}
+            min_id = values[-1]["acctid"] + 1
+        bad = client.post("/rest/call/read", content=b'{"scope": {"maxRows": "many"}}')
+        unknown = client.post("/rest/nothing/here", content=b"{}")
+        health = client.get("/health")
+    assert seen == ids
+    assert bad.status_code == 400 and bad.json() == {"result": "fail", "message": bad.json()["message"]}
+    assert "scope.maxRows" in bad.json()["message"]
+    assert unknown.status_code == 404 and unknown.json()["result"] == "fail"
+    assert health.json() == {"result": "success", "database": "ok"}
