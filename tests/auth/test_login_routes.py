@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from calldata.api.auth_routes import COOKIE, install
 from calldata.auth import keys
-from calldata.auth.authenticate import BAD_SESSION, NOT_AUTHENTICATED, THROTTLED, WRONG_LOGIN, Authenticator
+from calldata.auth.authenticate import BAD_SESSION, NOT_AUTHENTICATED, THROTTLED, WRONG_LOGIN
 from calldata.auth.permissions import BILLING_CALL_REPORTING as REPORTING
 from calldata.auth.permissions import BILLING_CALL_SUMMARY as SUMMARY
 from calldata.config import Settings
@@ -21,7 +21,7 @@ PASSWORD = "correct horse battery staple"  # as in conftest.py
 
 def client_for(engine: Engine, settings: Settings, base_url: str = "http://testserver") -> TestClient:
     app = Starlette()
-    install(app, Authenticator(engine, settings))
+    install(app, settings, engine)
     return TestClient(app, base_url=base_url)
 
 
@@ -117,7 +117,9 @@ def test_logout_ends_the_session_and_clears_the_cookie(client, add_user):
 
 @pytest.mark.parametrize(("body", "message"), [(b"{nope", "body: not valid JSON"),
                                                (b"[1]", "body: must be a JSON object"),
-                                               (b'{"auth": 5}', "auth: must be an object")])
+                                               (b'{"auth": 5}', "auth: must be an object"),
+                                               (b" " * (1 << 20) + b"{}", "body: larger than")])
 def test_a_bad_body_is_a_400_naming_it(client, body, message):
     r = client.post("/rest/auth/", content=body)
-    assert (r.status_code, r.json()) == (400, {"result": "fail", "message": message})
+    assert r.status_code == 400 and r.json()["result"] == "fail"
+    assert r.json()["message"].startswith(message)

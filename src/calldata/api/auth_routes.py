@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,6 +20,8 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from calldata.api.errors import ApiError, bad_request, fail
+from calldata.api.scope import parse_body
 from calldata.auth.authenticate import (
     BAD_SESSION,
     NOT_AUTHENTICATED,
@@ -28,6 +31,8 @@ from calldata.auth.authenticate import (
     credentials,
 )
 from calldata.auth.permissions import SYSTEM_ADMIN, Forbidden, Identity, Rule, call_read, needs
+from calldata.config import Settings
+from calldata.store.engine import sync_engine
 
 COOKIE = "Red60urne"
 LOGIN_PATHS = frozenset({"/rest/auth", "/rest/auth/"})
@@ -43,31 +48,6 @@ ROUTE_RULES: dict[str, Rule] = {
 DEFAULT_RULE = needs(SYSTEM_ADMIN)
 
 
-class BadBody(Exception):
-    """The request body is not a JSON object."""
-
-
-def fail(status: int, message: str) -> Response:
-    return Response(
-        msgspec.json.encode({"result": "fail", "message": message}),
-        status_code=status,
-        media_type="application/json",
-    )
-
-
-def parse_body(raw: bytes) -> dict[str, Any]:
-    """The body as a JSON object, whatever the Content-Type; empty means {}."""
-    if not raw.strip():
-        return {}
-    try:
-        body = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        raise BadBody("body: not valid JSON") from None
-    if not isinstance(body, dict):
-        raise BadBody("body: must be a JSON object")
-    return body
-
-
 async def _read_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -78,7 +58,7 @@ async def _read_body(receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
-            raise BadBody(f"body: larger than {MAX_BODY} bytes")
+            raise bad_request(f"body: larger than {MAX_BODY} bytes")
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
@@ -125,8 +105,8 @@ class AuthMiddleware:
             identity = await run_in_threadpool(self.authenticator.identify, creds, _address(scope))
             rule = _rule_for(scope)
             companies = rule(identity) if rule else None
-        except BadBody as exc:
-            await fail(400, str(exc))(scope, receive, send)
+        except ApiError as exc:
+            await fail(exc.status, exc.message)(scope, receive, send)
             return
         except AuthFailure as exc:
             await fail(exc.status, exc.message)(scope, receive, send)
@@ -191,8 +171,8 @@ def login_endpoint(authenticator: Authenticator) -> Any:
                 )
             else:
                 identity = await run_in_threadpool(authenticator.identify, creds, address)
-        except BadBody as exc:
-            return fail(400, str(exc))
+        except ApiError as exc:
+            return fail(exc.status, exc.message)
         except AuthFailure as exc:
             return fail(exc.status, exc.message)
         response = _json({"result": "success", "user": user_object(identity)})
@@ -232,7 +212,13 @@ def routes(authenticator: Authenticator) -> list[Route]:
     ]
 
 
-def install(app: Starlette, authenticator: Authenticator) -> None:
-    """Add the auth routes and the authenticating middleware to an app (before it first serves)."""
+def install(app: Starlette, settings: Settings, engine: Engine | None = None) -> Authenticator:
+    """Add the auth routes and the authenticating middleware to an app (before it first serves).
+
+    Identity checks are short synchronous transactions (and argon2), run in the thread pool on
+    a sync engine of their own unless one is given.
+    """
+    authenticator = Authenticator(engine or sync_engine(settings.database_url), settings)
     app.router.routes.extend(routes(authenticator))
     app.add_middleware(AuthMiddleware, authenticator=authenticator)
+    return authenticator
