@@ -9,6 +9,7 @@ import typer
 from calldata.cli import db, demo, importing, quarantine, serve
 from calldata.cli import keys, users
 from calldata.cli import attribution, directory
+from calldata.cli import ingest
 from calldata.config import Settings
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.add_typer(users.app, name="user")
 app.add_typer(keys.app, name="key")
 app.add_typer(directory.app, name="directory")
 app.add_typer(attribution.app, name="attribution")
+app.add_typer(ingest.app, name="ingest")
 app.command("reprocess")(attribution.reprocess)
 app.command("import")(importing.import_files)
 app.command("serve")(serve.serve)

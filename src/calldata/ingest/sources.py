@@ -1,0 +1,108 @@
+"""The ingester's configuration: a YAML list of sources, each turned into a `Source`.
+
+```yaml
+sources:
+  - {kind: table, name: pbx-db, url: "postgresql://asterisk@pbx/asterisk", table: cdr}
+  - {kind: ami, name: pbx-ami, host: pbx, username: calldata, secret: "..."}
+  - {kind: file, name: pbx-csv, path: /var/log/asterisk/cdr-csv/Master.csv}
+```
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+from calldata.ingest.source import Source, zone
+
+
+class _Base(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_field="kind"):
+    name: str
+    timezone: str = "UTC"  # zone of times written without an offset
+
+
+class TableConfig(_Base, tag="table"):
+    url: str
+    table: str = "cdr"
+    key: str = "auto"  # serial key column; "none" to follow by calldate
+    batch_size: int = 2000
+    poll_seconds: float = 1.0
+    gap_wait: float = 60.0
+    lookback: float = 7200.0
+
+
+class FileConfig(_Base, tag="file"):
+    path: str
+    layout: str = "auto"
+    batch_size: int = 2000
+    poll_seconds: float = 0.25
+
+
+class AmiConfig(_Base, tag="ami"):
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str
+    secret: str
+    keepalive: float = 20.0
+    timeout: float = 10.0
+    batch_size: int = 500
+
+
+class IngestConfig(msgspec.Struct, forbid_unknown_fields=True):
+    sources: list[TableConfig | FileConfig | AmiConfig]
+
+
+def load_config(path: Path) -> IngestConfig:
+    """Read and validate a sources file; errors name the bad key."""
+    try:
+        config = msgspec.yaml.decode(path.read_bytes(), type=IngestConfig)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    names = [s.name for s in config.sources]
+    if len(names) != len(set(names)):
+        raise ValueError(f"{path}: source names must be unique")
+    return config
+
+
+def build(config: TableConfig | FileConfig | AmiConfig) -> Source:
+    """The source a configuration entry describes."""
+    tz = zone(config.timezone)
+    if isinstance(config, TableConfig):
+        from calldata.ingest.table import TableSource
+
+        return TableSource(
+            config.name,
+            config.url,
+            table=config.table,
+            key=config.key,
+            zone=tz,
+            batch_size=config.batch_size,
+            poll_seconds=config.poll_seconds,
+            gap_wait=config.gap_wait,
+            lookback=config.lookback,
+        )
+    if isinstance(config, FileConfig):
+        from calldata.ingest.follow import FileSource
+
+        return FileSource(
+            config.name,
+            Path(config.path),
+            layout=config.layout,
+            zone=tz,
+            batch_size=config.batch_size,
+            poll_seconds=config.poll_seconds,
+        )
+    from calldata.ingest.ami import AmiSource
+
+    return AmiSource(
+        config.name,
+        config.host,
+        config.port,
+        config.username,
+        config.secret,
+        zone=tz,
+        keepalive=config.keepalive,
+        timeout=config.timeout,
+        batch_size=config.batch_size,
+    )

@@ -1,0 +1,305 @@
+"""Asterisk's own CDR table (cdr_pgsql, cdr_odbc, cdr_adaptive_odbc), followed from a checkpoint.
+
+With an integer serial key (an integrator's `acctid`/`id`) rows are read in key order. Writers
+such as cdr_adaptive_odbc use several connections, so a lower key can commit after a higher one:
+keys skipped over are kept as *holes* in the checkpoint and looked up again until they appear
+or `gap_wait` seconds pass (a rolled-back insert never fills its key). Without a key, rows are
+read by calldate from `lookback` seconds before the newest one seen, and the natural key drops
+the ones already stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, Table, and_, create_engine, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from calldata.cdr import Cdr, CdrValueError
+from calldata.ingest.csvfile import Layout, cdr_from_fields
+from calldata.ingest.source import Batch, SourceUnavailable
+from calldata.store.quarantine import Rejected
+
+# Asterisk column -> Cdr field (cdr_pgsql / cdr_odbc write calldate; adaptive ODBC may map start).
+COLUMN_FIELDS = {
+    "calldate": "start",
+    "start": "start",
+    "answer": "answer",
+    "end": "end",
+    "clid": "clid",
+    "src": "src",
+    "dst": "dst",
+    "dcontext": "dcontext",
+    "channel": "channel",
+    "dstchannel": "dstchannel",
+    "lastapp": "lastapp",
+    "lastdata": "lastdata",
+    "duration": "duration",
+    "billsec": "billsec",
+    "disposition": "disposition",
+    "amaflags": "amaflags",
+    "accountcode": "accountcode",
+    "uniqueid": "uniqueid",
+    "userfield": "userfield",
+    "peeraccount": "peeraccount",
+    "linkedid": "linkedid",
+    "sequence": "sequence",
+}
+KEY_CANDIDATES = ("acctid", "id", "cdr_id")
+_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
+
+
+def source_engine(url: str) -> Engine:
+    """An engine on the PBX's database: `postgresql://` (psycopg 3) or `mysql://`/`mariadb://` (PyMySQL)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"table source url: not a URL: {url!r}")
+    if "+" not in scheme:
+        if scheme not in _DRIVERS:
+            raise ValueError(f"table source url: unsupported database {scheme!r} (postgresql, mysql or mariadb)")
+        scheme = _DRIVERS[scheme]
+    return create_engine(f"{scheme}://{rest}", pool_pre_ping=True, pool_size=1, max_overflow=0)
+
+
+def _text(value: Any) -> str:
+    """A column value as the text a CSV line would hold (NULL and MySQL zero dates -> "")."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return str(value)
+    if isinstance(value, date):
+        return f"{value} 00:00:00"
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = bytes(value).decode("utf-8", "replace")
+    if isinstance(value, Decimal):
+        value = format(value, "f")
+    text = str(value)
+    return "" if text.startswith("0000-00-00") else text
+
+
+class RowReader:
+    """Turns rows of a table with the given columns into Cdrs (via the CSV parser's field rules)."""
+
+    def __init__(self, columns: Sequence[str], zone: tzinfo) -> None:
+        lower = {c.lower(): c for c in columns}
+        # calldate wins over start when a table has both (cdr_pgsql semantics)
+        chosen: dict[str, str] = {}
+        for col, field in COLUMN_FIELDS.items():
+            if col in lower and field not in chosen:
+                chosen[field] = lower[col]
+        if "start" not in chosen:
+            raise ValueError("table has neither a calldate nor a start column")
+        self.columns = list(chosen.values())
+        self.layout = Layout("table", tuple(chosen))
+        self.zone = zone
+
+    def cdr(self, row: Sequence[Any]) -> Cdr:
+        return cdr_from_fields([_text(v) for v in row], self.layout, self.zone)
+
+
+class Holes:
+    """Key ranges skipped over by the reader, each with the time it was first seen missing."""
+
+    def __init__(self, ranges: Iterable[Sequence[float]] = ()) -> None:
+        self.ranges: list[list[float]] = [list(r) for r in ranges]
+
+    def add(self, lo: int, hi: int, now: float) -> None:
+        if lo <= hi:
+            self.ranges.append([lo, hi, now])
+
+    def fill(self, key: int) -> None:
+        """A key in a hole appeared: split its range."""
+        out: list[list[float]] = []
+        for lo, hi, seen in self.ranges:
+            if lo <= key <= hi:
+                out += [r for r in ([lo, key - 1, seen], [key + 1, hi, seen]) if r[0] <= r[1]]
+            else:
+                out.append([lo, hi, seen])
+        self.ranges = out
+
+    def expire(self, now: float, wait: float) -> None:
+        self.ranges = [r for r in self.ranges if now - r[2] < wait]
+
+    def as_list(self) -> list[list[int | float]]:
+        return [[int(lo), int(hi), round(seen, 3)] for lo, hi, seen in self.ranges]
+
+
+class TableSource:
+    """Follows one Asterisk CDR table; the position is JSON (`upto` + `holes`, or `since`)."""
+
+    kind = "table"
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        table: str = "cdr",
+        key: str | None = "auto",
+        zone: tzinfo = UTC,
+        batch_size: int = 2000,
+        poll_seconds: float = 1.0,
+        gap_wait: float = 60.0,
+        lookback: float = 7200.0,
+    ) -> None:
+        self.name = name
+        self.url = url
+        self.table_name = table
+        self.key_spec = key
+        self.zone = zone
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.gap_wait = gap_wait
+        self.lookback = timedelta(seconds=lookback)
+        self._engine: Engine | None = None
+        self._reconnects = 0
+        self._opened_once = False
+
+    # -- lifecycle
+
+    def open(self, position: str) -> None:
+        try:
+            self._engine = source_engine(self.url)
+            schema, _, tname = self.table_name.rpartition(".")
+            self._table = Table(tname, MetaData(), schema=schema or None, autoload_with=self._engine)
+        except SQLAlchemyError as exc:
+            self.close()
+            raise SourceUnavailable(f"{self.name}: {exc.__class__.__name__}: {exc}".splitlines()[0]) from exc
+        if self._opened_once:
+            self._reconnects += 1
+        self._opened_once = True
+        names = [c.name for c in self._table.columns]
+        self._rows = RowReader(names, self.zone)
+        self._key = self._find_key(names)
+        state = json.loads(position) if position else {}
+        self._upto: int = int(state.get("upto", 0))
+        self._holes = Holes(state.get("holes", ()))
+        self._since: datetime | None = datetime.fromisoformat(state["since"]) if state.get("since") else None
+        self._seen: dict[str, datetime] = {}  # keyless: natural keys read inside the lookback window
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = None
+
+    def reconnects(self) -> int:
+        n, self._reconnects = self._reconnects, 0
+        return n
+
+    def _find_key(self, names: Sequence[str]) -> str | None:
+        if self.key_spec in (None, "", "none"):
+            return None
+        lower = {n.lower(): n for n in names}
+        if self.key_spec != "auto":
+            if self.key_spec.lower() not in lower:
+                raise ValueError(f"{self.name}: table {self.table_name} has no key column {self.key_spec!r}")
+            return lower[self.key_spec.lower()]
+        for cand in KEY_CANDIDATES:
+            if cand in lower:
+                col = self._table.c[lower[cand]]
+                try:
+                    if col.type.python_type is int:
+                        return lower[cand]
+                except NotImplementedError:
+                    continue
+        return None
+
+    # -- reading
+
+    def read(self, wait: float) -> Batch | None:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                batch = self._read_keyed() if self._key else self._read_by_date()
+            except SQLAlchemyError as exc:
+                raise SourceUnavailable(f"{self.name}: {exc.__class__.__name__}: {exc}".splitlines()[0]) from exc
+            if batch is not None:
+                return batch
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(self.poll_seconds, left))
+
+    def _parse(self, rows: Iterable[Sequence[Any]], where: str) -> tuple[list[Cdr], list[Rejected], list[Any]]:
+        records: list[Cdr] = []
+        rejected: list[Rejected] = []
+        keys: list[Any] = []
+        for row in rows:
+            keys.append(row[0])
+            try:
+                records.append(self._rows.cdr(row[1:]))
+            except CdrValueError as exc:
+                raw = json.dumps(dict(zip(self._rows.columns, map(_text, row[1:]), strict=True)))
+                position = f"{where}={row[0]}"
+                if not self._key:  # a calldate is not unique: tell rows apart by their content
+                    position += f" row={hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()}"
+                rejected.append(Rejected(self.name, position, raw, str(exc)))
+        return records, rejected, keys
+
+    def _read_keyed(self) -> Batch | None:
+        assert self._engine is not None and self._key is not None
+        key = self._table.c[self._key]
+        cols = [key, *(self._table.c[c] for c in self._rows.columns)]
+        now = time.time()
+        self._holes.expire(now, self.gap_wait)
+        with self._engine.connect() as conn:
+            late: list[Sequence[Any]] = []
+            if self._holes.ranges:
+                cond = or_(*(and_(key >= int(lo), key <= int(hi)) for lo, hi, _ in self._holes.ranges))
+                late = list(conn.execute(select(*cols).where(cond).order_by(key)))
+            rows = list(
+                conn.execute(select(*cols).where(key > self._upto).order_by(key).limit(self.batch_size))
+            )
+        if not rows and not late:
+            return None
+        for row in late:
+            self._holes.fill(int(row[0]))
+        expect = self._upto + 1
+        for row in rows:
+            k = int(row[0])
+            self._holes.add(expect, k - 1, now)
+            expect = k + 1
+        if rows:
+            self._upto = int(rows[-1][0])
+        records, rejected, _ = self._parse([*late, *rows], self._key)
+        position = json.dumps({"upto": self._upto, "holes": self._holes.as_list()})
+        return Batch(records, rejected, position)
+
+    def _read_by_date(self) -> Batch | None:
+        assert self._engine is not None
+        start_col = self._table.c[self._rows.columns[self._rows.layout.columns.index("start")]]
+        cols = [start_col, *(self._table.c[c] for c in self._rows.columns)]
+        query = select(*cols).order_by(start_col)
+        if self._since is not None:
+            # the column may hold naive local times: compare in the source's zone
+            lo = self._since - self.lookback
+            if not getattr(start_col.type, "timezone", False):
+                lo = lo.astimezone(self.zone).replace(tzinfo=None)
+            query = query.where(start_col >= lo)
+            cutoff = self._since - self.lookback
+            self._seen = {k: t for k, t in self._seen.items() if t >= cutoff}
+        with self._engine.connect() as conn:
+            rows = list(conn.execute(query))
+        records, rejected, _ = self._parse(rows, "calldate")
+        fresh = []
+        for record in records:
+            natkey = record.natural_key()
+            if natkey not in self._seen:
+                self._seen[natkey] = record.start
+                fresh.append(record)
+        newest = max((r.start for r in records), default=None)
+        if newest is not None and (self._since is None or newest > self._since):
+            self._since = newest
+        new_bad = [r for r in rejected if r.position not in self._seen]
+        for r in new_bad:
+            self._seen[r.position] = newest or datetime.now(UTC)
+        if not fresh and not new_bad:
+            return None
+        position = json.dumps({"since": self._since.isoformat() if self._since else None})
+        return Batch(fresh, new_bad, position)
