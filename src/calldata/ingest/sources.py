@@ -22,7 +22,7 @@ class _Base(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_field=
     timezone: str = "UTC"  # zone of times written without an offset
 
 
-class TableConfig(_Base, tag="table"):
+class TableConfig(_Base, kw_only=True, tag="table"):
     url: str
     table: str = "cdr"
     key: str = "auto"  # serial key column; "none" to follow by calldate
@@ -32,14 +32,14 @@ class TableConfig(_Base, tag="table"):
     lookback: float = 7200.0
 
 
-class FileConfig(_Base, tag="file"):
+class FileConfig(_Base, kw_only=True, tag="file"):
     path: str
     layout: str = "auto"
     batch_size: int = 2000
     poll_seconds: float = 0.25
 
 
-class AmiConfig(_Base, tag="ami"):
+class AmiConfig(_Base, kw_only=True, tag="ami"):
     host: str = "127.0.0.1"
     port: int = 5038
     username: str
