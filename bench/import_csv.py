@@ -1,0 +1,109 @@
+"""Benchmark: `calldata import` of a large Master.csv, against PostgreSQL COPY of the same rows.
+
+Usage: .venv/bin/python bench/import_csv.py [ROWS] [POSTGRES_ADMIN_URL]
+Prints rows a second for parsing alone, for the importer into SQLite and PostgreSQL, and for
+a plain COPY of the same rows into an unindexed table (the floor), with the ratios.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import create_engine, make_url, text
+
+from calldata.cdr import Cdr
+from calldata.ingest.csvfile import LAYOUTS, read_cdrs
+from calldata.ingest.importer import import_file
+from calldata.store.engine import sync_engine, upgrade
+
+
+def write_master_csv(path: Path, rows: int) -> None:
+    """`rows` distinct calls in the 21-column cdr_csv layout, as Asterisk 22 writes them."""
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    with path.open("w") as f:
+        for i in range(rows):
+            t = start + timedelta(seconds=7 * i)
+            s, a, e = (x.strftime("%Y-%m-%d %H:%M:%S") for x in (t, t + timedelta(seconds=3), t + timedelta(seconds=63)))
+            uid = f"{1795000000 + i}.{i}"
+            f.write(
+                f'"acme","201","0790{i % 1000000:06d}","acme","""Alice"" <201>","IAX2/acme-201-{i}",'
+                f'"IAX2/carrier1-{i}","Dial","IAX2/carrier1/0790{i:06d},60,Tf(441908276650)","{s}","{a}","{e}",'
+                f'63,60,"ANSWERED","DOCUMENTATION","{uid}","","acme","{uid}",{i}\n'
+            )
+
+
+def timed(label: str, rows: int, work) -> float:
+    began = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - began
+    rate = rows / seconds
+    print(f"{label:<38} {seconds:7.2f} s  {rate:10,.0f} rows/s  {rate * 60:13,.0f} rows/min")
+    return rate
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    admin = sys.argv[2] if len(sys.argv) > 2 else "postgresql://postgres@127.0.0.1:5432/test"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "Master.csv"
+        write_master_csv(path, rows)
+        print(f"{rows:,} rows, {path.stat().st_size / 1e6:.1f} MB; python {sys.version.split()[0]}")
+        layout = LAYOUTS["cdr_csv+loguniqueid+loguserfield+newcdrcolumns"]
+
+        def parse() -> None:
+            with path.open("rb") as stream:
+                assert sum(isinstance(p.result, Cdr) for p in read_cdrs(stream, layout, UTC)) == rows
+
+        parse_rate = timed("parse only (read_cdrs)", rows, parse)
+
+        sqlite = sync_engine(f"sqlite:///{tmp}/bench.sqlite3")
+        upgrade(sqlite)
+        sqlite_rate = timed("import into SQLite", rows, lambda: import_file(sqlite, path, UTC))
+        sqlite.dispose()
+
+        admin_url = make_url(admin).set(drivername="postgresql+psycopg")
+        name = f"calldata_bench_{uuid.uuid4().hex[:8]}"
+        admin_engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = admin_url.set(database=name).render_as_string(hide_password=False)
+            pg = sync_engine(url)
+            upgrade(pg)
+            pg_rate = timed("import into PostgreSQL", rows, lambda: import_file(pg, path, UTC))
+            again_rate = timed("re-import into PostgreSQL (all present)", rows, lambda: import_file(pg, path, UTC))
+            pg.dispose()
+
+            def copy() -> None:
+                conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+                with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+                    cur.execute(
+                        "CREATE TABLE copy_floor (accountcode text, src text, dst text, dcontext text, clid text,"
+                        " channel text, dstchannel text, lastapp text, lastdata text, start timestamptz,"
+                        " answer timestamptz, \"end\" timestamptz, duration int, billsec int, disposition text,"
+                        " amaflags text, uniqueid text, userfield text, peeraccount text, linkedid text, sequence int)"
+                    )
+                    with cur.copy("COPY copy_floor FROM STDIN (FORMAT csv)") as cp, path.open("rb") as f:
+                        while chunk := f.read(1 << 20):
+                            cp.write(chunk)
+
+            copy_rate = timed("floor: COPY of the file (no parsing)", rows, copy)
+        finally:
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin_engine.dispose()
+        print(
+            f"ratios to COPY: parse {parse_rate / copy_rate:.2f}, SQLite import {sqlite_rate / copy_rate:.2f}, "
+            f"PostgreSQL import {pg_rate / copy_rate:.2f}, re-import {again_rate / copy_rate:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
