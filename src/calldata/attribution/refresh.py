@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, bindparam, func, or_, select, text, update
+from sqlalchemy import Connection, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from calldata.attribution import versions
 from calldata.attribution.lookup import Lookup
 from calldata.attribution.properties import PROPERTIES, decide
 from calldata.store.cdrs import CDR_WRITE_LOCK
-from calldata.store.schema import cdr
+from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
 _CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
 _ROUNDS = 4  # linkedid -> call -> linkedid ... expansions; a call is rarely more than 2 deep
@@ -30,10 +31,15 @@ _LEG_COLUMNS = [
     *(cdr.c[name] for name in PROPERTIES),
 ]
 _FIRST_PROPERTY = len(_LEG_COLUMNS) - len(PROPERTIES)
-_UPDATE = (
-    update(cdr)
-    .where(cdr.c.acctid == bindparam("_acctid"))
-    .values({name: bindparam(name) for name in (*PROPERTIES, "call", "directory_version")})
+_WRITTEN = (*PROPERTIES, "call", "directory_version")
+_UPDATE = update(cdr).where(cdr.c.acctid == bindparam("_acctid")).values({n: bindparam(n) for n in _WRITTEN})
+# PostgreSQL: the whole batch in one statement, one array per column.
+_PG_TYPES = {**{n: "text" for n in PROPERTY_TEXT}, **{n: "boolean" for n in PROPERTY_FLAGS},
+             "call": "text", "directory_version": "integer", "_acctid": "bigint"}
+_PG_UPDATE = text(
+    "UPDATE cdr SET " + ", ".join(f'"{n}" = v."{n}"' for n in _WRITTEN)
+    + " FROM unnest(" + ", ".join(f"CAST(:{n} AS {_PG_TYPES[n]}[])" for n in ("_acctid", *_WRITTEN))
+    + ') AS v("_acctid", ' + ", ".join(f'"{n}"' for n in _WRITTEN) + ') WHERE cdr.acctid = v."_acctid"'
 )
 
 
@@ -44,31 +50,34 @@ class Refreshed(msgspec.Struct):
     updated: int = 0
 
 
-def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
-    items = list(values)
+def _one_of(conn: Connection, column: Any, keys: Iterable[Any]) -> Iterable[Any]:
+    """WHERE clauses matching `column` against `keys`: one `= ANY(array)` on PostgreSQL (one
+    plan whatever the count), IN lists of at most _CHUNK values elsewhere."""
+    items = list(keys)
+    if not items:
+        return
+    if conn.dialect.name == "postgresql":
+        yield column == any_(bindparam(None, items, type_=ARRAY(column.type)))
+        return
     for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
+        yield column.in_(items[i:i + _CHUNK])
 
 
-def _load(conn: Connection, column: Any, keys: set[Any], into: dict[int, Any]) -> list[Any]:
-    """Rows whose `column` is one of `keys` that are not loaded yet."""
-    found = []
-    for chunk in _chunks(keys):
-        for row in conn.execute(select(*_LEG_COLUMNS).where(column.in_(chunk))):
-            if row.acctid not in into:
-                into[row.acctid] = row
-                found.append(row)
+def _ids(conn: Connection, column: Any, keys: set[Any]) -> set[int]:
+    """The acctids of the rows whose `column` is one of `keys` (an index-only lookup)."""
+    found: set[int] = set()
+    for clause in _one_of(conn, column, keys):
+        found.update(conn.execute(select(cdr.c.acctid).where(clause)).scalars())
     return found
 
 
-def _load_channels(conn: Connection, channels: set[str], into: dict[int, Any]) -> list[Any]:
+def _rows(conn: Connection, acctids: set[int], into: dict[int, Any]) -> list[Any]:
+    """Load the full rows of `acctids` not loaded yet."""
     found = []
-    for chunk in _chunks(channels):
-        query = select(*_LEG_COLUMNS).where(or_(cdr.c.channel.in_(chunk), cdr.c.dstchannel.in_(chunk)))
-        for row in conn.execute(query):
-            if row.acctid not in into:
-                into[row.acctid] = row
-                found.append(row)
+    for clause in _one_of(conn, cdr.c.acctid, acctids - into.keys()):
+        for row in conn.execute(select(*_LEG_COLUMNS).where(clause)):
+            into[row.acctid] = row
+            found.append(row)
     return found
 
 
@@ -76,12 +85,14 @@ def legs_of_calls(conn: Connection, acctids: Iterable[int]) -> list[Any]:
     """The stored legs of every call that the rows `acctids` belong to, as far as is stored.
 
     The rows themselves, the rows sharing their linkedid (uniqueid when there is none) or a
-    channel, and then, repeatedly, the rows of the calls and linkedids found.
+    channel, and then, repeatedly, the rows of the calls and linkedids found. Keys are matched
+    on acctids first, so each full row is read once.
     """
     loaded: dict[int, Any] = {}
-    found = _load(conn, cdr.c.acctid, set(acctids), loaded)
+    found = _rows(conn, set(acctids), loaded)
     channels = {c for row in found for c in (row.channel, row.dstchannel) if c}
-    found += _load_channels(conn, channels, loaded)
+    sharing = _ids(conn, cdr.c.channel, channels) | _ids(conn, cdr.c.dstchannel, channels)
+    found += _rows(conn, sharing, loaded)
     seen_links: set[str] = set()
     seen_uids: set[str] = set()
     seen_calls: set[str] = set()
@@ -94,9 +105,8 @@ def legs_of_calls(conn: Connection, acctids: Iterable[int]) -> list[Any]:
         seen_links |= links
         seen_uids |= uids
         seen_calls |= call_ids
-        found = _load(conn, cdr.c.linkedid, links, loaded)
-        found += _load(conn, cdr.c.uniqueid, uids, loaded)
-        found += _load(conn, cdr.c.call, call_ids, loaded)
+        more = _ids(conn, cdr.c.linkedid, links) | _ids(conn, cdr.c.uniqueid, uids) | _ids(conn, cdr.c.call, call_ids)
+        found = _rows(conn, more, loaded)
     return list(loaded.values())
 
 
@@ -125,7 +135,9 @@ def _apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> tupl
         change["directory_version"] = row_version
         change["_acctid"] = leg.acctid
         changes.append(change)
-    if changes:
+    if changes and conn.dialect.name == "postgresql":
+        conn.execute(_PG_UPDATE, {n: [c[n] for c in changes] for n in ("_acctid", *_WRITTEN)})
+    elif changes:
         conn.execute(_UPDATE, changes)
     return Refreshed(examined=len(legs), updated=len(changes)), call_of
 

@@ -1,0 +1,156 @@
+"""Attribution speed: rows per second of the decision alone, and of storing with attribution.
+
+    .venv/bin/python bench/attribution.py [--rows 200000] [--postgres postgresql://...]
+
+Rows come from `calldata.demo.generator.generate` for the example directory when that module
+exists; otherwise from the recorded stories of shared/asterisk-real replayed with fresh ids,
+channels and times (the same call shapes a real Asterisk writes). Figures are printed beside a
+floor measured in the same run: one pure-Python pass over the same fields for the decision,
+and the plain idempotent insert of the same rows (store without attribution) for storing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+from sqlalchemy import Engine, text
+
+from calldata.attribution import versions
+from calldata.attribution.channels import base_name
+from calldata.attribution.directory import load_directory
+from calldata.attribution.lookup import Lookup
+from calldata.attribution.properties import decide
+from calldata.attribution.report import coverage
+from calldata.cdr import Cdr
+from calldata.ingest import csvfile
+from calldata.ingest.sink import store_batch
+from calldata.store.cdrs import insert_cdrs
+from calldata.store.engine import sync_engine, upgrade
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DIRECTORY = SHARED / "world" / "directory.yaml"
+BATCH = 5000
+
+
+def replayed_stories(rows: int, start: datetime) -> Iterator[Cdr]:
+    """The recorded stories again and again, each copy with its own ids, channels and times."""
+    path = SHARED / "asterisk-real" / "all" / "Master.csv"
+    with path.open("rb") as stream:
+        layout = csvfile.detect_layout(csvfile.raw_records(stream, limit=20))
+    with path.open("rb") as stream:
+        recorded = [p.result for p in csvfile.read_cdrs(stream, layout, UTC) if isinstance(p.result, Cdr)]
+    first = min(r.start for r in recorded)
+    counter = 0
+    copy = 0
+    while True:
+        shift = start + timedelta(seconds=600 * copy) - first
+        names: dict[str, str] = {}
+        for record in recorded:
+            renamed = []
+            for channel in (record.channel, record.dstchannel):
+                if channel and channel not in names:
+                    counter += 1
+                    half = channel[channel.index(";"):] if ";" in channel else ""
+                    names[channel] = f"{base_name(channel)}-{counter:x}{half}"
+                renamed.append(names.get(channel, ""))
+            yield msgspec.structs.replace(
+                record,
+                start=record.start + shift,
+                end=None if record.end is None else record.end + shift,
+                answer=None if record.answer is None else record.answer + shift,
+                channel=renamed[0],
+                dstchannel=renamed[1],
+                uniqueid=f"{copy}.{record.uniqueid}",
+                linkedid=f"{copy}.{record.linkedid}",
+            )
+            rows -= 1
+            if rows == 0:
+                return
+        copy += 1
+
+
+def workload(rows: int) -> tuple[str, list[Cdr]]:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    try:
+        from calldata.demo.generator import generate  # type: ignore[import-not-found]
+    except ImportError:
+        return "recorded stories replayed", list(replayed_stories(rows, start))
+    return "calldata.demo.generator", list(generate(load_directory(DIRECTORY), rows=rows, seed=1, start=start))
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        began = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
+def touch_fields(rows: list[Cdr]) -> int:
+    """The floor: one Python pass reading the fields attribution reads."""
+    n = 0
+    for r in rows:
+        n += len(r.channel) + len(r.dstchannel) + len(r.dst) + len(r.dcontext) + len(r.lastapp)
+    return n
+
+
+def store(engine: Engine, rows: list[Cdr], attribute: bool) -> float:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM cdr"))
+    began = time.perf_counter()
+    with engine.begin() as conn:
+        for i in range(0, len(rows), BATCH):
+            batch = rows[i:i + BATCH]
+            store_batch(conn, batch) if attribute else insert_cdrs(conn, batch)
+    return time.perf_counter() - began
+
+
+def bench_store(name: str, url: str, rows: list[Cdr]) -> None:
+    engine = sync_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        if versions.count(conn) == 0:
+            versions.save(conn, DIRECTORY.read_text(), str(DIRECTORY))
+    plain = store(engine, rows, attribute=False)
+    attributed = store(engine, rows, attribute=True)
+    with engine.connect() as conn:
+        report = coverage(conn)
+    print(f"{name}: insert only {len(rows) / plain:,.0f} rows/s; insert + attribution "
+          f"{len(rows) / attributed:,.0f} rows/s ({attributed / plain:.2f}x the insert's time); "
+          f"company or target decided on {report.company_or_target_share:.2%} of {report.rows} rows")
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--postgres", default=os.environ.get("CALLDATA_BENCH_POSTGRES_URL"),
+                        help="a PostgreSQL URL to measure storing there too (its cdr table is emptied)")
+    args = parser.parse_args()
+    source, rows = workload(args.rows)
+    lookup = Lookup.build(load_directory(DIRECTORY), version=1)
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {len(rows):,} rows from {source}")
+    floor = best_of(3, lambda: touch_fields(rows))
+    alone = best_of(3, lambda: decide(rows, lookup))
+    print(f"attribution alone: {len(rows) / alone:,.0f} rows/s (floor, one pass over the fields: "
+          f"{len(rows) / floor:,.0f} rows/s; {alone / floor:.1f}x the floor's time)")
+    store_rows = rows[: min(len(rows), 100_000)]
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_store("SQLite", f"sqlite:///{tmp}/bench.sqlite3", store_rows)
+    if args.postgres:
+        bench_store("PostgreSQL", args.postgres, store_rows)
+
+
+if __name__ == "__main__":
+    main()
