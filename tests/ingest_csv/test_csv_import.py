@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -191,3 +192,14 @@ def test_non_utf8_and_nul_lines_are_stored(engine: Engine, tmp_path: Path) -> No
         entry = conn.execute(select(quarantine)).one()
     assert entry.raw == '"acme","201",\\x00\\x00\\x00\\x00'
     assert entry.reason == "line: contains NUL bytes (a torn write?)"
+
+
+def test_rotated_gzip_file_is_read_decompressed(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "Master.csv.1.gz"
+    path.write_bytes(gzip.compress((STORIES / "all" / "Master.csv").read_bytes()))
+    seen: list[int] = []
+    summary = import_file(engine, path, UTC, batch_size=10, progress=seen.append)
+    assert (summary.layout, summary.read, summary.inserted) == ("cdr_csv+loguniqueid+loguserfield+newcdrcolumns", 32, 32)
+    assert seen[-1] == path.stat().st_size
+    again = import_file(engine, STORIES / "all" / "Master.csv", UTC)
+    assert (again.inserted, again.present) == (0, 32)

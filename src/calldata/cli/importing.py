@@ -81,7 +81,7 @@ def import_files(
                     batch_size=batch_size,
                     progress=lambda done, task=task: progress.update(task, completed=done),
                 )
-            except (LayoutError, OSError) as exc:
+            except (LayoutError, OSError, EOFError) as exc:  # EOFError: a truncated .gz
                 failed.append((path, str(exc)))
                 continue
             progress.remove_task(task)  # the summary below says how it went

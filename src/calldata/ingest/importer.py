@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gzip
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import msgspec
 from sqlalchemy import Engine
@@ -58,17 +61,17 @@ def import_file(
     """Import one file, one transaction per batch; re-importing it stores nothing twice.
 
     The layout is detected from the file's first records unless given (`LayoutError` if none
-    fits). `progress` is called with the byte offset reached after each batch.
+    fits). A `.gz` file (a rotated log) is read decompressed. `progress` is called with the
+    bytes of the file read so far after each batch.
     """
     source = source_name(path)
-    with path.open("rb") as stream:
-        if layout is None:
+    if layout is None:
+        with _open(path) as (stream, _):
             layout = detect_layout(raw_records(stream, limit=DETECT_RECORDS))
-            stream.seek(0)
-        summary = FileImport(path=source, layout=layout.name)
-        records: list[Cdr] = []
-        bad: list[Rejected] = []
-        reached = 0
+    summary = FileImport(path=source, layout=layout.name)
+    records: list[Cdr] = []
+    bad: list[Rejected] = []
+    with _open(path) as (stream, on_disk):
 
         def flush() -> None:
             with engine.begin() as conn:
@@ -80,7 +83,7 @@ def import_file(
             records.clear()
             bad.clear()
             if progress is not None:
-                progress(reached)
+                progress(on_disk.tell())
 
         for parsed in read_cdrs(stream, layout, zone):
             summary.read += 1
@@ -88,9 +91,18 @@ def import_file(
                 records.append(parsed.result)
             else:
                 bad.append(rejected(source, parsed))
-            reached = parsed.end
             if len(records) + len(bad) >= batch_size:
                 flush()
-        reached = stream.tell()
         flush()
     return summary
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
+    """The file's records stream (decompressed for a rotated `.gz`), and the file on disk (for progress)."""
+    with path.open("rb") as on_disk:
+        if path.name.endswith(".gz"):
+            with gzip.GzipFile(fileobj=on_disk) as unpacked:
+                yield cast(BinaryIO, unpacked), on_disk
+        else:
+            yield on_disk, on_disk
