@@ -115,6 +115,7 @@ def test_unanswered_call_has_no_answer_time_and_no_answer_disposition() -> None:
     cdr = parse_line(line.encode(), CSV21, UTC)
     assert cdr.answer is None and cdr.disposition == "NOANSWER"
     assert parse_line(with_field(10, '""').encode(), CSV21, UTC).answer is None  # cdr_custom's CSV_QUOTE("")
+    assert parse_line(with_field(10, '"0000-00-00 00:00:00"').encode(), CSV21, UTC).answer is None  # SQL backends
 
 
 @pytest.mark.parametrize(("written", "number"), [('"DOCUMENTATION"', 3), ('"BILLING"', 2), ('"OMIT"', 1), ("3", 3), ('"2"', 2), ('"default"', 0)])

@@ -141,8 +141,9 @@ _TIME_SHAPE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 
 
 def _naive_or_aware(field: str, text: str) -> datetime | None:
-    """`YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]` as written; "" (never answered) is None."""
-    if not text:
+    """`YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]` as written; "" (never answered) is None, and so is
+    the zero date SQL backends write for it (`0000-00-00 00:00:00`)."""
+    if not text or text.startswith("0000-00-00"):
         return None
     if not _TIME_SHAPE.match(text):
         raise CdrValueError(f"{field}: not a time: {text!r}")
