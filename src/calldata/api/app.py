@@ -9,7 +9,8 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from calldata.api import call_read, health
+from calldata.api import auth_routes, call_read, health
+from calldata.api import attribution_report
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.config import Settings
@@ -35,6 +36,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/rest/call/read", read, methods=["POST"]),
             Route("/rest/call/read/{type}", read, methods=["POST"]),
             Route("/health", health.endpoint(engine), methods=["GET"]),
+            Route("/rest/attribution/report", attribution_report.endpoint(engine), methods=["POST"]),
             Route("/openapi.json", openapi, methods=["GET"]),
         ],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: internal_error},
@@ -42,4 +44,5 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine
+    auth_routes.install(app, settings)  # identity and permissions on every /rest/ route
     return app
