@@ -206,13 +206,13 @@ def _check(directory: Directory, lines: _Lines) -> list[tuple[int, str]]:
         if not trunk.channels:
             problems.append((where, f"trunk {name!r}: no channels"))
         if trunk.company is not None and trunk.company not in companies:
-            problems.append((where, f"trunk {name!r}: unknown company {trunk.company!r}"))
+            problems.append((lines.of("trunks", name, "company"), f"trunk {name!r}: unknown company {trunk.company!r}"))
         for prefix in trunk.channels:
             if prefix in devices:
                 problems.append((where, f"channel {prefix!r} is both trunk {name!r} and device {devices[prefix]}"))
     for code, auth in directory.auth_codes.items():
         if auth.company not in companies:
-            problems.append((lines.of("auth_codes", code), f"auth code {code!r}: unknown company {auth.company!r}"))
+            problems.append((lines.of("auth_codes", code, "company"), f"auth code {code!r}: unknown company {auth.company!r}"))
     return problems
 
 

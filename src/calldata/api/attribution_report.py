@@ -1,0 +1,62 @@
+"""`POST /rest/attribution/report`: the attribution coverage report as JSON (System-Admin only).
+
+Body (every key optional): `since`, `until` (epoch milliseconds, as in call-read's minDate and
+maxDate, or an ISO date / date-time in UTC), `top` (how many channels, contexts, numbers to list).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response
+
+from calldata.api.call_read import Endpoint, request_body
+from calldata.api.errors import bad_request
+from calldata.attribution.report import coverage
+
+KEYS = frozenset({"since", "until", "top", "auth"})
+
+
+def _when(body: dict[str, Any], key: str) -> datetime | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str) and not value.isdigit():
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            raise bad_request(f"{key}: expected epoch milliseconds or an ISO date, got {value!r}") from None
+        return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    if isinstance(value, bool) or not isinstance(value, int | str) or int(value) < 0:
+        raise bad_request(f"{key}: expected epoch milliseconds or an ISO date, got {value!r}")
+    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+
+
+def _top(body: dict[str, Any]) -> int:
+    value = body.get("top", 10)
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise bad_request(f"top: expected an integer from 1 to 1000, got {value!r}")
+    return value
+
+
+def endpoint(engine: AsyncEngine) -> Endpoint:
+    async def attribution_report(request: Request) -> Response:
+        """How many rows of a date range lack each property, and what the directory misses."""
+        body = await request_body(request)
+        unknown = sorted(set(body) - KEYS)
+        if unknown:
+            raise bad_request(f"{unknown[0]}: unknown key (expected since, until, top)")
+        since, until, top = _when(body, "since"), _when(body, "until"), _top(body)
+        if since is not None and until is not None and since > until:
+            raise bad_request("since: later than until")
+        async with engine.connect() as conn:
+            report = await conn.run_sync(lambda sync: coverage(sync, since, until, top))
+        return Response(msgspec.json.encode({"result": "success", "report": report}), media_type="application/json")
+
+    return attribution_report
