@@ -110,6 +110,30 @@ def test_any_text_written_the_asterisk_way_reads_back(clid: str, lastdata: str, 
     assert (cdr.clid, cdr.lastdata, cdr.userfield) == (clid, lastdata, userfield)
 
 
+_any_field = st.one_of(
+    _text.map(asterisk_quote),
+    _text.filter(lambda t: "," not in t and '"' not in t and "\n" not in t),
+    st.sampled_from(['"0001-01-01 00:00:00"', '"9999-12-31 23:59:59"', "1e400", "nan", "-0", '"2024-10-27 01:30:00"']),
+)
+
+
+@given(st.lists(_any_field, min_size=21, max_size=21), st.sampled_from([UTC, LONDON, ZoneInfo("Asia/Kolkata")]))
+def test_any_fields_give_a_cdr_or_a_reason(values: list[str], zone) -> None:
+    """Whatever a line holds, the parser answers a Cdr or a CdrValueError, never another exception."""
+    try:
+        parse_line(",".join(values).encode(), CSV21, zone)
+    except CdrValueError as exc:
+        assert str(exc).split(":")[0] in CSV21.columns + ("columns", "quoting", "line", "start/answer/end")
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_give_a_cdr_or_a_reason(raw: bytes) -> None:
+    try:
+        parse_line(raw, CSV21, LONDON)
+    except CdrValueError:
+        pass
+
+
 def test_unanswered_call_has_no_answer_time_and_no_answer_disposition() -> None:
     line = with_field(10, "", f14='"NO ANSWER"')
     cdr = parse_line(line.encode(), CSV21, UTC)

@@ -225,7 +225,10 @@ def cdr_from_fields(fields: Sequence[str], layout: Layout, zone: tzinfo) -> Cdr:
     naive = [(f, _naive_or_aware(f, values.pop(f, ""))) for f in ("start", "answer", "end")]
     if naive[0][1] is None:
         raise CdrValueError("start: empty")
-    start, answer, end = _localise(naive, duration, billsec, zone)
+    try:
+        start, answer, end = _localise(naive, duration, billsec, zone)
+    except OverflowError:
+        raise CdrValueError("start/answer/end: out of the range of dates") from None
     assert start is not None
     if "disposition" in values:
         values["disposition"] = normalise_disposition(values["disposition"])
