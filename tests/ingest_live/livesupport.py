@@ -149,3 +149,22 @@ class PbxTable:
             conn.execute(text(f"INSERT INTO {self.name} ({quoted}) VALUES ({params})"), values)
 
 
+
+
+def wait_for(predicate, timeout: float = 20.0, step: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
+    """Poll `predicate` until it is true or `timeout` seconds pass."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())
+
+
+def stored_count(engine: Engine) -> int:
+    from sqlalchemy import func
+
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(cdr)).scalar_one())

@@ -47,6 +47,7 @@ class AmiConfig(_Base, kw_only=True, tag="ami"):
     keepalive: float = 20.0
     timeout: float = 10.0
     batch_size: int = 500
+    event_filter: bool = False  # also send Action: Filter (needs the `system` privilege)
 
 
 class IngestConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -105,4 +106,5 @@ def build(config: TableConfig | FileConfig | AmiConfig) -> Source:
         keepalive=config.keepalive,
         timeout=config.timeout,
         batch_size=config.batch_size,
+        event_filter=config.event_filter,
     )
