@@ -1,5 +1,125 @@
-"""Placeholder: being written."""
-def demo() -> None:
-    raise NotImplementedError
-def generate() -> None:
-    raise NotImplementedError
+"""`calldata generate` (realistic Master.csv files) and `calldata demo` (a filled store, served)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from calldata.attribution.directory import Directory, DirectoryError, load_directory
+from calldata.cli import context
+from calldata.cli import serve as serve_cli
+from calldata.demo import demo as steps
+from calldata.demo.cdr_csv import write_csv
+from calldata.demo import generator
+from calldata.demo.generator import DEFAULT_START
+from calldata.store.engine import sync_engine, upgrade
+
+DirectoryOption = Annotated[
+    Path | None,
+    typer.Option("--directory", exists=True, dir_okay=False, readable=True,
+                 help="Directory YAML whose companies make the calls (default: the example PBX)."),
+]
+Seed = Annotated[int, typer.Option("--seed", help="Same seed, directory and start: same rows.")]
+Days = Annotated[int, typer.Option("--days", min=1, help="Days the calls are spread over.")]
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console)
+
+
+def _directory(path: Path | None) -> tuple[Directory, str, str]:
+    """The directory, its text and where it came from; a bad file is reported line by line."""
+    path = path or steps.EXAMPLE_DIRECTORY
+    try:
+        return load_directory(path), path.read_text(), str(path)
+    except DirectoryError as exc:
+        err = Console(stderr=True, soft_wrap=True)
+        for line, problem in exc.problems:
+            err.print(f"[red]{exc.source}:{line}:[/red] {problem}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _rate(done: int, began: float) -> str:
+    return f"{done / max(time.perf_counter() - began, 1e-9):,.0f} rows/s"
+
+
+def generate(
+    rows: Annotated[int, typer.Option("--rows", min=0, help="How many CDR rows to write.")],
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="The CSV file to write (cdr_csv layout).")],
+    seed: Seed = 0,
+    days: Days = steps.DEFAULT_DAYS,
+    start: Annotated[
+        datetime | None,
+        typer.Option("--start", formats=["%Y-%m-%d"], help=f"First day, UTC (default {DEFAULT_START:%Y-%m-%d})."),
+    ] = None,
+    directory: DirectoryOption = None,
+) -> None:
+    """Write realistic Asterisk CDRs as cdr_csv's Master.csv (usegmtime, loguniqueid, loguserfield, newcdrcolumns)."""
+    pbx, _, source = _directory(directory)
+    first = (start or DEFAULT_START).replace(tzinfo=DEFAULT_START.tzinfo)
+    console = Console(stderr=True)
+    began = time.perf_counter()
+    with _progress(console) as progress, out.open("w", encoding="utf-8", newline="") as stream:
+        task = progress.add_task(out.name, total=rows, rate="")
+        written = write_csv(
+            generator.generate(pbx, rows=rows, seed=seed, start=first, days=days),
+            stream,
+            progress=lambda done: progress.update(task, completed=done, rate=_rate(done, began)),
+        )
+    elapsed = time.perf_counter() - began
+    console.print(f"{written:,} rows from {source} written to {out} in {elapsed:.1f} s "
+                  f"({written / max(elapsed, 1e-9):,.0f} rows/s)")
+
+
+def demo(
+    ctx: typer.Context,
+    rows: Annotated[int, typer.Option("--rows", min=1, help="CDR rows to generate into an empty store.")] = steps.DEFAULT_ROWS,
+    host: Annotated[str | None, typer.Option("--host", help="Address to serve on (default CALLDATA_HOST).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to serve on (default CALLDATA_PORT).")] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare the store and stop.")] = False,
+    seed: Seed = 0,
+    days: Days = steps.DEFAULT_DAYS,
+    directory: DirectoryOption = None,
+) -> None:
+    """A demo store (calldata-demo.sqlite3 unless --database-url) filled with realistic CDRs, then the API."""
+    given = ctx.find_root().params.get("database_url")
+    settings = context.settings(ctx).with_overrides(database_url=steps.store_url(given), host=host, port=port)
+    pbx, text, source = _directory(directory)
+    console = Console(stderr=True)
+    engine = sync_engine(settings.database_url)
+    upgrade(engine)
+    version = steps.load_directory(engine, text, source)
+    console.print(f"store {settings.database_url}; directory version {version} from {source}")
+    have = steps.stored_rows(engine)
+    if have >= rows:
+        console.print(f"{have:,} CDRs already stored: reusing them")
+    else:
+        start = steps.period_start(engine, days)
+        began = time.perf_counter()
+        with _progress(console) as progress:
+            task = progress.add_task("generating and storing CDRs", total=rows, rate="")
+            stored = steps.fill(engine, pbx, rows=rows, seed=seed, start=start, days=days,
+                                progress=lambda done: progress.update(task, completed=done, rate=_rate(done, began)))
+        console.print(f"{stored.inserted:,} CDRs stored ({stored.present:,} were already there), "
+                      f"{stored.attributed:,} rows attributed, {time.perf_counter() - began:.1f} s")
+    company = next(iter(pbx.companies), "default")
+    lines = steps.accounts(engine, settings, company)
+    engine.dispose()
+    out = Console()
+    out.print(f"\nThe Call Data API at {steps.base_url(settings)}/rest/call/read\n", highlight=False)
+    for line in lines:
+        out.print(line, highlight=False, soft_wrap=True)
+    if no_serve:
+        return
+    run = getattr(serve_cli, "run", None)
+    if run is None:
+        console.print("[red]this build has no API server yet[/red]: run with --no-serve")
+        raise typer.Exit(1)
+    run(settings)

@@ -1,0 +1,116 @@
+"""The steps of `calldata demo`, in order: a store, the directory, generated CDRs, accounts, the API.
+
+Each step is a function of its own, so the command reads as the list below and a new step is one
+more call:
+
+1. `store_url`: the demo's own SQLite file unless a database was named;
+2. `load_directory`: the example directory becomes the store's current directory version (so
+   every stored row is attributed);
+3. `fill`: generated CDRs stored through the sink in batches, skipped when already there;
+4. `accounts`: the demo users and API key (calldata.auth.demo_accounts);
+5. the CLI prints the ready-to-paste curl commands and serves the API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from calldata.attribution import versions
+from calldata.attribution.directory import Directory
+from calldata.auth import demo_accounts
+from calldata.config import Settings
+from calldata.demo.generator import generate
+from calldata.ingest.sink import Stored, store_batch
+from calldata.store.schema import cdr
+
+DEMO_DATABASE_URL = "sqlite:///calldata-demo.sqlite3"
+DEFAULT_ROWS = 20_000
+DEFAULT_DAYS = 28
+BATCH_SIZE = 5_000
+EXAMPLE_DIRECTORY = Path(__file__).with_name("directory.yaml")
+
+
+def store_url(given: str | None) -> str:
+    """The database the demo fills: the one named by flag or environment, else its own file."""
+    return given or DEMO_DATABASE_URL
+
+
+def load_directory(engine: Engine, text: str, source: str) -> int:
+    """Make `text` the current directory version unless it already is; returns the version id."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    with engine.begin() as conn:
+        found = versions.current(conn)
+        if found is not None and found[0].sha256 == digest:
+            return found[0].id
+        return versions.save(conn, text, source).id
+
+
+def stored_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(cdr)).scalar_one()
+
+
+def period_start(engine: Engine, days: int, today: datetime | None = None) -> datetime:
+    """Where the generated period starts: the midnight `days` days ago, so the calls are recent;
+    for a store filled in part before (an interrupted demo), the day its rows start, so the same
+    rows are generated again and only the missing ones are stored."""
+    with engine.connect() as conn:
+        first = conn.execute(select(func.min(cdr.c.calldate))).scalar_one()
+    if first is not None:
+        first = first if first.tzinfo else first.replace(tzinfo=UTC)
+        return first.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = (today or datetime.now(UTC)).astimezone(UTC)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days)
+
+
+def fill(
+    engine: Engine,
+    directory: Directory,
+    *,
+    rows: int,
+    seed: int = 0,
+    start: datetime,
+    days: int = DEFAULT_DAYS,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> Stored:
+    """Store `rows` generated CDRs, one transaction per batch; rows already stored are skipped
+    (the sink is idempotent), so running it again after an interruption completes the set."""
+    total = Stored()
+    batch = []
+    for record in generate(directory, rows=rows, seed=seed, start=start, days=days):
+        batch.append(record)
+        if len(batch) == batch_size:
+            total += _store(engine, batch)
+            batch = []
+            if progress is not None:
+                progress(total.inserted + total.present)
+    if batch:
+        total += _store(engine, batch)
+        if progress is not None:
+            progress(total.inserted + total.present)
+    return total
+
+
+def _store(engine: Engine, batch: list) -> Stored:  # type: ignore[type-arg]
+    with engine.begin() as conn:
+        return store_batch(conn, batch)
+
+
+def accounts(engine: Engine, settings: Settings, company: str) -> list[str]:
+    """Fresh demo accounts (see calldata.auth.demo_accounts) and the lines to print about them."""
+    with engine.begin() as conn:
+        made = demo_accounts.create(conn, settings, company)
+    return demo_accounts.instructions(made, base_url(settings))
+
+
+def base_url(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
