@@ -47,7 +47,26 @@ def _top(body: dict[str, Any]) -> int:
 
 def endpoint(engine: AsyncEngine) -> Endpoint:
     async def attribution_report(request: Request) -> Response:
-        """How many rows of a date range lack each property, and what the directory misses."""
+        """How many rows of a date range lack each property, and what the directory misses.
+        ---
+        summary: Attribution coverage report (System-Admin)
+        description: Rows lacking each property, and the most frequent unresolved channels,
+          contexts and numbers, for calldate in [since, until).
+        requestBody:
+          content:
+            application/json:
+              schema:
+                type: object
+                additionalProperties: false
+                properties:
+                  since: {description: "epoch milliseconds, or an ISO date (UTC)", oneOf: [{type: integer}, {type: string}]}
+                  until: {description: "epoch milliseconds, or an ISO date (UTC), exclusive", oneOf: [{type: integer}, {type: string}]}
+                  top: {type: integer, minimum: 1, maximum: 1000, default: 10}
+                  auth: {type: object}
+        responses:
+          "200": {description: "{result: success, report: {rows, unattributed, company_or_target, missing, channels, contexts, numbers}}"}
+          "400": {description: a fail envelope naming the bad key}
+        """
         body = await request_body(request)
         unknown = sorted(set(body) - KEYS)
         if unknown:
