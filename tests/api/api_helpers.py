@@ -11,6 +11,8 @@ import httpx
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 
+from calldata.auth import keys, users
+from calldata.auth.permissions import BILLING_CALL_SUMMARY
 from calldata.cdr import Cdr
 from calldata.store.cdrs import insert_cdrs
 
@@ -18,12 +20,22 @@ T0 = datetime(2016, 3, 22, 10, 52, 41, tzinfo=UTC)
 
 
 @asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client on the app in this process, with the app's lifespan running around it."""
+async def serving(app: Starlette, key: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on the app in this process (sending `key` as its API key), lifespan running."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    headers = {"authorization": f"Bearer {key}"} if key else {}
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as client:
             yield client
+
+
+def issue_key(engine: Engine, login: str = "billing", companies: Sequence[str] = ()) -> str:
+    """An API key of a new user holding Billing Call-Summary system-wide, or for `companies` only."""
+    with engine.begin() as conn:
+        user_id = users.add_user(conn, login, "not used by these tests", profile="CHEAPEST", actor="test")
+        users.grant(conn, login, BILLING_CALL_SUMMARY, list(companies), actor="test")
+        _key_id, key = keys.create(conn, user_id, pepper="", actor="test")
+    return key
 
 
 Connect = Callable[..., Any]

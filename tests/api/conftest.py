@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
-from api_helpers import Connect, serving
+from sqlalchemy import Engine
+
+import calldata.auth.schema  # noqa: F401  (the auth tables join `metadata`, so stores are emptied)
+from api_helpers import Connect, issue_key, serving
 from calldata.api.app import create_app
 from calldata.config import Settings
 
@@ -17,10 +20,17 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def connect(store_url: str) -> Connect:
-    """connect(**settings) -> an async context giving a client on a fresh app over the test store."""
+def billing_key(engine: Engine) -> str:
+    """The API key of a billing client allowed to read every row."""
+    return issue_key(engine)
+
+
+@pytest.fixture
+def connect(store_url: str, billing_key: str) -> Connect:
+    """connect(**settings) -> an async context giving a billing client on a fresh app over the store."""
 
     def make(**overrides: Any) -> Any:
-        return serving(create_app(Settings(database_url=store_url, **overrides)))
+        settings = Settings(database_url=store_url, password_hash_profile="CHEAPEST", **overrides)
+        return serving(create_app(settings), billing_key)
 
     return make

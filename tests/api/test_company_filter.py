@@ -8,9 +8,8 @@ from datetime import timedelta
 import msgspec
 import pytest
 from sqlalchemy import Engine
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api_helpers import T0, cdr, serving, set_columns, store_rows
+from api_helpers import T0, cdr, issue_key, serving, set_columns, store_rows
 from calldata.api.app import create_app
 from calldata.config import Settings
 from calldata.store import reads
@@ -96,26 +95,12 @@ def test_company_filter_combines_with_the_date_window(engine: Engine, reader: En
     assert [row["acctid"] for row in walk(reader, ["acme"], 3, **window)] == expected
 
 
-class OnlyCompanies:
-    """What an identity layer does: say which companies' rows the caller may see."""
-
-    def __init__(self, app: ASGIApp, companies: list[str]) -> None:
-        self.app = app
-        self.companies = companies
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope.setdefault("state", {})["companies"] = self.companies
-        await self.app(scope, receive, send)
-
-
 @pytest.mark.anyio
-async def test_the_endpoint_reads_only_the_companies_the_identity_step_allows(
-    engine: Engine, store_url: str
-) -> None:
+async def test_the_endpoint_reads_only_the_companies_the_identity_allows(engine: Engine, store_url: str) -> None:
     truth = attributed(engine, 24)
-    app = create_app(Settings(database_url=store_url))
-    app.add_middleware(OnlyCompanies, companies=["initech"])
-    async with serving(app) as client:
+    key = issue_key(engine, "initech_billing", ["initech"])
+    app = create_app(Settings(database_url=store_url, password_hash_profile="CHEAPEST"))
+    async with serving(app, key) as client:
         r = await client.post("/rest/call/read", content=b'{"scope": {"maxRows": 100}}')
     assert r.status_code == 200
     assert [row["acctid"] for row in r.json()["values"]] == [a for a, cols in truth.items() if "initech" in cols]

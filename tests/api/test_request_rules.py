@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from api_helpers import Connect, cdr, serving, store_rows
+from calldata.api.app import create_app
+from calldata.config import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -140,17 +142,28 @@ async def test_unknown_commands_and_methods_answer_the_envelope(connect: Connect
 
 
 async def test_an_unexpected_error_is_a_500_envelope_without_a_trace(
-    tmp_path: Any, caplog: pytest.LogCaptureFixture
+    connect: Connect, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from calldata.api.app import create_app
-    from calldata.config import Settings
+    def broken_read(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("disk on fire at /var/lib/secret")
 
-    # A store that cannot be opened: the read raises inside the handler.
+    monkeypatch.setattr("calldata.api.call_read.read_page", broken_read)
+    async with connect() as client:
+        r = await client.post("/rest/call/read", content=b"{}")
+    assert_fail(r, 500, "internal error")
+    assert "Traceback" not in r.text and "disk on fire" not in r.text
+    logged = [record for record in caplog.records if record.name == "calldata.api" and record.exc_info]
+    assert logged and "disk on fire" in str(logged[0].exc_info[1])
+
+
+async def test_health_answers_503_when_the_database_is_unreachable(tmp_path: Any) -> None:
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'missing' / 'calldata.sqlite3'}"))
     async with serving(app) as client:
-        r = await client.post("/rest/call/read", content=b"{}")
         health = await client.get("/health")
-    assert_fail(r, 500, "internal error")
-    assert "Traceback" not in r.text and "sqlite" not in r.text.lower()
-    assert any(record.exc_info for record in caplog.records if record.name == "calldata.api")
     assert_fail(health, 503, "database")
+
+
+async def test_health_answers_ok_on_a_reachable_store(connect: Connect) -> None:
+    async with connect() as client:
+        health = await client.get("/health")
+    assert health.status_code == 200 and health.json() == {"result": "success", "database": "ok"}

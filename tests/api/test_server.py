@@ -54,11 +54,11 @@ def server(store_url: str) -> Iterator[str]:
             proc.wait()
 
 
-def test_a_client_pages_through_the_served_api_over_tcp(server: str, engine: Engine) -> None:
+def test_a_client_pages_through_the_served_api_over_tcp(server: str, engine: Engine, billing_key: str) -> None:
     ids = store_rows(engine, [cdr(i) for i in range(25)])
     set_columns(engine, ids[3], company="acme", target="globex", is_pick=True)
     seen: list[int] = []
-    with httpx.Client(base_url=server) as client:
+    with httpx.Client(base_url=server, headers={"authorization": f"Bearer {billing_key}"}) as client:
         min_id = 0
         while True:
             # a raw JSON body without any Content-Type, as the oldest billing clients send it
