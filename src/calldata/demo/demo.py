@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from calldata.attribution import versions
 from calldata.attribution.directory import Directory
 from calldata.auth import demo_accounts
+from calldata.cdr import Cdr
 from calldata.config import Settings
 from calldata.demo.generator import generate
 from calldata.ingest.sink import Stored, store_batch
@@ -82,7 +83,7 @@ def fill(
     """Store `rows` generated CDRs, one transaction per batch; rows already stored are skipped
     (the sink is idempotent), so running it again after an interruption completes the set."""
     total = Stored()
-    batch = []
+    batch: list[Cdr] = []
     for record in generate(directory, rows=rows, seed=seed, start=start, days=days):
         batch.append(record)
         if len(batch) == batch_size:
@@ -97,7 +98,7 @@ def fill(
     return total
 
 
-def _store(engine: Engine, batch: list) -> Stored:  # type: ignore[type-arg]
+def _store(engine: Engine, batch: list[Cdr]) -> Stored:
     with engine.begin() as conn:
         return store_batch(conn, batch)
 

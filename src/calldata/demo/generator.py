@@ -195,7 +195,8 @@ class _Pbx:
                 elif extension.type == "voicemail":
                     comp.voicemail = comp.voicemail or ext
             comp.users = list(users.values())
-            member_devices = tuple(u.devices[0] for u in comp.users[:4])
+            # A hunt group without devices rings the first two users, as on the recorded PBX.
+            member_devices = tuple(u.devices[0] for u in comp.users[:2])
             for ddi, ext in company.ddis.items():
                 extension = company.extensions[ext]
                 if ext in users:
@@ -250,7 +251,7 @@ _ELIGIBLE: dict[str, Callable[[_Pbx, _Company], bool]] = {
     "huntgroup": lambda p, c: bool(c.hunts and c.in_trunk),
     "transfer": lambda p, c: len(c.users) >= 3 or (len(c.users) >= 2 and bool(c.user_ddis and c.in_trunk)),
     "transfer_external": lambda p, c: bool(c.user_ddis and c.in_trunk and c.out_trunk),
-    "park": lambda p, c: c.park is not None and len(c.users) >= 2,
+    "park": lambda p, c: c.park is not None and _ELIGIBLE["transfer"](p, c),
     "pickup_directed": lambda p, c: bool(c.directed_pickup) and len(c.users) >= 3,
     "pickup_group": lambda p, c: bool(c.group_pickup) and len(c.users) >= 3,
     "disa": lambda p, c: any(comp is c for _, comp in p.auth_codes) and bool(p.dialins),
@@ -407,7 +408,7 @@ class _Maker:
             answer = t + self.ring(RING_TIMEOUT)
             end = answer + self.talk()
             winner = int(self.random() * len(user.devices))
-        elif disposition == "NO ANSWER":
+        elif disposition == "NOANSWER":
             ring, timed_out = self.unanswered(RING_TIMEOUT)
             answer, end, winner = None, t + ring, -1
         else:
@@ -423,8 +424,8 @@ class _Maker:
                 stop = answer if answer is not None else end
                 rows.append(self.row(caller.account, caller.number, dst, context, caller.clid, chan,
                                      self.channel(device, t, stop), "Dial", user.dial, t, None, stop,
-                                     disposition if winner < 0 else "NO ANSWER", uid, company.id, uid))
-        if disposition in ("BUSY", "FAILED") or (disposition == "NO ANSWER" and timed_out):
+                                     disposition if winner < 0 else "NOANSWER", uid, company.id, uid))
+        if disposition in ("BUSY", "FAILED") or (disposition == "NOANSWER" and timed_out):
             rows.append(self.failed_dial(rows[-1], end))
         return rows
 
@@ -439,7 +440,7 @@ class _Maker:
         return self.dial_user(caller.caller(), t, callee, callee.ext, c.context, disposition)
 
     def _internal_noanswer(self, c: _Company, t: int) -> list[Cdr]:
-        return self._internal(c, t, "NO ANSWER")
+        return self._internal(c, t, "NOANSWER")
 
     def _internal_busy(self, c: _Company, t: int) -> list[Cdr]:
         return self._internal(c, t, "BUSY")
@@ -454,7 +455,7 @@ class _Maker:
         if disposition == "ANSWERED":
             answer: int | None = t + self.ring(TRUNK_TIMEOUT)
             end = answer + self.talk()  # type: ignore[operator]
-        elif disposition == "NO ANSWER":
+        elif disposition == "NOANSWER":
             ring, timed_out = self.unanswered(TRUNK_TIMEOUT)
             answer, end = None, t + ring
         else:
@@ -465,12 +466,12 @@ class _Maker:
                          self.channel(user.devices[0], t, end), self.channel(c.out_trunk, t, end), "Dial",
                          f"{c.out_trunk}/{number},{TRUNK_TIMEOUT},{options}", t, answer, end, disposition,
                          uid, c.id, uid, userfield)]
-        if disposition != "ANSWERED" and (disposition != "NO ANSWER" or timed_out):
+        if disposition != "ANSWERED" and (disposition != "NOANSWER" or timed_out):
             rows.append(self.failed_dial(rows[0], end))
         return rows
 
     def _outbound_noanswer(self, c: _Company, t: int) -> list[Cdr]:
-        return self._outbound(c, t, "NO ANSWER")
+        return self._outbound(c, t, "NOANSWER")
 
     def _outbound_busy(self, c: _Company, t: int) -> list[Cdr]:
         return self._outbound(c, t, "BUSY")
@@ -484,7 +485,7 @@ class _Maker:
         return self.dial_user(caller, t, user, user.ext, c.context, disposition)
 
     def _inbound_noanswer(self, c: _Company, t: int) -> list[Cdr]:
-        return self._inbound(c, t, "NO ANSWER")
+        return self._inbound(c, t, "NOANSWER")
 
     def _inbound_busy(self, c: _Company, t: int) -> list[Cdr]:
         return self._inbound(c, t, "BUSY")
@@ -546,7 +547,7 @@ class _Maker:
             stop = end if won or answer is None else answer
             rows.append(self.row("", caller.number, ext, c.context, caller.clid, chan,
                                  self.channel(device, t, stop), "Dial", data, t, answer if won else None, stop,
-                                 "ANSWERED" if won else "NO ANSWER", uid, c.id, uid))
+                                 "ANSWERED" if won else "NOANSWER", uid, c.id, uid))
         if not answered:
             rows.append(self.failed_dial(rows[-1], end))
         return rows
@@ -573,10 +574,15 @@ class _Maker:
         answer = t + self.ring(RING_TIMEOUT)
         return caller, user, answer, answer + 1 + int(self.random() * 60), uid
 
+    @staticmethod
+    def handers(c: _Company) -> list[_User]:
+        """Users who can take a call and hand it to a third user: any with three users or more,
+        else those with a DDI (the caller is then from outside)."""
+        return [u for u in c.users if len(c.users) >= 3 or any(x is u for _, x in c.user_ddis)]
+
     def _transfer(self, c: _Company, t: int) -> list[Cdr]:
         """Blind transfer: the first leg's dst becomes the new target; the second leg starts answered."""
-        candidates = [u for u in c.users if len(c.users) >= 3 or any(x is u for _, x in c.user_ddis)]
-        transferrer = self.pick(candidates)
+        transferrer = self.pick(self.handers(c))
         caller, user, answer, moment, uid = self.answered_by(c, t, transferrer, internal=len(c.users) >= 3)
         target = self.other(c.users, transferrer, *([user] if user else []))
         end = moment + self.ring(RING_TIMEOUT) + self.talk()
@@ -621,8 +627,8 @@ class _Maker:
 
     def _park(self, c: _Company, t: int, retrieved: bool = True) -> list[Cdr]:
         """Parked by a blind transfer to the park extension; a colleague dials the space, or it comes back."""
-        parker = self.pick(c.users)
-        caller, user, answer, moment, uid = self.answered_by(c, t, parker)
+        parker = self.pick(self.handers(c))
+        caller, user, answer, moment, uid = self.answered_by(c, t, parker, internal=len(c.users) >= 3)
         if retrieved:
             back = moment + 3 + int(self.random() * 40)
         else:
@@ -641,7 +647,7 @@ class _Maker:
                                 caller.clid, chan, self.channel(device, back, end), "Dial",
                                 f"{device},{RING_TIMEOUT}", back, back, end, "ANSWERED", uid, c.id, uid)
             return [first, park, comeback]
-        retriever = self.other(c.users, *([user] if user else []))
+        retriever = self.other(c.users, parker, *([user] if user else []))
         picker = self.channel(retriever.devices[0], back, end)
         parked_call = self.row(c.id, retriever.ext, str(space), c.context, retriever.clid, picker, "",
                                "ParkedCall", f"{c.id},{space}", back, back, back, "ANSWERED",
@@ -672,7 +678,7 @@ class _Maker:
         rang = self.row(caller.account, caller.number, rung.ext, c.context, caller.clid, chan, rung_chan, "Dial",
                         rung.dial, t, moment, moment, "ANSWERED", uid, c.id, uid)
         rung_row = self.row(c.id, rung.ext, dialled, c.context, f'"" <{rung.ext}>', rung_chan, "", app, "",
-                            t, None, moment, "NO ANSWER", rung_uid, "", uid)
+                            t, None, moment, "NOANSWER", rung_uid, "", uid)
         taken = self.row(caller.account, caller.number, rung.ext, c.context, caller.clid, chan,
                          self.channel(picker.devices[0], moment, end), "Dial", rung.dial, moment, moment, end,
                          "ANSWERED", uid, c.id, uid)
