@@ -168,3 +168,30 @@ def stored_count(engine: Engine) -> int:
 
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(cdr)).scalar_one())
+
+
+_AMA_NAMES = {"0": "DEFAULT", "1": "OMIT", "2": "BILLING", "3": "DOCUMENTATION"}
+
+
+def master_line(row: dict[str, str]) -> bytes:
+    """A pg.csv row as cdr_csv writes it to Master.csv (21 columns, UTC; answer/end from the counts)."""
+    import csv as csv_
+    import io
+    from datetime import timedelta
+
+    start = utc(row["calldate"]).astimezone(UTC)
+    end = start + timedelta(seconds=int(row["duration"]))
+    answer = end - timedelta(seconds=int(row["billsec"])) if int(row["billsec"]) else None
+    fmt = "%Y-%m-%d %H:%M:%S"
+    fields = [
+        row["accountcode"], row["src"], row["dst"], row["dcontext"], row["clid"], row["channel"],
+        row["dstchannel"], row["lastapp"], row["lastdata"], start.strftime(fmt),
+        answer.strftime(fmt) if answer else "", end.strftime(fmt), row["duration"], row["billsec"],
+        row["disposition"], _AMA_NAMES.get(row["amaflags"], row["amaflags"]), row["uniqueid"],
+        row["userfield"], row["peeraccount"], row["linkedid"], row["sequence"],
+    ]
+    out = io.StringIO()
+    csv_.writer(out, quoting=csv_.QUOTE_NONNUMERIC, lineterminator="\n").writerow(
+        [int(f) if i in (12, 13, 20) else f for i, f in enumerate(fields)]
+    )
+    return out.getvalue().encode()
