@@ -102,8 +102,9 @@ def test_reused_channel_name_hours_apart_is_another_call(world: Lookup) -> None:
 
 
 def test_attended_transfer_merges_consultation_and_sets_xfer(world: Lookup) -> None:
+    # Asterisk 12+: the transferrer's channel (Party B of the first leg) dials the consultation.
     talk = leg(0, 20, 3, channel="IAX2/acme-201-1", dstchannel="IAX2/acme-202-2", dst="202", dcontext="acme", linkedid="20.1")
-    consult = leg(10, 20, 12, channel="IAX2/acme-202-3", dstchannel="IAX2/acme-203-4", dst="203",
+    consult = leg(10, 20, 12, channel="IAX2/acme-202-2", dstchannel="IAX2/acme-203-4", dst="203",
                   dcontext="acme", src="202", linkedid="30.1")
     after = leg(20, 40, 20, channel="IAX2/acme-201-1", dstchannel="IAX2/acme-203-4", dst="202", dcontext="acme", linkedid="20.1")
     from calldata.attribution.properties import decide
@@ -111,6 +112,8 @@ def test_attended_transfer_merges_consultation_and_sets_xfer(world: Lookup) -> N
     assert set(calls) == {"20.1"}
     rows = properties([talk, consult, after], world)
     assert [r["xfer"] for r in rows] == ["", "", "202"]
+    assert [r["dial_short"] for r in rows] == ["202", "203", "203"]  # what the transferrer dialled
+    assert [r["src_ext"] for r in rows] == ["201", "202", "201"]
     assert rows[2]["is_bounce"] is False
 
 

@@ -115,13 +115,14 @@ def _flattened_device(lookup: Lookup, dst: str) -> Party:
 class _Relations:
     """How the legs of one call follow each other (only computed for calls of several legs)."""
 
-    __slots__ = ("prev", "xfer", "picked", "rewritten")
+    __slots__ = ("prev", "xfer", "picked", "rewritten", "consulted")
 
     def __init__(self, n: int) -> None:
         self.prev: list[int | None] = [None] * n
         self.xfer: list[tuple[str, str]] = [_NO_XFER] * n  # (extension, its company)
         self.picked = [False] * n
         self.rewritten = [False] * n
+        self.consulted: list[str | None] = [None] * n  # what the transferrer dialled (attended)
 
 
 _NO_XFER = ("", "")
@@ -182,6 +183,15 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lo
         p = prev[t]
         if p is not None and xfer[t][0] and legs[p].dst == legs[t].dst:
             rel.rewritten[p] = True
+    # An attended transfer: the transferrer's own channel dialled the new party first (the
+    # consultation leg, Party A = the transferrer, Party B = this leg's Party B).
+    for t in range(n):
+        p = prev[t]
+        if p is not None and xfer[t][0]:
+            for c in range(n):
+                if legs[c].channel == legs[p].dstchannel and legs[c].dstchannel == legs[t].dstchannel:
+                    rel.consulted[t] = legs[c].dst
+                    break
     return rel
 
 
@@ -194,7 +204,7 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
     kinds = [lookup.context_kind(leg.dcontext) for leg in legs]
     ctx_co = [kind[0] for kind in kinds]
     rel = _relations(legs, times, lookup, b_party, a_party, apps, ctx_co) if n > 1 else _Relations(1)
-    prev, xfer, picked, rewritten = rel.prev, rel.xfer, rel.picked, rel.rewritten
+    prev, xfer, picked, rewritten, consulted = rel.prev, rel.xfer, rel.picked, rel.rewritten, rel.consulted
 
     auth_codes, companies, ddis = lookup.auth_codes, lookup.companies, lookup.ddis
     out = []
@@ -253,6 +263,8 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             dial_short = rung[2] if rung[0] == DEVICE else dst
         elif after_park:
             dial_short = _park_space(lookup, legs[p], home)  # type: ignore[index]
+        elif consulted[i] is not None:
+            dial_short = consulted[i]
         elif rewritten[i] and b[0] == DEVICE and b[2]:
             dial_short = b[2]
         else:
