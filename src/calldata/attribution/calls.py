@@ -82,11 +82,15 @@ def group(legs: Sequence[LegIds], spans: Sequence[tuple[int, int]]) -> list[tupl
                     reach = end
     members: dict[int, list[int]] = {}
     for index, g in enumerate(gid):
-        members.setdefault(find(g) if crossing else g, []).append(index)
+        members.setdefault(g, []).append(index)
+    merged: dict[int, list[int]] = {}  # root group -> the groups joined to it
+    for g in range(len(keys)):
+        if parent[g] != g:
+            root = find(g)
+            members[root].extend(members.pop(g))
+            merged.setdefault(root, [root]).append(g)
     calls = []
     for root, indices in members.items():
-        if not crossing or all(find(gid[i]) == gid[i] == root for i in indices):
-            calls.append((keys[root], indices))
-        else:
-            calls.append((min({keys[gid[i]] for i in indices}, key=id_order), indices))
+        joined = merged.get(root)
+        calls.append((keys[root] if joined is None else min((keys[g] for g in joined), key=id_order), indices))
     return calls
