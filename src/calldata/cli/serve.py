@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,9 +25,24 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log one line per request.")
     ] = True,
+    ingest: Annotated[
+        Path | None,
+        typer.Option("--ingest", exists=True, dir_okay=False, help="Also run the live ingester on this sources YAML (docs/ingest.md)."),
+    ] = None,
 ) -> None:
     """Serve POST /rest/call/read, GET /health and GET /openapi.json (migrates the store first)."""
-    run(context.settings(ctx).with_overrides(host=host, port=port), access_log=access_log)
+    settings = context.settings(ctx).with_overrides(host=host, port=port)
+    if ingest is None:
+        run(settings, access_log=access_log)
+        return
+    from calldata.cli.ingest import start_runner  # the live ingester in this process's threads
+
+    runner = start_runner(context.store(ctx), ingest)
+    try:
+        run(settings, access_log=access_log)
+    finally:
+        runner.stop.set()
+        runner.join(10)
 
 
 def run(settings: Settings, *, access_log: bool = True) -> None:
