@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from calldata.api import auth_routes, call_read, health
+from calldata.api import metrics
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.config import Settings
@@ -43,4 +44,5 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.engine = engine
     auth_routes.install(app, settings)  # identity and permissions on every /rest/ route
+    metrics.install(app, settings)  # GET /metrics (ingest figures)
     return app
