@@ -1,0 +1,88 @@
+"""`calldata generate` and `calldata demo --no-serve` as a user runs them: a real process in a fresh directory."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from demo_support import DIRECTORY_YAML, REPO, STORY_LAYOUT, world
+
+from calldata.cdr import Cdr
+from calldata.demo.generator import generate
+from calldata.ingest.csvfile import LAYOUTS, detect_layout, raw_records, read_cdrs
+
+PYTHON = REPO / ".venv" / "bin" / "python"
+
+
+def _run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CALLDATA_")}
+    environ.update(env or {})
+    executable = str(PYTHON) if PYTHON.exists() else sys.executable
+    done = subprocess.run([executable, "-m", "calldata", *args], cwd=cwd, env=environ,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def _parse(path: Path) -> list[Cdr]:
+    with path.open("rb") as stream:
+        layout = detect_layout(raw_records(stream, limit=200))
+        stream.seek(0)
+        assert layout == LAYOUTS[STORY_LAYOUT]
+        return [p.result for p in read_cdrs(stream, layout, UTC)]  # type: ignore[misc]
+
+
+def test_generate_writes_the_rows_of_the_packaged_directory(tmp_path: Path) -> None:
+    done = _run(tmp_path, "generate", "--rows", "4000", "--out", "cdr.csv", "--seed", "9", "--days", "5",
+                "--start", "2026-10-05")
+    written = _parse(tmp_path / "cdr.csv")
+    assert written == list(generate(world(), rows=4000, seed=9, days=5, start=datetime(2026, 10, 5, tzinfo=UTC)))
+    assert "4,000 rows" in done.stderr
+
+
+def test_generate_with_another_directory(tmp_path: Path) -> None:
+    other = tmp_path / "pbx.yaml"
+    other.write_text(DIRECTORY_YAML.read_text().replace("IAX2/acme-", "PJSIP/acme-"))
+    _run(tmp_path, "generate", "--rows", "500", "--out", "cdr.csv", "--directory", str(other))
+    rows = _parse(tmp_path / "cdr.csv")
+    pjsip = [r.channel for r in rows if r.channel.startswith("PJSIP/acme-")]
+    assert pjsip and all(len(c.rsplit("-", 1)[1]) == 8 for c in pjsip)  # chan_pjsip's %08x suffix
+
+
+def test_a_bad_directory_is_reported_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "pbx.yaml"
+    bad.write_text("companies:\n  acme:\n    name: Acme\n    extensions:\n      '201': {name: A, type: phone}\n")
+    done = subprocess.run([str(PYTHON), "-m", "calldata", "generate", "--rows", "5", "--out", "x.csv",
+                           "--directory", str(bad)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"{bad}:5:" in done.stderr.replace("\n", "")
+
+
+def test_demo_fills_its_own_sqlite_file_then_reuses_it(tmp_path: Path) -> None:
+    first = _run(tmp_path, "demo", "--rows", "1500", "--no-serve", "--port", "8765")
+    database = tmp_path / "calldata-demo.sqlite3"
+    assert database.exists()
+    with sqlite3.connect(database) as conn:
+        count, undecided = conn.execute("SELECT count(*), sum(company IS NULL) FROM cdr").fetchone()
+        versions = conn.execute("SELECT count(*) FROM directory_version").fetchone()[0]
+    assert (count, undecided, versions) == (1500, 0, 1)
+    assert "curl" in first.stdout and "http://127.0.0.1:8765/rest/call/read" in first.stdout
+    key = next(line.split()[-1] for line in first.stdout.splitlines() if line.startswith("admin API key:"))
+    assert f"Bearer {key}" in first.stdout
+    again = _run(tmp_path, "demo", "--rows", "1500", "--no-serve")
+    assert "already stored" in again.stderr
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM cdr").fetchone()[0] == 1500
+        assert conn.execute("SELECT count(*) FROM directory_version").fetchone()[0] == 1
+
+
+def test_demo_uses_the_database_it_is_given(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.sqlite3"
+    _run(tmp_path, "demo", "--rows", "300", "--no-serve", env={"CALLDATA_DATABASE_URL": f"sqlite:///{target}"})
+    assert not (tmp_path / "calldata-demo.sqlite3").exists()
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("SELECT count(*) FROM cdr").fetchone()[0] == 300
