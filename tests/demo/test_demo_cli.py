@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import shlex
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from demo_support import DIRECTORY_YAML, REPO, STORY_LAYOUT, world
 
 from calldata.cdr import Cdr
@@ -86,3 +90,47 @@ def test_demo_uses_the_database_it_is_given(tmp_path: Path) -> None:
     assert not (tmp_path / "calldata-demo.sqlite3").exists()
     with sqlite3.connect(target) as conn:
         assert conn.execute("SELECT count(*) FROM cdr").fetchone()[0] == 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_serves_and_the_printed_curl_works(tmp_path: Path) -> None:
+    port = _free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CALLDATA_")}
+    environ["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen([str(PYTHON), "-m", "calldata", "demo", "--rows", "800", "--port", str(port)],
+                               cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+    try:
+        assert process.stdout is not None
+        printed = []
+        for line in process.stdout:
+            printed.append(line)
+            if "curl" in line and "Bearer" in line:
+                break
+        command = shlex.split(printed[-1].strip())
+        assert command[:2] == ["curl", "-s"]
+        headers = {command[i + 1].split(": ", 1)[0]: command[i + 1].split(": ", 1)[1]
+                   for i, arg in enumerate(command) if arg == "-H"}
+        body = command[command.index("-d") + 1]
+        url = command[-1]
+        assert url == f"http://127.0.0.1:{port}/rest/call/read"
+        deadline = time.monotonic() + 60
+        while True:  # the server starts after the lines are printed
+            try:
+                answer = httpx.post(url, headers=headers, content=body, timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.2)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        assert page["result"] == "success" and page["numRows"] == 5
+        assert all(row["properties"].get("company") is not None for row in page["values"])
+    finally:
+        process.terminate()
+        process.wait(30)

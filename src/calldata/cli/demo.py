@@ -118,8 +118,5 @@ def demo(
         out.print(line, highlight=False, soft_wrap=True)
     if no_serve:
         return
-    run = getattr(serve_cli, "run", None)
-    if run is None:
-        console.print("[red]this build has no API server yet[/red]: run with --no-serve")
-        raise typer.Exit(1)
-    run(settings)
+    out.print("Serving; Ctrl-C stops.", highlight=False)
+    serve_cli.run(settings)
