@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from calldata.auth import keys, users
+from calldata.auth.tokens import SHOWN_PREFIX
 from calldata.cli import context
 from calldata.cli.users import actor
 
@@ -17,7 +18,7 @@ app = typer.Typer(help="Manage API keys (each acts with its owner's permissions)
 
 
 def _when(value: datetime | None) -> str:
-    return value.isoformat(timespec="seconds") if value else ""
+    return f"{value:%Y-%m-%d %H:%M}" if value else ""
 
 
 @app.command()
@@ -40,7 +41,7 @@ def create(
     except users.AccountError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
-    Console(stderr=True).print(f"key {key_id} for {login} (expires {_when(expires) or 'never'}); "
+    Console(stderr=True).print(f"key {key_id} for {login} (expires {_when(expires) or 'never'} UTC); "
                                "store it now, it cannot be shown again:")
     print(key)
 
@@ -48,7 +49,10 @@ def create(
 @app.command("list")
 def list_keys(ctx: typer.Context, login: Annotated[str | None, typer.Argument()] = None) -> None:
     """Keys (id, owner, first characters, dates), optionally of one user."""
-    table = Table("id", "login", "name", "key", "created", "expires", "revoked", "last used")
+    table = Table("id", "login", "name")
+    table.add_column("key", no_wrap=True, min_width=SHOWN_PREFIX + 3)
+    for heading in ("created", "expires", "revoked", "last used"):
+        table.add_column(heading)
     with context.store(ctx).connect() as conn:
         for k in keys.listing(conn, login):
             table.add_row(str(k["id"]), k["login"], k["name"], k["prefix"] + "...",

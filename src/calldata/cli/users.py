@@ -140,9 +140,12 @@ def audit(
     """The audit log, newest first: logins, key use, changes to users, keys and grants."""
     from calldata.auth import audit as audit_log
 
-    table = Table("at", "event", "login", "actor", "address", "detail")
+    table = Table("at (UTC)")
+    table.add_column("event", no_wrap=True)
+    for heading in ("login", "actor", "address", "detail"):
+        table.add_column(heading)
     with context.store(ctx).connect() as conn:
         for e in audit_log.listing(conn, login, limit):
-            table.add_row(e["at"].isoformat(timespec="seconds"), e["event"], e["login"], e["actor"],
+            table.add_row(f"{e['at']:%Y-%m-%d %H:%M:%S}", e["event"], e["login"], e["actor"],
                           e["address"], e["detail"])
     Console().print(table)
