@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calldata.cdr import Cdr, CdrValueError
@@ -103,6 +103,7 @@ def test_asterisk_quoting_of_an_empty_caller_name() -> None:
 _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=30)
 
 
+@settings(deadline=None)  # timing is for bench/, not tests (a shared machine)
 @given(clid=_text, lastdata=_text, userfield=_text)
 def test_any_text_written_the_asterisk_way_reads_back(clid: str, lastdata: str, userfield: str) -> None:
     line = with_field(4, asterisk_quote(clid), f8=asterisk_quote(lastdata), f17=asterisk_quote(userfield))
@@ -117,6 +118,7 @@ _any_field = st.one_of(
 )
 
 
+@settings(deadline=None)  # timing is for bench/, not tests (a shared machine)
 @given(st.lists(_any_field, min_size=21, max_size=21), st.sampled_from([UTC, LONDON, ZoneInfo("Asia/Kolkata")]))
 def test_any_fields_give_a_cdr_or_a_reason(values: list[str], zone) -> None:
     """Whatever a line holds, the parser answers a Cdr or a CdrValueError, never another exception."""
@@ -126,6 +128,7 @@ def test_any_fields_give_a_cdr_or_a_reason(values: list[str], zone) -> None:
         assert str(exc).split(":")[0] in CSV21.columns + ("columns", "quoting", "line", "start/answer/end")
 
 
+@settings(deadline=None)  # timing is for bench/, not tests (a shared machine)
 @given(st.binary(max_size=300))
 def test_any_bytes_give_a_cdr_or_a_reason(raw: bytes) -> None:
     try:
