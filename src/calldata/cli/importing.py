@@ -84,12 +84,15 @@ def import_files(
             except (LayoutError, OSError, EOFError) as exc:  # EOFError: a truncated .gz
                 failed.append((path, str(exc)))
                 continue
-            progress.remove_task(task)  # the summary below says how it went
+            finally:
+                progress.remove_task(task)  # the summary below says how it went
             results.append((path, result))
     engine.dispose()
     Console().print(_summary(results))
     for path, reason in failed:
         console.print(f"[red]not imported[/red] {path}: {reason}")
+    if failed:
+        console.print("(batches stored before a file failed are kept; importing it again adds only the rest)")
     if any(r.quarantined for _, r in results):
         console.print("quarantined lines: [bold]calldata quarantine list --source FILE[/bold]")
     if failed:
