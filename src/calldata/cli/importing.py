@@ -88,7 +88,8 @@ def import_files(
                 progress.remove_task(task)  # the summary below says how it went
             results.append((path, result))
     engine.dispose()
-    Console().print(_summary(results))
+    if results:
+        Console().print(_summary(results))
     for path, reason in failed:
         console.print(f"[red]not imported[/red] {path}: {reason}")
     if failed:
