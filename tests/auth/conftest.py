@@ -12,7 +12,7 @@ from calldata.auth import users
 from calldata.auth.authenticate import Authenticator
 from calldata.config import Settings
 
-PASSWORD = "correct horse battery staple"
+from auth_helpers import PASSWORD
 
 
 @pytest.fixture

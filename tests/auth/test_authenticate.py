@@ -22,7 +22,7 @@ from calldata.auth.authenticate import (
 from calldata.auth.permissions import BILLING_CALL_SUMMARY as SUMMARY
 from calldata.auth.schema import auth_audit, auth_key, auth_session, auth_user
 from calldata.config import Settings
-PASSWORD = "correct horse battery staple"  # as in conftest.py
+from auth_helpers import PASSWORD
 
 
 def failure(fn, *args, **kwargs) -> AuthFailure:

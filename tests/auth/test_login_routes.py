@@ -16,7 +16,7 @@ from calldata.auth.permissions import BILLING_CALL_REPORTING as REPORTING
 from calldata.auth.permissions import BILLING_CALL_SUMMARY as SUMMARY
 from calldata.config import Settings
 
-PASSWORD = "correct horse battery staple"  # as in conftest.py
+from auth_helpers import PASSWORD
 
 
 def client_for(engine: Engine, settings: Settings, base_url: str = "http://testserver") -> TestClient:

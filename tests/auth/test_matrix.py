@@ -4,6 +4,7 @@ Authentication and Errors), through the real API app on both stores."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.testclient import TestClient
 from calldata.api.app import create_app
 from calldata.api.auth_routes import COOKIE
 from calldata.auth import keys, users
-from calldata.auth.authenticate import BAD_KEY, BAD_SESSION, NOT_AUTHENTICATED, WRONG_LOGIN
+from calldata.auth.authenticate import BAD_KEY, BAD_SESSION, NOT_AUTHENTICATED, THROTTLED, WRONG_LOGIN
 from calldata.auth.permissions import BILLING_CALL_REPORTING as REPORTING
 from calldata.auth.permissions import BILLING_CALL_SUMMARY as SUMMARY
 from calldata.auth.permissions import SYSTEM_ADMIN as ADMIN
@@ -23,7 +24,7 @@ from calldata.cdr import Cdr
 from calldata.config import Settings
 from calldata.store.cdrs import insert_cdrs
 
-PASSWORD = "correct horse battery staple"  # as in conftest.py
+from auth_helpers import PASSWORD
 READ_ROUTES = ["/rest/call/read", "/rest/call/read/cdr"]
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -263,3 +264,17 @@ def test_malformed_credentials_are_400_naming_the_field(world, body, headers, me
         r = world.client.post(route, content=body, headers=headers)
         assert r.status_code == 400 and r.json()["result"] == "fail", route
         assert r.json()["message"].startswith(message), route
+
+
+def test_wrong_inline_passwords_on_call_read_are_throttled_with_429(engine, settings):
+    world = World(engine, replace(settings, login_failures_per_login=3))
+    wrong = {"auth": {"type": "auth", "username": "summary_all", "password": "guess"}}
+    right = {"auth": {"type": "auth", "username": "summary_all", "password": PASSWORD}}
+    for _ in range(3):
+        assert world.post("/rest/call/read", wrong, {}).status_code == 401
+    for body in (wrong, right):
+        r = world.post("/rest/call/read", body, {})
+        assert (r.status_code, r.json()) == (429, fail(THROTTLED))
+    # a key of the same user is not throttled: keys cannot be guessed
+    _, key = world.key("summary_all")
+    assert world.post("/rest/call/read", {}, {"authorization": f"Bearer {key}"}).status_code == 200

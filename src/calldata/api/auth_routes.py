@@ -157,7 +157,55 @@ def _secure(request: Request, authenticator: Authenticator) -> bool:
 def login_endpoint(authenticator: Authenticator) -> Any:
     async def login(request: Request) -> Response:
         """With username and password: log in, keeping the session the cookie names when it is
-        this user's; with a key or only the cookie: say who that is."""
+        this user's; with a key or only the cookie: say who that is.
+        ---
+        summary: Log in (sets the Red60urne session cookie), or say who a key or cookie is
+        description: >
+          Body {"auth": {"type": "auth", "username", "password"}} starts a session (or keeps the
+          one the cookie names, when it is this user's) and sets the HttpOnly cookie Red60urne.
+          With only an API key (auth.key or Authorization Bearer) or the cookie it answers the
+          same user object without a new session. See docs/auth.md.
+        requestBody:
+          required: false
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  auth:
+                    type: object
+                    properties:
+                      type: {type: string, enum: [auth]}
+                      username: {type: string}
+                      password: {type: string}
+                      key: {type: string}
+        responses:
+          "200":
+            description: The user, with the session token and permissions.
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    result: {type: string, enum: [success]}
+                    user:
+                      type: object
+                      properties:
+                        id: {type: integer}
+                        login: {type: string}
+                        name: {type: string}
+                        company: {type: string}
+                        home: {type: string}
+                        session: {type: string, nullable: true}
+                        perms:
+                          type: object
+                          additionalProperties:
+                            type: string
+                            description: '"yes" (system-wide) or company ids joined by commas'
+          "400": {$ref: "#/components/responses/Fail"}
+          "401": {$ref: "#/components/responses/Fail"}
+          "429": {$ref: "#/components/responses/Fail"}
+        """
         try:
             body = parse_body(await _read_body(request.receive))
             creds = _request_credentials(request, body)
@@ -188,7 +236,20 @@ def login_endpoint(authenticator: Authenticator) -> Any:
 
 def logout_endpoint(authenticator: Authenticator) -> Any:
     async def logout(request: Request) -> Response:
-        """End the session the cookie names."""
+        """End the session the cookie names.
+        ---
+        summary: Log out (ends the session the Red60urne cookie names, clears the cookie)
+        responses:
+          "200":
+            description: The session has ended.
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    result: {type: string, enum: [success]}
+          "401": {$ref: "#/components/responses/Fail"}
+        """
         token = request.cookies.get(COOKIE)
         ended = bool(token) and await run_in_threadpool(
             authenticator.logout, token or "", _address(request.scope)
