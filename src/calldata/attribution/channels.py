@@ -49,13 +49,24 @@ def resolve(lookup: Lookup, channel: str) -> Party:
     """Who a channel is; cached per directory version by the channel's base name."""
     if not channel:
         return NO_PARTY
+    parties = lookup.parties
+    # Fast path for the usual `TECH/name-HEX` (or `...-HEX;N`): the base is what precedes the dash.
+    dash = channel.rfind("-")
+    if dash > 0:
+        tail = channel[dash + 1:]
+        if tail[-2:-1] == ";":
+            tail = tail[:-2]
+        if tail and _HEX.issuperset(tail) and 0 <= channel.find("/") < dash:
+            party = parties.get(channel[:dash])
+            if party is not None:
+                return party
     base = base_name(channel)
-    party = lookup.parties.get(base)
+    party = parties.get(base)
     if party is None:
         party = _resolve_base(lookup, base)
-        if len(lookup.parties) >= _CACHE_LIMIT:
-            lookup.parties.clear()
-        lookup.parties[base] = party
+        if len(parties) >= _CACHE_LIMIT:
+            parties.clear()
+        parties[base] = party
     return party
 
 
