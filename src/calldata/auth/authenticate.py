@@ -88,6 +88,7 @@ class Authenticator:
         self.settings = settings
         self.idle = timedelta(seconds=settings.session_idle_seconds)
         self.window = timedelta(seconds=settings.login_failure_window_seconds)
+        passwords.dummy_hash(settings.password_hash_profile)  # also checks the profile name
 
     def identify(self, creds: Credentials, address: str = "") -> Identity:
         """The identity the credentials prove, without starting a session."""

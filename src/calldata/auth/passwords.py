@@ -18,7 +18,8 @@ def hasher(profile: str) -> PasswordHasher:
 
 
 @cache
-def _dummy_hash(profile: str) -> str:
+def dummy_hash(profile: str) -> str:
+    """What an unknown login is verified against; made once (call early, so no request pays for it)."""
     return hasher(profile).hash("calldata: no such user")
 
 
@@ -31,7 +32,7 @@ def hash_password(password: str, profile: str) -> str:
 def verify(stored: str | None, password: str, profile: str) -> bool:
     """Check a password against its hash; with no hash (no such user) spend the same time and fail."""
     try:
-        return hasher(profile).verify(stored or _dummy_hash(profile), password) and stored is not None
+        return hasher(profile).verify(stored or dummy_hash(profile), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
