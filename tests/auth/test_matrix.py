@@ -278,3 +278,17 @@ def test_wrong_inline_passwords_on_call_read_are_throttled_with_429(engine, sett
     # a key of the same user is not throttled: keys cannot be guessed
     _, key = world.key("summary_all")
     assert world.post("/rest/call/read", {}, {"authorization": f"Bearer {key}"}).status_code == 200
+
+
+def test_two_server_processes_share_sessions_keys_and_throttling(engine, settings):
+    """Two apps on one store stand for two `calldata serve` processes behind a load balancer."""
+    world = World(engine, replace(settings, login_failures_per_login=2))
+    other = TestClient(create_app(replace(settings, login_failures_per_login=2)))
+    cookie = {"cookie": f"{COOKIE}={world.session('admin')}"}
+    assert other.post("/rest/call/read", json={}, headers=cookie).status_code == 200
+    assert other.post("/rest/auth/logout", headers=cookie).status_code == 200
+    assert world.post("/rest/call/read", {}, cookie).status_code == 401
+    wrong = {"auth": {"type": "auth", "username": "admin", "password": "guess"}}
+    assert world.post("/rest/call/read", wrong, {}).status_code == 401
+    assert other.post("/rest/call/read", json=wrong).status_code == 401
+    assert world.post("/rest/call/read", wrong, {}).status_code == 429
