@@ -131,8 +131,24 @@ def test_park_timeout_comes_back_to_the_parker(world: Lookup) -> None:
 
 def test_comeback_without_party_b_uses_the_flattened_channel_in_dst(world: Lookup) -> None:
     [p] = properties([leg(0, 20, None, channel="IAX2/acme-201-1", dst="IAX2_acme-203", dcontext="park-dial",
-                          lastapp="Dial", linkedid="41.1")], world)
-    assert (p["is_bounce"], p["dial_short"]) == (True, "203")
+                          lastapp="Hangup", linkedid="41.1")], world)
+    assert (p["is_bounce"], p["dial_short"], p["target"], p["company"]) == (True, "203", "acme", "acme")
+
+
+def test_attended_transfer_through_a_local_channel_carries_xfer(world: Lookup) -> None:
+    # Asterisk 12+ atxfer dials the target through a Local channel; the transferee ends up
+    # bridged to its `;1` half while the `;2` half talks to the new party.
+    talk = leg(0, 20, 2, channel="IAX2/acme-201-1", dstchannel="IAX2/acme-202-2", dst="202", dcontext="acme", linkedid="21.1")
+    consult = leg(8, 20, 8, channel="IAX2/acme-202-2", dstchannel="Local/203@acme-0000000a;1", dst="202",
+                  dcontext="acme", linkedid="21.1")
+    local = leg(8, 40, 11, channel="Local/203@acme-0000000a;2", dstchannel="IAX2/acme-203-3", dst="203",
+                dcontext="acme", linkedid="21.1")
+    after = leg(20, 40, 20, channel="IAX2/acme-201-1", dstchannel="Local/203@acme-0000000a;1", dst="202",
+                dcontext="acme", linkedid="21.1")
+    rows = properties([talk, consult, local, after], world)
+    assert [r["xfer"] for r in rows] == ["", "", "202", "202"]
+    assert [r["dial_short"] for r in rows] == ["202", "202", "203", "203"]
+    assert [r["target"] for r in rows] == ["acme"] * 4
 
 
 def test_group_pickup_is_a_pickup_not_a_transfer(world: Lookup) -> None:

@@ -183,15 +183,19 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lo
         p = prev[t]
         if p is not None and xfer[t][0] and legs[p].dst == legs[t].dst:
             rel.rewritten[p] = True
-    # An attended transfer: the transferrer's own channel dialled the new party first (the
-    # consultation leg, Party A = the transferrer, Party B = this leg's Party B).
+    # What the transferrer dialled: the exten of the Local channel the transfer went through, or
+    # the leg that reached this leg's Party B before the transfer (the consultation; its Party A
+    # is the transferrer's channel, or the `;2` half of the Local channel it dialled).
     for t in range(n):
-        p = prev[t]
-        if p is not None and xfer[t][0]:
-            for c in range(n):
-                if legs[c].channel == legs[p].dstchannel and legs[c].dstchannel == legs[t].dstchannel:
-                    rel.consulted[t] = legs[c].dst
-                    break
+        if not xfer[t][0]:
+            continue
+        if b_party[t][0] == LOCAL and b_party[t][2]:
+            rel.consulted[t] = b_party[t][2]
+            continue
+        for c in range(n):
+            if c != t and legs[c].dstchannel == legs[t].dstchannel and times[c][0] < times[t][0]:
+                rel.consulted[t] = a_party[c][2] if a_party[c][0] == LOCAL and a_party[c][2] else legs[c].dst
+                break
     return rel
 
 
@@ -256,10 +260,10 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             context_company != "" and companies[context_company].is_pickup(dst))
 
         # What was dialled.
+        rung = (b if b[0] == DEVICE else _flattened_device(lookup, dst)) if comeback else b
         if is_park:
             dial_short = _park_space(lookup, leg, home)
         elif comeback:
-            rung = b if b[0] == DEVICE else _flattened_device(lookup, dst)
             dial_short = rung[2] if rung[0] == DEVICE else dst
         elif after_park:
             dial_short = _park_space(lookup, legs[p], home)  # type: ignore[index]
@@ -279,8 +283,8 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
 
         # The company called.
         target: str | None
-        if b[0] == DEVICE or (b[0] == LOCAL and b[1]):
-            target = b[1]
+        if rung[0] == DEVICE or (b[0] == LOCAL and b[1]):
+            target = rung[1]
         elif b[0] == TRUNK:
             hosted = ddis.get(dial_full)
             target = hosted[0] if hosted is not None else ""
