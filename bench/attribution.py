@@ -24,7 +24,7 @@ from pathlib import Path
 import msgspec
 from sqlalchemy import Engine, text
 
-from calldata.attribution import versions
+from calldata.attribution import refresh, versions
 from calldata.attribution.channels import base_name
 from calldata.attribution.directory import load_directory
 from calldata.attribution.lookup import Lookup
@@ -125,6 +125,18 @@ def bench_store(name: str, url: str, rows: list[Cdr]) -> None:
     attributed = store(engine, rows, attribute=True)
     with engine.connect() as conn:
         report = coverage(conn)
+    with engine.begin() as conn:  # a new version: reprocess rewrites every row's directory_version
+        versions.save(conn, DIRECTORY.read_text() + f"\n# bench {time.time()}\n", "bench")
+    with engine.connect() as conn:
+        began = time.perf_counter()
+        refresh.reprocess(conn)
+        rewrite = time.perf_counter() - began
+        began = time.perf_counter()
+        unchanged = refresh.reprocess(conn)
+        again = time.perf_counter() - began
+    assert unchanged.updated == 0
+    print(f"{name}: reprocess after a directory change {len(rows) / rewrite:,.0f} rows/s; "
+          f"again (nothing to change) {len(rows) / again:,.0f} rows/s")
     print(f"{name}: insert only {len(rows) / plain:,.0f} rows/s; insert + attribution "
           f"{len(rows) / attributed:,.0f} rows/s ({attributed / plain:.2f}x the insert's time); "
           f"company or target decided on {report.company_or_target_share:.2%} of {report.rows} rows")

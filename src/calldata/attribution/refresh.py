@@ -8,7 +8,7 @@ running it again changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -23,6 +23,7 @@ from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
 _CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
 _ROUNDS = 4  # linkedid -> call -> linkedid ... expansions; a call is rarely more than 2 deep
+CHANNEL_WINDOW = timedelta(days=1)  # how far apart two legs sharing a channel may start
 _LEG_COLUMNS = [
     cdr.c.acctid, cdr.c.calldate.label("start"), cdr.c.answer, cdr.c.end, cdr.c.src, cdr.c.dst,
     cdr.c.dcontext, cdr.c.channel, cdr.c.dstchannel, cdr.c.lastapp, cdr.c.lastdata,
@@ -63,11 +64,11 @@ def _one_of(conn: Connection, column: Any, keys: Iterable[Any]) -> Iterable[Any]
         yield column.in_(items[i:i + _CHUNK])
 
 
-def _ids(conn: Connection, column: Any, keys: set[Any]) -> set[int]:
+def _ids(conn: Connection, column: Any, keys: set[Any], *window: Any) -> set[int]:
     """The acctids of the rows whose `column` is one of `keys` (an index-only lookup)."""
     found: set[int] = set()
     for clause in _one_of(conn, column, keys):
-        found.update(conn.execute(select(cdr.c.acctid).where(clause)).scalars())
+        found.update(conn.execute(select(cdr.c.acctid).where(clause, *window)).scalars())
     return found
 
 
@@ -90,8 +91,13 @@ def legs_of_calls(conn: Connection, acctids: Iterable[int]) -> list[Any]:
     """
     loaded: dict[int, Any] = {}
     found = _rows(conn, set(acctids), loaded)
+    if not found:
+        return []
     channels = {c for row in found for c in (row.channel, row.dstchannel) if c}
-    sharing = _ids(conn, cdr.c.channel, channels) | _ids(conn, cdr.c.dstchannel, channels)
+    # Channel names are reused (IAX2 call numbers, DAHDI spans): look only around these rows.
+    window = (cdr.c.calldate >= min(r.start for r in found) - CHANNEL_WINDOW,
+              cdr.c.calldate <= max(r.start for r in found) + CHANNEL_WINDOW)
+    sharing = _ids(conn, cdr.c.channel, channels, *window) | _ids(conn, cdr.c.dstchannel, channels, *window)
     found += _rows(conn, sharing, loaded)
     seen_links: set[str] = set()
     seen_uids: set[str] = set()
