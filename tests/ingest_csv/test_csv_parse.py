@@ -35,12 +35,12 @@ ROW1 = dict(
     clid='"Alice" <201>', src="201", dst="202",
     start=utc(2024, 7, 1, 9, 0, 0), answer=utc(2024, 7, 1, 9, 0, 5), end=utc(2024, 7, 1, 9, 1, 5),
     duration=65, billsec=60, disposition="ANSWERED", amaflags=3,
-)  # fmt: skip
+)
 ROW2 = dict(
     clid='"Alice" <201>', src="201", dst="203",
     start=utc(2024, 7, 1, 9, 5, 0), answer=None, end=utc(2024, 7, 1, 9, 5, 20),
     duration=20, billsec=0, disposition="NOANSWER", amaflags=3,
-)  # fmt: skip
+)
 SIP1 = dict(dcontext="default", channel="SIP/201-0a1b2c3d", dstchannel="SIP/202-0b2c3d4e", lastapp="Dial", lastdata="SIP/202,20,tT")
 SIP2 = dict(dcontext="default", channel="SIP/201-0a1b2c3e", dstchannel="SIP/203-0b2c3d4f", lastapp="Dial", lastdata="SIP/203,20,tT")
 PJSIP1 = dict(accountcode="acme", dcontext="acme", channel="PJSIP/201-00000001", dstchannel="PJSIP/202-00000002", lastapp="Dial", lastdata="PJSIP/202,20,tT")

@@ -353,10 +353,7 @@ def _physical_lines(stream: BinaryIO, offset: int) -> Iterator[_Line]:
 
 def raw_records(stream: BinaryIO, *, limit: int) -> Iterator[bytes]:
     """The first `limit` records' raw bytes (quoted newlines joined), for `detect_layout`."""
-    for parsed in _records(stream, None, UTC, 1, 0, final=True):
-        if limit <= 0:
-            return
-        limit -= 1
+    for parsed in islice(_records(stream, None, UTC, 1, 0, final=True), limit):
         yield parsed.raw
 
 
