@@ -13,7 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from calldata.auth.authenticate import AuthFailure, Authenticator, Credentials
+from calldata.auth.authenticate import AuthFailure, Credentials
 from calldata.cli import app
 
 ENV = {"CALLDATA_PASSWORD_HASH_PROFILE": "CHEAPEST"}

@@ -37,6 +37,7 @@ from calldata.store.engine import sync_engine
 COOKIE = "Red60urne"
 LOGIN_PATHS = frozenset({"/rest/auth", "/rest/auth/"})
 LOGOUT_PATH = "/rest/auth/logout"
+OWN_PATHS = LOGIN_PATHS | {LOGOUT_PATH}  # these check credentials themselves
 MAX_BODY = 1 << 20
 
 # What each /rest/ route needs, by its path template. A route missing here is System-Admin only,
@@ -94,7 +95,7 @@ class AuthMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith("/rest/") or path in LOGIN_PATHS or path == LOGOUT_PATH:
+        if scope["type"] != "http" or not path.startswith("/rest/") or path in OWN_PATHS:
             await self.app(scope, receive, send)
             return
         try:
@@ -105,10 +106,7 @@ class AuthMiddleware:
             identity = await run_in_threadpool(self.authenticator.identify, creds, _address(scope))
             rule = _rule_for(scope)
             companies = rule(identity) if rule else None
-        except ApiError as exc:
-            await fail(exc.status, exc.message)(scope, receive, send)
-            return
-        except AuthFailure as exc:
+        except (ApiError, AuthFailure) as exc:
             await fail(exc.status, exc.message)(scope, receive, send)
             return
         except Forbidden as exc:
@@ -212,16 +210,12 @@ def login_endpoint(authenticator: Authenticator) -> Any:
             address = _address(request.scope)
             if creds.username is not None and creds.password is not None:
                 identity = await run_in_threadpool(
-                    lambda: authenticator.login(
-                        creds.username or "", creds.password or "", address,
-                        reuse=request.cookies.get(COOKIE),
-                    )
+                    authenticator.login, creds.username, creds.password, address,
+                    reuse=request.cookies.get(COOKIE),
                 )
             else:
                 identity = await run_in_threadpool(authenticator.identify, creds, address)
-        except ApiError as exc:
-            return fail(exc.status, exc.message)
-        except AuthFailure as exc:
+        except (ApiError, AuthFailure) as exc:
             return fail(exc.status, exc.message)
         response = _json({"result": "success", "user": user_object(identity)})
         if identity.via == "session" and identity.session:
