@@ -12,6 +12,8 @@ from rich.table import Table
 from calldata.cli import context
 from calldata.store import quarantine
 
+RAW_SHOWN = 500  # characters of a quarantined line shown; the store keeps all of it
+
 app = typer.Typer(help="Inspect input that could not be stored.", no_args_is_help=True)
 
 
@@ -40,7 +42,11 @@ def list_entries(
             e["source"],
             e["position"],
             e["reason"],
-            e["raw"],
+            _shortened(e["raw"]),
             end_section=True,
         )
     Console().print(table)
+
+
+def _shortened(raw: str) -> str:
+    return raw if len(raw) <= RAW_SHOWN else f"{raw[:RAW_SHOWN]}… ({len(raw)} characters)"
