@@ -97,3 +97,10 @@ def test_bad_arguments_and_missing_files(tmp_path: Path) -> None:
     assert "nosuch.csv: No such file or directory" in missing.stderr
     assert "junk.txt: no known CSV CDR layout" in " ".join(missing.stderr.split())
     assert _row(missing.stdout, "cdr_csv.csv")[2:] == ["2", "2", "0", "0"]  # the good file was still imported
+
+
+def test_quarantine_list_shortens_only_long_lines() -> None:
+    from calldata.cli.quarantine import RAW_SHOWN, _shortened
+
+    assert _shortened("x" * RAW_SHOWN) == "x" * RAW_SHOWN
+    assert _shortened("y" * 2000) == "y" * RAW_SHOWN + "… (2000 characters)"
