@@ -81,6 +81,7 @@ class FileSource:
         self.poll_seconds = poll_seconds
         self._file: BinaryIO | None = None
         self._pos = FilePosition()
+        self._next_poll = 0.0
 
     # -- lifecycle
 
@@ -143,15 +144,22 @@ class FileSource:
     # -- reading
 
     def read(self, wait: float) -> Batch | None:
+        """The next batch; polls at most every `poll_seconds` (`wait=0`: look once, now)."""
         deadline = time.monotonic() + wait
         while True:
+            idle = self._next_poll - time.monotonic()
+            if idle > 0 and wait > 0:  # the last look found nothing: wait out the poll interval
+                if idle > deadline - time.monotonic():
+                    time.sleep(max(0.0, deadline - time.monotonic()))
+                    return None
+                time.sleep(idle)
             batch = self._read_once()
             if batch is not None:
+                self._next_poll = 0.0
                 return batch
-            left = deadline - time.monotonic()
-            if left <= 0:
+            self._next_poll = time.monotonic() + self.poll_seconds
+            if time.monotonic() >= deadline:
                 return None
-            time.sleep(min(self.poll_seconds, left))
 
     def _layout(self, stream: BinaryIO) -> Layout | None:
         if self.forced is not None:

@@ -160,6 +160,7 @@ class TableSource:
         self._engine: Engine | None = None
         self._reconnects = 0
         self._opened_once = False
+        self._next_poll = 0.0
 
     # -- lifecycle
 
@@ -213,18 +214,25 @@ class TableSource:
     # -- reading
 
     def read(self, wait: float) -> Batch | None:
+        """The next batch; polls at most every `poll_seconds` (`wait=0`: look once, now)."""
         deadline = time.monotonic() + wait
         while True:
+            idle = self._next_poll - time.monotonic()
+            if idle > 0 and wait > 0:  # the last look found nothing: wait out the poll interval
+                if idle > deadline - time.monotonic():
+                    time.sleep(max(0.0, deadline - time.monotonic()))
+                    return None
+                time.sleep(idle)
             try:
                 batch = self._read_keyed() if self._key else self._read_by_date()
             except SQLAlchemyError as exc:
                 raise SourceUnavailable(f"{self.name}: {exc.__class__.__name__}: {exc}".splitlines()[0]) from exc
             if batch is not None:
+                self._next_poll = 0.0
                 return batch
-            left = deadline - time.monotonic()
-            if left <= 0:
+            self._next_poll = time.monotonic() + self.poll_seconds
+            if time.monotonic() >= deadline:
                 return None
-            time.sleep(min(self.poll_seconds, left))
 
     def _parse(self, rows: Iterable[Sequence[Any]], where: str) -> tuple[list[Cdr], list[Rejected], list[Any]]:
         records: list[Cdr] = []
