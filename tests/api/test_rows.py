@@ -186,3 +186,17 @@ async def test_walking_all_pages_returns_every_row_exactly_once(
             min_id = page["values"][-1]["acctid"] + 1
     assert seen == stored
     assert pages == -(-len(stored) // 97) + 1  # full pages, then the one that finds nothing more
+
+
+async def test_a_window_far_from_min_id_finds_rows_written_out_of_date_order(connect: Connect, engine: Engine) -> None:
+    # Late-written legs of long calls: acctid order and calldate order disagree around the window.
+    minutes = [50, 1, 2, 30, 31, 3, 29, 32, 4, 33, 28, 60]
+    ids = store_rows(engine, [cdr(m) for m in minutes])
+    low, high = T0 + timedelta(minutes=29), T0 + timedelta(minutes=33)
+    expected = [a for a, m in zip(ids, minutes) if low <= T0 + timedelta(minutes=m) < high]
+    async with connect() as client:
+        first = await read(client, minDate=ms(low), maxDate=ms(high), maxRows=2)
+        rest = await read(client, minID=first["values"][-1]["acctid"] + 1, minDate=ms(low), maxDate=ms(high))
+        open_ended = await read(client, minDate=ms(low))
+    assert [r["acctid"] for r in first["values"] + rest["values"]] == expected
+    assert [r["acctid"] for r in open_ended["values"]] == [a for a, m in zip(ids, minutes) if m >= 29]

@@ -70,8 +70,8 @@ class Page(NamedTuple):
 class display_time(FunctionElement[str]):
     """An instant as `YYYY-MM-DD HH:MM:SS+HH` (`+HH:MM` off the hour) in the display zone.
 
-    PostgreSQL formats in the session's TimeZone, SQLite calls a Python function; `prepare`
-    sets both up on every new connection.
+    PostgreSQL writes it in the session's TimeZone and ISO DateStyle, SQLite calls a Python
+    function; `prepare` sets both up on every new connection.
     """
 
     type = Text()
@@ -80,7 +80,9 @@ class display_time(FunctionElement[str]):
 
 @compiles(display_time, "postgresql")
 def _display_time_pg(element: display_time, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24:MI:SSOF')"
+    # timestamptz's own ISO output is exactly this form (to_char(..., 'OF') writes the same,
+    # measurably slower); whole seconds, as the contract shows them.
+    return f"CAST(date_trunc('second', {compiler.process(element.clauses, **kw)}) AS TEXT)"
 
 
 @compiles(display_time, "sqlite")
@@ -161,14 +163,37 @@ def _company_match_pg(conditions: list[ColumnElement[bool]]) -> ColumnElement[bo
     return cdr.c.acctid.in_(chosen)
 
 
+def _window_start(date_conditions: list[ColumnElement[bool]]) -> ColumnElement[int]:
+    """The smallest acctid inside the date window, read from the (calldate, acctid) index.
+
+    Without it, the first page of a window far from minID walks the acctid index through every
+    row before the window (the planner assumes dates spread evenly over acctids); with it the
+    walk starts at the window. OFFSET 0 keeps PostgreSQL on the calldate index.
+    """
+    rows = cdr.alias("in_window")
+    in_window = (
+        select(rows.c.acctid)
+        .where(*(ClauseAdapter(rows).traverse(c) for c in date_conditions))
+        .offset(literal_column("0", Integer))
+        .subquery("window_rows")
+    )
+    return select(func.min(in_window.c.acctid)).scalar_subquery()
+
+
 @lru_cache(maxsize=64)
-def _statement(dialect: str, min_date: bool, max_date: bool, companies: bool, cachedata: bool) -> Select[Any]:
+def _statement(
+    dialect: str, min_date: bool, max_date: bool, companies: bool, cachedata: bool, from_window: bool
+) -> Select[Any]:
     """The page query for one shape of request (built once per shape, then reused)."""
-    conditions: list[ColumnElement[bool]] = [cdr.c.acctid >= bindparam("min_id", type_=BigInteger)]
+    dates: list[ColumnElement[bool]] = []
     if min_date:
-        conditions.append(cdr.c.calldate >= bindparam("min_date", type_=cdr.c.calldate.type))
+        dates.append(cdr.c.calldate >= bindparam("min_date", type_=cdr.c.calldate.type))
     if max_date:
-        conditions.append(cdr.c.calldate < bindparam("max_date", type_=cdr.c.calldate.type))
+        dates.append(cdr.c.calldate < bindparam("max_date", type_=cdr.c.calldate.type))
+    start: ColumnElement[int] = bindparam("min_id", type_=BigInteger)
+    if from_window:
+        start = func.greatest(start, _window_start(dates))  # GREATEST skips NULL (empty window)
+    conditions = [cdr.c.acctid >= start, *dates]
     stmt = select(*_row_columns(cachedata))
     if companies and dialect == "postgresql":
         stmt = stmt.where(*conditions, _company_match_pg(conditions))
@@ -197,8 +222,10 @@ def read_page(
     """
     if companies is not None and not companies:
         return Page(b"[]", 0, None)
+    # A window's first page (no minID yet) on PostgreSQL starts its walk at the window.
+    from_window = conn.dialect.name == "postgresql" and min_date is not None and not min_id and companies is None
     stmt = _statement(
-        conn.dialect.name, min_date is not None, max_date is not None, companies is not None, cachedata
+        conn.dialect.name, min_date is not None, max_date is not None, companies is not None, cachedata, from_window
     )
     params: dict[str, Any] = {"min_id": min_id, "max_rows": max_rows}
     if min_date is not None:
@@ -246,7 +273,10 @@ def prepare(engine: Engine | AsyncEngine, display_tz: str) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         if sync.dialect.name == "postgresql":
             cursor = dbapi_connection.cursor()
-            cursor.execute("SELECT set_config('TimeZone', %s, false)", (display_tz,))
+            cursor.execute(
+                "SELECT set_config('TimeZone', %s, false), set_config('DateStyle', 'ISO', false)",
+                (display_tz,),
+            )
             cursor.close()
             dbapi_connection.commit()
         else:

@@ -1,0 +1,306 @@
+"""Benchmark: pulling every CDR through `POST /rest/call/read` over HTTP, against PostgreSQL COPY.
+
+Usage: .venv/bin/python bench/read_api.py [--rows N] [--small N] [--admin-url URL] [--keep]
+
+Creates a fresh PostgreSQL database, loads `--small` generated rows, then up to `--rows`; at both
+sizes it times single pages (median, p95) to show a page does not get slower as the table grows.
+Then it serves the store with `calldata serve` in a subprocess and pulls every row with 500-row
+pages following minID (httpx over TCP, as a billing client does), and exports the same rows with
+`COPY (SELECT ... ORDER BY acctid) TO STDOUT` (the floor); it prints both rates and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import msgspec
+import psycopg
+from sqlalchemy import create_engine, make_url, text
+
+from calldata.auth import keys, users
+from calldata.auth.permissions import BILLING_CALL_SUMMARY
+from calldata.cdr import Cdr
+from calldata.store import reads
+from calldata.store.cdrs import cdr_values
+from calldata.store.engine import sync_engine, upgrade
+from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
+
+PAGE = 500
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# the columns a row of the API carries, as COPY exports them
+EXPORTED = [*reads.BASE_COLUMNS, *PROPERTY_TEXT, *PROPERTY_FLAGS]
+LOADED = [c.name for c in cdr.columns if c.name != "acctid"]
+
+COMPANIES = ["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka",
+             "tyrell", "cyberdyne", "soylent", "vandelay"]
+WEIGHTS = [30, 18, 12, 10, 8, 6, 5, 4, 3, 2, 1, 1]
+
+
+def generate(count: int, first: int, seed: int) -> Iterator[tuple[Any, ...]]:
+    """`count` plausible legs (a row of the cdr table each, attributed), numbered from `first`."""
+    rng = random.Random(seed)
+    t = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=3 * first)
+    for i in range(first, first + count):
+        t += timedelta(seconds=rng.expovariate(1 / 3))
+        company = rng.choices(COMPANIES, WEIGHTS)[0]
+        ext = str(200 + rng.randrange(40))
+        outbound = rng.random() < 0.45
+        number = f"01{rng.randrange(100_000_000, 999_999_999)}"
+        answered = rng.random() < 0.7
+        talk = int(rng.expovariate(1 / 120)) if answered else 0
+        ring = rng.randrange(1, 25)
+        uid = f"{int(t.timestamp())}.{i}"
+        record = Cdr(
+            start=t,
+            answer=t + timedelta(seconds=ring) if answered else None,
+            end=t + timedelta(seconds=ring + talk),
+            clid=f'"{company.title()} {ext}" <{ext}>' if outbound else f'"" <{number}>',
+            src=ext if outbound else number,
+            dst=f"9{number}" if outbound else ext,
+            dcontext=company if outbound else "from-carrier",
+            channel=f"PJSIP/{company}-{ext}-{i:08x}" if outbound else f"IAX2/carrier1-{i % 9999}",
+            dstchannel=f"IAX2/carrier1-{i % 9999}" if outbound else f"PJSIP/{company}-{ext}-{i:08x}",
+            lastapp="Dial",
+            lastdata=f"IAX2/carrier1/{number},60,T" if outbound else f"PJSIP/{company}-{ext},30,tT",
+            duration=ring + talk,
+            billsec=talk,
+            disposition="ANSWERED" if answered else rng.choice(["NOANSWER", "BUSY", "FAILED"]),
+            amaflags=3,
+            accountcode=company,
+            uniqueid=uid,
+            linkedid=uid,
+            sequence=i,
+        )
+        values = cdr_values(record)
+        values |= {
+            "company": company if outbound else "",
+            "target": "" if outbound else company,
+            "src_ext": ext if outbound else "",
+            "dial_short": record.dst,
+            "dial_full": "44" + number[1:] if outbound else ext,
+            "trunk": "carrier1",
+            "bill_to": company if outbound else "",
+            "xfer": "",
+            "auth": "",
+            "call_rec": "",
+            "is_ivr": not outbound and rng.random() < 0.2,
+            "is_park": False,
+            "is_pick": rng.random() < 0.02,
+            "is_auth": False,
+            "is_bounce": False,
+            "call": uid,
+            "directory_version": 1,
+        }
+        yield tuple(values.get(name) for name in LOADED)
+
+
+def load(url: str, count: int, first: int) -> float:
+    """COPY `count` generated rows in; seconds taken."""
+    began = time.perf_counter()
+    columns = ", ".join(f'"{c}"' for c in LOADED)
+    with psycopg.connect(url) as conn:
+        with conn.cursor().copy(f"COPY cdr ({columns}) FROM STDIN") as copy:
+            for row in generate(count, first, seed=first):
+                copy.write_row(row)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE cdr")
+    return time.perf_counter() - began
+
+
+def billing_key(url: str) -> str:
+    """An API key of a billing user allowed to read every row (the API needs one)."""
+    engine = sync_engine(url)
+    with engine.begin() as conn:
+        user_id = users.add_user(conn, "bench", uuid.uuid4().hex, profile="CHEAPEST", actor="bench")
+        users.grant(conn, "bench", BILLING_CALL_SUMMARY, [], actor="bench")
+        _key_id, key = keys.create(conn, user_id, pepper=os.environ.get("CALLDATA_TOKEN_PEPPER", ""), actor="bench")
+    engine.dispose()
+    return key
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served(url: str) -> Iterator[str]:
+    """`calldata serve` on the store, in a subprocess; its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calldata", "--database-url", url, "serve", "--port", str(port), "--no-access-log"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"calldata serve exited:\n{proc.stderr.read() if proc.stderr else ''}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def pull_all(base: str, key: str) -> tuple[int, float, int]:
+    """Every row through the API, 500 a page following minID: rows, seconds, bytes."""
+    rows = size = 0
+    min_id = 0
+    decoder = msgspec.json.Decoder()
+    began = time.perf_counter()
+    with httpx.Client(base_url=base, timeout=60, headers={"authorization": f"Bearer {key}"}) as client:
+        while True:
+            r = client.post("/rest/call/read", content=b'{"scope":{"minID":%d,"maxRows":%d}}' % (min_id, PAGE))
+            size += len(r.content)
+            values = decoder.decode(r.content)["values"]
+            if not values:
+                break
+            rows += len(values)
+            min_id = values[-1]["acctid"] + 1
+    return rows, time.perf_counter() - began, size
+
+
+def copy_all(url: str) -> tuple[int, float, int]:
+    """The same rows by COPY (SELECT ... ORDER BY acctid) TO STDOUT: rows, seconds, bytes."""
+    columns = ", ".join(f'"{c}"' for c in EXPORTED)
+    size = 0
+    began = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        with conn.cursor().copy(f"COPY (SELECT {columns} FROM cdr ORDER BY acctid) TO STDOUT") as copy:
+            for block in copy:
+                size += len(block)
+        rows = conn.execute("SELECT count(*) FROM cdr").fetchone()[0]  # type: ignore[index]
+    return rows, time.perf_counter() - began, size
+
+
+def percentiles(samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[int(len(ms) * 0.95) - 1]
+    return f"median {statistics.median(ms):6.2f} ms  p95 {p95:6.2f} ms"
+
+
+def page_latency(base: str, key: str, url: str, samples: int) -> dict[str, str]:
+    """Single-page times: HTTP at random minIDs, and the filtered reads in-process at the store."""
+    engine = sync_engine(url)
+    reads.prepare(engine, "UTC")
+    with engine.connect() as conn:
+        low, high, first, last = conn.execute(
+            text("SELECT min(acctid), max(acctid), min(calldate), max(calldate) FROM cdr")
+        ).one()
+    rng = random.Random(7)
+    starts = [rng.randrange(low, max(low + 1, high - PAGE)) for _ in range(samples)]
+    results: dict[str, str] = {}
+
+    http: list[float] = []
+    with httpx.Client(base_url=base, timeout=60, headers={"authorization": f"Bearer {key}"}) as client:
+        for min_id in starts:
+            began = time.perf_counter()
+            r = client.post("/rest/call/read", content=b'{"scope":{"minID":%d,"maxRows":%d}}' % (min_id, PAGE))
+            http.append(time.perf_counter() - began)
+            assert r.status_code == 200 and r.json()["numRows"] == PAGE, r.text[:200]
+    results["HTTP page, random minID"] = percentiles(http)
+
+    def store(label: str, scope: Callable[[int], dict[str, Any]]) -> None:
+        times: list[float] = []
+        with engine.connect() as conn:
+            for min_id in starts:
+                began = time.perf_counter()
+                reads.read_page(conn, max_rows=PAGE, **scope(min_id))
+                times.append(time.perf_counter() - began)
+        results[label] = percentiles(times)
+
+    span = last - first
+    day = timedelta(days=1)
+    store("store page, minID only", lambda m: {"min_id": m})
+    store("store page, one-day window from minID 0",
+          lambda m: {"min_date": first + span * ((m - low) / (high - low)), "max_date": first + span * ((m - low) / (high - low)) + day})
+    store("store page, one-day window + minID",
+          lambda m: {"min_id": m, "min_date": first + span * ((m - low) / (high - low)), "max_date": first + span * ((m - low) / (high - low)) + day})
+    store("store page, company filter (1 common)", lambda m: {"min_id": m, "companies": ["acme"]})
+    store("store page, company filter (2 rare)", lambda m: {"min_id": m, "companies": ["soylent", "vandelay"]})
+    engine.dispose()
+    return results
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    pg = psycopg.connect(ADMIN_URL).execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+    return f"{os.cpu_count()} cores ({model}), PostgreSQL {pg}, Python {sys.version.split()[0]}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the table for the full pull")
+    parser.add_argument("--small", type=int, default=100_000, help="table size of the first latency sample")
+    parser.add_argument("--samples", type=int, default=200, help="single pages timed at each size")
+    parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to create the database on")
+    parser.add_argument("--keep", action="store_true", help="keep the database (print its URL)")
+    args = parser.parse_args()
+
+    admin_url = make_url(args.admin_url).set(drivername="postgresql+psycopg")
+    name = f"calldata_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    plain_url = url.replace("postgresql+psycopg://", "postgresql://")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
+    try:
+        engine = sync_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        key = billing_key(url)
+        latency: dict[int, dict[str, str]] = {}
+        loaded = 0
+        with served(plain_url) as base:
+            for size in sorted({min(args.small, args.rows), args.rows}):
+                seconds = load(plain_url, size - loaded, loaded)
+                print(f"loaded {size - loaded:,} rows in {seconds:.1f} s (table: {size:,})")
+                loaded = size
+                latency[size] = page_latency(base, key, plain_url, args.samples)
+            copy_all(plain_url)  # warm the cache the same for both
+            http_rows, http_s, http_bytes = pull_all(base, key)
+            copy_rows, copy_s, copy_bytes = copy_all(plain_url)
+        assert http_rows == copy_rows == loaded, (http_rows, copy_rows, loaded)
+        http_rate, copy_rate = http_rows / http_s, copy_rows / copy_s
+        print(f"\npage latency, {PAGE} rows a page ({args.samples} pages at random minIDs):")
+        for size, figures in latency.items():
+            for label, figure in figures.items():
+                print(f"  {size:>10,} rows  {label:<42} {figure}")
+        print(f"\nfull pull of {loaded:,} rows:")
+        print(f"  HTTP /rest/call/read, {PAGE}/page  {http_s:7.2f} s  {http_rate:10,.0f} rows/s  {http_bytes / 1e6:8.1f} MB JSON")
+        print(f"  COPY ... TO STDOUT (floor)       {copy_s:7.2f} s  {copy_rate:10,.0f} rows/s  {copy_bytes / 1e6:8.1f} MB text")
+        print(f"  ratio HTTP / COPY: {http_rate / copy_rate:.3f} (target >= 0.25)")
+    finally:
+        if args.keep:
+            print(f"kept database: {plain_url}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
