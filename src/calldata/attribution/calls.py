@@ -42,16 +42,6 @@ def group(legs: Sequence[LegIds], spans: Sequence[tuple[int, int]]) -> list[tupl
             g = group_of[key] = len(keys)
             keys.append(key)
         gid.append(g)
-    first_seen: dict[str, int] = {}
-    crossing: set[str] = set()
-    for i, leg in enumerate(legs):
-        for channel in (leg.channel, leg.dstchannel):
-            if channel:
-                if channel[-2:-1] == ";":  # both halves of a Local channel are one channel
-                    channel = channel[:-2]
-                first = first_seen.setdefault(channel, i)
-                if gid[first] != gid[i]:
-                    crossing.add(channel)
     parent = list(range(len(keys)))
 
     def find(x: int) -> int:
@@ -60,26 +50,28 @@ def group(legs: Sequence[LegIds], spans: Sequence[tuple[int, int]]) -> list[tupl
             x = parent[x]
         return x
 
-    if crossing:
-        sharing: dict[str, list[int]] = {channel: [] for channel in crossing}
-        for i, leg in enumerate(legs):
-            for channel in (leg.channel, leg.dstchannel):
-                if channel[-2:-1] == ";":
-                    channel = channel[:-2]
-                if channel in sharing:
-                    sharing[channel].append(i)
-        for indices in sharing.values():
-            indices.sort(key=lambda i: spans[i][0])
-            reach = spans[indices[0]][1]
-            for prev, cur in zip(indices, indices[1:]):
-                start, end = spans[cur]
-                if start <= reach + SLACK:
-                    ra, rb = find(gid[prev]), find(gid[cur])
-                    if ra != rb:
-                        parent[max(ra, rb)] = min(ra, rb)
-                    reach = max(reach, end)
-                else:
-                    reach = end
+    # One sweep in time order: a channel is "open" from its first leg's start to the latest end
+    # of its legs so far; a leg that starts while (or just after) it is open joins its group.
+    open_until: dict[str, tuple[int, int]] = {}  # channel -> (group, end of its legs so far)
+    for i in sorted(range(len(legs)), key=spans.__getitem__):
+        g = gid[i]
+        start, end = spans[i]
+        leg = legs[i]
+        for channel in (leg.channel, leg.dstchannel):
+            if not channel:
+                continue
+            if channel[-2:-1] == ";":  # both halves of a Local channel are one channel
+                channel = channel[:-2]
+            seen = open_until.get(channel)
+            if seen is None or start > seen[1] + SLACK:
+                open_until[channel] = (g, end)
+                continue
+            if seen[0] != g:
+                ra, rb = find(seen[0]), find(g)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+            if end > seen[1]:
+                open_until[channel] = (seen[0], end)
     members: dict[int, list[int]] = {}
     for index, g in enumerate(gid):
         members.setdefault(g, []).append(index)
