@@ -25,6 +25,7 @@ class Settings:
     login_failures_per_address: int = 20
     login_failure_window_seconds: int = 900
     password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # an argon2-cffi profile name
+    password_cache_seconds: int = 60  # a password verified this recently skips argon2 (0: never)
     token_pepper: str = field(default="", repr=False)
 
     @classmethod
@@ -42,6 +43,7 @@ class Settings:
             login_failures_per_address=int(env.get("CALLDATA_LOGIN_FAILURES_PER_ADDRESS", "20")),
             login_failure_window_seconds=int(env.get("CALLDATA_LOGIN_FAILURE_WINDOW_SECONDS", "900")),
             password_hash_profile=env.get("CALLDATA_PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+            password_cache_seconds=int(env.get("CALLDATA_PASSWORD_CACHE_SECONDS", "60")),
             token_pepper=env.get("CALLDATA_TOKEN_PEPPER", ""),
         )
 

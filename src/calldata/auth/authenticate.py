@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import Connection, Engine, select
 
 from calldata.auth import audit, keys, passwords, sessions, throttle, users
+from calldata.auth.recent import RecentPasswords
 from calldata.auth.permissions import Identity
 from calldata.auth.schema import auth_user
 from calldata.config import Settings
@@ -89,6 +90,7 @@ class Authenticator:
         self.idle = timedelta(seconds=settings.session_idle_seconds)
         self.window = timedelta(seconds=settings.login_failure_window_seconds)
         passwords.dummy_hash(settings.password_hash_profile)  # also checks the profile name
+        self.recent = RecentPasswords(settings.password_cache_seconds)
 
     def identify(self, creds: Credentials, address: str = "") -> Identity:
         """The identity the credentials prove, without starting a session."""
@@ -133,13 +135,17 @@ class Authenticator:
         if throttled:
             raise AuthFailure(429, THROTTLED)
         # argon2 runs outside any transaction; an unknown login verifies a dummy hash.
-        matches = passwords.verify(user and user["password_hash"], password, s.password_hash_profile)
+        stored = user["password_hash"] if user else None
+        matches = bool(stored and self.recent.verified(stored, password)) or passwords.verify(
+            stored, password, s.password_hash_profile
+        )
         if user is None or not matches or user["disabled"]:
             reason = "no such login" if user is None else "disabled" if matches else "wrong password"
             with self.engine.begin() as conn:
                 throttle.count_failure(conn, buckets, self.window)
                 audit.record(conn, audit.LOGIN_FAILED, login, address=address, detail=reason)
             raise AuthFailure(401, WRONG_LOGIN)
+        self.recent.remember(user["password_hash"], password)
         with self.engine.begin() as conn:
             throttle.clear(conn, buckets[0])
             if passwords.needs_rehash(user["password_hash"], s.password_hash_profile):
