@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, func, select, text
@@ -107,3 +109,16 @@ def test_an_unreachable_database_is_a_wait_not_a_crash(engine: Engine) -> None:
     source = TableSource("pbx-db", "postgresql://nobody@127.0.0.1:1/none", table="cdr")
     with pytest.raises(SourceUnavailable):
         source.open("")
+
+
+def test_times_as_epoch_numbers_and_text_spellings() -> None:
+    """cdr_pgsql writes epoch seconds into integer time columns; adaptive ODBC may write numeric dispositions."""
+    from calldata.ingest.table import RowReader
+
+    reader = RowReader(["calldate", "answer", "disposition", "amaflags", "uniqueid"], UTC)
+    record = reader.cdr([1795917777, 0, "8", "DOCUMENTATION", "1.2"])
+    assert (record.start.isoformat(), record.answer, record.disposition, record.amaflags) == (
+        "2026-11-29T02:02:57+00:00", None, "ANSWERED", 3,
+    )
+    record = reader.cdr([Decimal("1795917777.5"), 1795917780, "NO ANSWER", 2, "1.3"])
+    assert record.start.microsecond == 500000 and record.answer is not None and record.disposition == "NOANSWER"

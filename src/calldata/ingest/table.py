@@ -83,6 +83,13 @@ def _text(value: Any) -> str:
     return "" if text.startswith("0000-00-00") else text
 
 
+def _epoch(value: Any) -> str:
+    """A time column: cdr_pgsql writes epoch seconds into int/float columns (0: never answered)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return "" if value == 0 else str(datetime.fromtimestamp(float(value), UTC))
+    return _text(value)
+
+
 class RowReader:
     """Turns rows of a table with the given columns into Cdrs (via the CSV parser's field rules)."""
 
@@ -99,8 +106,11 @@ class RowReader:
         self.layout = Layout("table", tuple(chosen))
         self.zone = zone
 
+        self._times = {i for i, f in enumerate(self.layout.columns) if f in ("start", "answer", "end")}
+
     def cdr(self, row: Sequence[Any]) -> Cdr:
-        return cdr_from_fields([_text(v) for v in row], self.layout, self.zone)
+        texts = [_epoch(v) if i in self._times else _text(v) for i, v in enumerate(row)]
+        return cdr_from_fields(texts, self.layout, self.zone)
 
 
 class Holes:
