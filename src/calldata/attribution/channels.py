@@ -85,11 +85,3 @@ def _resolve_base(lookup: Lookup, base: str) -> Party:
             return (TRUNK, owner, "", name)
     return (UNKNOWN, "", "", "")
 
-
-def trunk_of(lookup: Lookup, target: str) -> str:
-    """The trunk a Dial() target such as `IAX2/carrier1/0163...` goes out through, or ""."""
-    key = target.lower()
-    for prefix, name, _owner in lookup.trunks:
-        if key.startswith(prefix):
-            return name
-    return ""

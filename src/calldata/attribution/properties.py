@@ -14,14 +14,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from calldata.attribution import calls
-from calldata.attribution.channels import DEVICE, LOCAL, NONE, TRUNK, UNKNOWN, Party, resolve
+from calldata.attribution.channels import DEVICE, LOCAL, NONE, TRUNK, Party, resolve
 from calldata.attribution.lookup import Lookup
 from calldata.attribution.numbers import dialled_number, full_form, international
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT
 
 PROPERTIES: tuple[str, ...] = PROPERTY_TEXT + PROPERTY_FLAGS
-(COMPANY, TARGET, SRC_EXT, DIAL_SHORT, DIAL_FULL, TRUNK_, BILL_TO, XFER, AUTH, CALL_REC,
- IS_IVR, IS_PARK, IS_PICK, IS_AUTH, IS_BOUNCE) = range(len(PROPERTIES))
 _INDEX = {name: i for i, name in enumerate(PROPERTIES)}
 _FLAG_INDEX = frozenset(_INDEX[name] for name in PROPERTY_FLAGS)
 
