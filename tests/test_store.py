@@ -50,3 +50,13 @@ def test_times_round_trip_as_aware_utc(engine: Engine) -> None:
         row = conn.execute(select(cdr.c.calldate, cdr.c.answer, cdr.c["end"]).where(cdr.c.acctid == acctid)).one()
     assert row == (record.start, record.answer, record.end)
     assert row.calldate.tzinfo is not None
+
+
+def test_repeats_within_a_batch_are_stored_once_in_input_order(engine: Engine) -> None:
+    records = [_record(3), _record(1), _record(3), _record(2)]
+    with engine.begin() as conn:
+        acctids = insert_cdrs(conn, records)
+    assert len(acctids) == 3
+    with engine.connect() as conn:
+        stored = conn.execute(select(cdr.c.uniqueid).order_by(cdr.c.acctid)).scalars().all()
+    assert stored == ["1795917777.3", "1795917777.1", "1795917777.2"]
