@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select, text
 
 from calldata.store.schema import cdr
 
@@ -55,6 +55,9 @@ def _page_while_writing(engine: Engine, store_url: str, mode: str) -> tuple[list
 def test_a_paging_reader_sees_every_row_exactly_once(engine: Engine, store_url: str) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time by construction")
+    with engine.connect() as conn:  # a session-cached sequence would hand out ids out of commit order
+        cache = conn.execute(text("SELECT cache_size FROM pg_sequences WHERE sequencename LIKE 'cdr_acctid%'")).scalar_one()
+    assert cache == 1
     seen, stored = _page_while_writing(engine, store_url, "locked")
     assert len(stored) > WRITERS * BATCHES  # every batch holds at least one row
     assert seen == stored  # in order, none missing, none twice

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import BigInteger, Column, Connection, Table, Text, func, select
+from sqlalchemy import BigInteger, Column, Connection, Table, Text, func, select, text
 
 from calldata.ingest.sink import Stored
 from calldata.store import dialect
@@ -21,14 +21,14 @@ ingest_source = Table(
     metadata,
     Column("name", Text, primary_key=True),
     Column("kind", Text, nullable=False),
-    Column("position", Text, nullable=False, server_default=""),
-    Column("inserted", BigInteger, nullable=False, server_default="0"),
-    Column("present", BigInteger, nullable=False, server_default="0"),
-    Column("quarantined", BigInteger, nullable=False, server_default="0"),
-    Column("reconnects", BigInteger, nullable=False, server_default="0"),
+    Column("position", Text, nullable=False, server_default=text("''")),
+    Column("inserted", BigInteger, nullable=False, server_default=text("0")),
+    Column("present", BigInteger, nullable=False, server_default=text("0")),
+    Column("quarantined", BigInteger, nullable=False, server_default=text("0")),
+    Column("reconnects", BigInteger, nullable=False, server_default=text("0")),
     Column("newest_calldate", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
-    Column("last_error", Text, nullable=False, server_default=""),
+    Column("last_error", Text, nullable=False, server_default=text("''")),
 )
 
 

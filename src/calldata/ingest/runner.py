@@ -7,7 +7,6 @@ batch in memory and stores it again, so nothing read is dropped and nothing is s
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -139,8 +138,11 @@ class Runner:
                 if n := source.reconnects():
                     for _ in range(n):
                         self._note(source, "reconnected", reconnect=True)
-            except (SourceUnavailable, OSError, json.JSONDecodeError) as exc:
-                log.warning("%s: %s; retrying", source.name, exc)
+            except Exception as exc:  # noqa: BLE001 - an outage or a surprise: never exit, retry
+                if isinstance(exc, SourceUnavailable | OSError):
+                    log.warning("%s: %s; retrying", source.name, exc)
+                else:
+                    log.exception("%s: unexpected error; retrying", source.name)
                 source.close()
                 opened = False
                 self._note(source, str(exc), reconnect=False)
