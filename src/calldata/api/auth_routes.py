@@ -9,6 +9,8 @@ else the set of companies whose rows it may see (for `read_page(..., companies=.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
@@ -271,9 +273,23 @@ def install(app: Starlette, settings: Settings, engine: Engine | None = None) ->
     """Add the auth routes and the authenticating middleware to an app (before it first serves).
 
     Identity checks are short synchronous transactions (and argon2), run in the thread pool on
-    a sync engine of their own unless one is given.
+    a sync engine of their own unless one is given; an engine made here closes with the app.
     """
     authenticator = Authenticator(engine or sync_engine(settings.database_url), settings)
     app.router.routes.extend(routes(authenticator))
     app.add_middleware(AuthMiddleware, authenticator=authenticator)
+    if engine is None:
+        app.router.lifespan_context = _disposing(app.router.lifespan_context, authenticator.engine)
     return authenticator
+
+
+def _disposing(lifespan: Any, engine: Engine) -> Any:
+    @asynccontextmanager
+    async def wrapped(app: Starlette) -> AsyncIterator[Any]:
+        try:
+            async with lifespan(app) as state:
+                yield state
+        finally:
+            engine.dispose()
+
+    return wrapped
