@@ -68,6 +68,7 @@ _SINGLE_ROW = ("internal", "outbound", "inbound", "ivr_extension", "ivr_hangup",
 RING_TIMEOUT = 20  # Dial(...,20) to phones, as on the recorded PBX
 TRUNK_TIMEOUT = 60  # Dial(...,60) to trunks
 PARKING_TIME = 45  # res_parking's default parkingtime
+_TABLE = 8192  # ring and talk times drawn in advance
 _SLACK = 3  # seconds a channel name stays unusable after its channel ends
 
 # Calls per hour of a weekday, relative (local time of the PBX), and per day Monday..Sunday.
@@ -116,13 +117,12 @@ class _User:
     dial: str  # Dial()'s arguments for this extension
     record: bool = False
     forward: str = ""  # national number the user forwards to
+    clid: str = ""
+    caller: _Caller = None  # type: ignore[assignment]  # the user placing a call from their first device
 
-    @property
-    def clid(self) -> str:
-        return f'"{self.name}" <{self.ext}>'
-
-    def caller(self, channel: str | None = None) -> _Caller:
-        return _Caller(self.company.id, self.ext, self.clid, channel or self.devices[0], self.company.id)
+    def __post_init__(self) -> None:
+        self.clid = f'"{self.name}" <{self.ext}>'
+        self.caller = _Caller(self.company.id, self.ext, self.clid, self.devices[0], self.company.id)
 
 
 @dataclass(slots=True, eq=False)
@@ -226,7 +226,7 @@ class _Pbx:
         prefix, digits = rng.choice(_NATIONAL)
         number = prefix + str(rng.randrange(10**digits)).zfill(digits)
         name = "" if rng.random() < 0.3 else f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
-        return number, name
+        return number, f'"{name}" <{number}>'
 
     def national(self, ddi: str) -> str:
         """441908276650 -> 01908276650: how the carrier presents a number of this country."""
@@ -285,11 +285,10 @@ class _Maker:
         if not self.kinds:
             raise ValueError("the directory has no company with users, DDIs or trunks to make calls with")
         self.cumulative = list(accumulate(KIND_WEIGHTS[k] for k in self.kinds))
-        self.companies = {k: self.pbx.eligible(k) for k in self.kinds}
-        self.company_weights = {  # bigger companies make more calls
-            k: list(accumulate(len(c.users) + 1 for c in cs)) for k, cs in self.companies.items()
-        }
         self.random = rng.random
+        # Drawn once: a table lookup is several times cheaper than a draw from the distribution.
+        self.rings = [1 + int(rng.expovariate(0.25)) for _ in range(_TABLE)]
+        self.talks = [min(7200, 2 + int(rng.lognormvariate(4.2, 1.1))) for _ in range(_TABLE)]
         self.single = [k for k in _SINGLE_ROW if k in self.kinds] or self.kinds  # to end on exactly `rows`
         self.uid = 0  # Asterisk's channel counter (the part after the dot of a uniqueid)
         self.seq = 0  # the CDR sequence counter
@@ -298,9 +297,12 @@ class _Maker:
         self.hex = 0  # chan_pjsip / chan_sip name counter
         self.iax: dict[int, int] = {}  # IAX2 call number -> second its channel ends
         self.parked: dict[tuple[str, int], int] = {}  # (company, space) -> second it frees
-        self.makers: dict[str, Callable[[_Company, int], list[Cdr]]] = {
-            k: getattr(self, "_" + k) for k in self.kinds
-        }
+        # kind -> the companies that make it, their cumulative weights (bigger ones call more), its maker
+        self.makers: dict[str, tuple[list[_Company], list[int], Callable[[_Company, int], list[Cdr]]]] = {}
+        for kind in self.kinds:
+            companies = self.pbx.eligible(kind)
+            weights = list(accumulate(len(c.users) + 1 for c in companies))
+            self.makers[kind] = (companies, weights, getattr(self, "_" + kind))
 
     # -- the plumbing every call uses ---------------------------------------------------------
 
@@ -308,31 +310,33 @@ class _Maker:
         """A call of the given kind, or of a kind drawn by weight, starting at second `t`."""
         if kind is None:
             kind = self.kinds[bisect(self.cumulative, self.random() * self.cumulative[-1])]
-        weights = self.company_weights[kind]
-        company = self.companies[kind][bisect(weights, self.random() * weights[-1])]
+        companies, weights, maker = self.makers[kind]
         self.horizon = t
-        rows = self.makers[kind](company, t)
+        rows = maker(companies[bisect(weights, self.random() * weights[-1])], t)
         return Call(kind, rows, t, self.horizon)
 
     def channel(self, prefix: str, start: int, end: int) -> str:
         """A channel name with the suffix its driver gives: IAX2 a free call number, others a hex counter."""
         if prefix.startswith("IAX2/"):
             rand, iax = self.random, self.iax
-            while True:
-                number = 1 + int(rand() * 16383)
+            for _ in range(64):
+                number = 1 + int(rand() * 32767)
                 if iax.get(number, -_SLACK) + _SLACK < start:
                     iax[number] = end
                     return f"{prefix}-{number}"
+            # More channels at once than chan_iax2 has call numbers: beyond them, but never a
+            # name still in use (two calls sharing a channel name would read as one call).
+            number = 32768 + len(iax)
+            iax[number] = end
+            return f"{prefix}-{number}"
         self.hex += 1
         return f"{prefix}-{self.hex:08x}"
 
     def at(self, t: int) -> datetime:
-        """Second `t` as a datetime; neighbouring rows share their times, so they are kept a while."""
-        moment = self.times.get(t)
-        if moment is None:
-            if len(self.times) > 4096:
-                self.times.clear()
-            moment = self.times[t] = datetime.fromtimestamp(t, UTC)
+        """Second `t` as a datetime, kept a while in `times`: the rows of a call share their times."""
+        if len(self.times) > 4096:
+            self.times.clear()
+        moment = self.times[t] = datetime.fromtimestamp(t, UTC)
         return moment
 
     def uniqueid(self, t: int) -> str:
@@ -346,11 +350,11 @@ class _Maker:
         self.seq = seq + 2
         if end > self.horizon:
             self.horizon = end
-        at = self.at
+        times, at = self.times, self.at
         return Cdr(
-            start=at(start),
-            answer=None if answer is None else at(answer),
-            end=at(end),
+            start=times.get(start) or at(start),
+            answer=None if answer is None else times.get(answer) or at(answer),
+            end=times.get(end) or at(end),
             clid=clid, src=src, dst=dst, dcontext=context, channel=channel, dstchannel=dstchannel,
             lastapp=app, lastdata=data,
             duration=end - start,
@@ -363,10 +367,12 @@ class _Maker:
         return items[int(self.random() * len(items))]
 
     def ring(self, limit: int) -> int:
-        return min(limit - 1, 1 + int(self.rng.expovariate(0.25)))
+        """Seconds a phone rings before it is answered (mostly 2-8)."""
+        return min(limit - 1, self.rings[int(self.random() * _TABLE)])
 
     def talk(self) -> int:
-        return min(7200, 2 + int(self.rng.lognormvariate(4.2, 1.1)))
+        """Seconds of conversation: log-normal, median about a minute, a long tail (2 h at most)."""
+        return self.talks[int(self.random() * _TABLE)]
 
     def other(self, users: list[_User], *exclude: _User) -> _User:
         while True:
@@ -374,9 +380,10 @@ class _Maker:
             if user not in exclude:
                 return user
 
-    def external(self) -> _Caller:
-        number, name = self.pick(self.pbx.callers)
-        return _Caller("", number, f'"{name}" <{number}>', "", "")
+    def external(self, c: _Company) -> _Caller:
+        """An outside caller reaching company `c` on its inbound trunk."""
+        number, clid = self.pick(self.pbx.callers)
+        return _Caller("", number, clid, c.in_trunk, "")
 
     def destination(self) -> str:
         """An external number as a user dials it after the outside prefix (national, sometimes abroad)."""
@@ -400,10 +407,10 @@ class _Maker:
         return 2 + int(self.random() * (limit - 3)), False
 
     def dial_user(self, caller: _Caller, t: int, user: _User, dst: str, context: str,
-                  disposition: str, linkedid: str | None = None) -> list[Cdr]:
+                  disposition: str) -> list[Cdr]:
         """A caller dials a user's phone(s): one row per device, the answering one ANSWERED."""
         company = user.company
-        uid = linkedid or self.uniqueid(t)
+        uid = self.uniqueid(t)
         if disposition == "ANSWERED":
             answer = t + self.ring(RING_TIMEOUT)
             end = answer + self.talk()
@@ -429,15 +436,12 @@ class _Maker:
             rows.append(self.failed_dial(rows[-1], end))
         return rows
 
-    def inbound_trunk(self, company: _Company, caller: _Caller) -> _Caller:
-        return caller._replace(channel=company.in_trunk)
-
     # -- the kinds ----------------------------------------------------------------------------
 
     def _internal(self, c: _Company, t: int, disposition: str = "ANSWERED") -> list[Cdr]:
         caller = self.pick(c.users)
         callee = self.other(c.users, caller)
-        return self.dial_user(caller.caller(), t, callee, callee.ext, c.context, disposition)
+        return self.dial_user(caller.caller, t, callee, callee.ext, c.context, disposition)
 
     def _internal_noanswer(self, c: _Company, t: int) -> list[Cdr]:
         return self._internal(c, t, "NOANSWER")
@@ -481,7 +485,7 @@ class _Maker:
 
     def _inbound(self, c: _Company, t: int, disposition: str = "ANSWERED") -> list[Cdr]:
         _, user = self.pick(c.user_ddis)
-        caller = self.inbound_trunk(c, self.external())
+        caller = self.external(c)
         return self.dial_user(caller, t, user, user.ext, c.context, disposition)
 
     def _inbound_noanswer(self, c: _Company, t: int) -> list[Cdr]:
@@ -492,7 +496,7 @@ class _Maker:
 
     def _ivr_extension(self, c: _Company, t: int) -> list[Cdr]:
         """The IVR answers, the caller picks an extension: one row, answer == start, billsec with the menu."""
-        caller = self.inbound_trunk(c, self.external())
+        caller = self.external(c)
         user = self.pick(c.users)
         end = t + 2 + int(self.random() * 12) + self.ring(RING_TIMEOUT) + self.talk()
         uid = self.uniqueid(t)
@@ -502,7 +506,7 @@ class _Maker:
 
     def _ivr_hangup(self, c: _Company, t: int) -> list[Cdr]:
         _, ivr = self.pick(c.ivrs)
-        caller = self.inbound_trunk(c, self.external())
+        caller = self.external(c)
         end = t + 2 + int(self.random() * 20)
         uid = self.uniqueid(t)
         return [self.row("", caller.number, ivr, c.ivr_context, caller.clid, self.channel(caller.channel, t, end),
@@ -510,7 +514,7 @@ class _Maker:
 
     def _queue(self, c: _Company, t: int, abandon: bool = False) -> list[Cdr]:
         """Menu option -> Queue(): the agent who takes it is Party B; a caller who gives up has none."""
-        caller = self.inbound_trunk(c, self.external())
+        caller = self.external(c)
         queue = self.pick(c.queues)
         wait = 2 + int(self.random() * 10) + int(self.rng.expovariate(1 / 40))
         uid = self.uniqueid(t)
@@ -531,7 +535,7 @@ class _Maker:
     def _huntgroup(self, c: _Company, t: int, answered: bool = True) -> list[Cdr]:
         """Every phone of the group rings: one row each, those that lose end when the winner answers."""
         _, ext, devices = self.pick(c.hunts)
-        caller = self.inbound_trunk(c, self.external())
+        caller = self.external(c)
         uid = self.uniqueid(t)
         data = _dial_data(devices, c.id, c.number)
         if answered:
@@ -566,10 +570,10 @@ class _Maker:
         colleagues = [u for u in c.users if u is not callee] if internal else []
         user = None
         if outside and (not colleagues or self.random() < 0.5):
-            caller = self.inbound_trunk(c, self.external())
+            caller = self.external(c)
         else:
             user = self.pick(colleagues)
-            caller = user.caller()
+            caller = user.caller
         uid = self.uniqueid(t)
         answer = t + self.ring(RING_TIMEOUT)
         return caller, user, answer, answer + 1 + int(self.random() * 60), uid
@@ -599,7 +603,7 @@ class _Maker:
     def _transfer_external(self, c: _Company, t: int) -> list[Cdr]:
         """An inbound call blind-transferred out: the caller's channel dials the trunk itself."""
         _, transferrer = self.pick(c.user_ddis)
-        caller = self.inbound_trunk(c, self.external())
+        caller = self.external(c)
         uid = self.uniqueid(t)
         answer = t + self.ring(RING_TIMEOUT)
         moment = answer + 1 + int(self.random() * 60)
@@ -665,9 +669,9 @@ class _Maker:
         picker = self.other(c.users, rung)
         ddis = [ddi for ddi, u in c.user_ddis if u is rung]
         if ddis and c.in_trunk and self.random() < 0.5:
-            caller = self.inbound_trunk(c, self.external())
+            caller = self.external(c)
         else:
-            caller = self.other(c.users, rung, picker).caller()
+            caller = self.other(c.users, rung, picker).caller
         uid = self.uniqueid(t)
         rung_uid = self.uniqueid(t)
         moment = t + 2 + int(self.random() * 12)
@@ -694,7 +698,7 @@ class _Maker:
         """DISA: ResetCDR drops the PIN prompt; the auth code is the accountcode of the one row."""
         code = self.pick([code for code, comp in self.pbx.auth_codes if comp is c])
         _, home = self.pick(self.pbx.dialins)
-        caller = self.inbound_trunk(home, self.external())
+        caller = self.external(home)
         uid = self.uniqueid(t)
         start = t + 6 + int(self.random() * 10)
         number = self.destination()
@@ -710,11 +714,11 @@ class _Maker:
         inbound = c.in_trunk and (c.ivrs or any(u is user for _, u in c.user_ddis))
         uid = self.uniqueid(t)
         if inbound and (not colleagues or self.random() < 0.7):
-            caller = self.inbound_trunk(c, self.external())
+            caller = self.external(c)
             via_ivr = not any(u is user for _, u in c.user_ddis)
             start_ring = t + (2 + int(self.random() * 8) if via_ivr else 0)
         else:
-            caller, via_ivr, start_ring = self.pick(colleagues).caller(), False, t
+            caller, via_ivr, start_ring = self.pick(colleagues).caller, False, t
         answer = start_ring + self.ring(TRUNK_TIMEOUT)
         end = answer + self.talk()
         data = f"{c.out_trunk}/{user.forward},{TRUNK_TIMEOUT},f({c.presentation})" if c.presentation else \
@@ -783,12 +787,13 @@ def calls(directory: Directory, *, rows: int, seed: int = 0, start: datetime | N
             continue
         base = begin + hour * 3600
         expected = max(1, math.ceil((budget - made) / mean))
-        offsets = sorted(rng.randrange(3600) for _ in range(expected))
+        rand = rng.random
+        offsets = sorted(int(rand() * 3600) for _ in range(expected))
         i = 0
         while made < budget:
             if i == len(offsets):  # more calls than expected: squeeze them into the rest of the hour
                 last = offsets[-1]
-                offsets += sorted(rng.randrange(last, 3600) for _ in range(expected))
+                offsets += sorted(last + int(rand() * (3600 - last)) for _ in range(expected))
             call = maker.call(base + offsets[i])
             i += 1
             if made + len(call.rows) > rows:  # the last call must fit: take a one-row call instead
