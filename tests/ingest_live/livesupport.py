@@ -203,3 +203,25 @@ def master_line(row: dict[str, str]) -> bytes:
         [int(f) if i in (12, 13, 20) else f for i, f in enumerate(fields)]
     )
     return out.getvalue().encode()
+
+
+def ami_block(row: dict[str, str]) -> bytes:
+    """A pg.csv row as cdr_manager's Cdr event (LinkedID, Sequence, PeerAccount mapped; UTC clock)."""
+    from datetime import timedelta
+
+    start = utc(row["calldate"]).astimezone(UTC)
+    end = start + timedelta(seconds=int(row["duration"]))
+    answer = end - timedelta(seconds=int(row["billsec"])) if int(row["billsec"]) else None
+    fmt = "%Y-%m-%d %H:%M:%S"
+    headers = [
+        ("Event", "Cdr"), ("Privilege", "cdr,all"), ("AccountCode", row["accountcode"]), ("Source", row["src"]),
+        ("Destination", row["dst"]), ("DestinationContext", row["dcontext"]), ("CallerID", row["clid"]),
+        ("Channel", row["channel"]), ("DestinationChannel", row["dstchannel"]), ("LastApplication", row["lastapp"]),
+        ("LastData", row["lastdata"]), ("StartTime", start.strftime(fmt)),
+        ("AnswerTime", answer.strftime(fmt) if answer else ""), ("EndTime", end.strftime(fmt)),
+        ("Duration", row["duration"]), ("BillableSeconds", row["billsec"]), ("Disposition", row["disposition"]),
+        ("AMAFlags", _AMA_NAMES.get(row["amaflags"], row["amaflags"])), ("UniqueID", row["uniqueid"]),
+        ("UserField", row["userfield"]), ("LinkedID", row["linkedid"]), ("Sequence", row["sequence"]),
+        ("PeerAccount", row["peeraccount"]),
+    ]
+    return "\r\n".join(f"{k}: {v}" for k, v in headers).encode()

@@ -20,7 +20,8 @@ from sqlalchemy import Engine
 
 from calldata.ingest import checkpoints
 
-from livesupport import PbxTable, expected_key, master_line, stored_count, stored_keys, synthetic_rows, wait_for
+from amiserver import AmiServer
+from livesupport import PbxTable, ami_block, expected_key, master_line, stored_count, stored_keys, synthetic_rows, wait_for
 
 N = int(os.environ.get("CALLDATA_FAULT_ROWS", "6000"))  # per source
 
@@ -86,3 +87,46 @@ def test_sigkill_during_a_large_load_loses_and_duplicates_nothing(
         states = {s.name: s for s in checkpoints.listing(conn)}
     assert states["pbx-db"].inserted == N and states["pbx-csv"].inserted == N
     assert states["pbx-db"].present == 0 and states["pbx-csv"].present == 0  # nothing offered twice
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pbx_table", ["postgresql"], indirect=True)
+def test_ami_paired_with_the_table_survives_sigkill(
+    engine: Engine, store_url: str, pbx_table: PbxTable, tmp_path: Path
+) -> None:
+    """AMI loses what arrives while the ingester is dead; the table beside it fills the gap."""
+    rows = synthetic_rows(N // 2, tag="pair")
+    log = tmp_path / "ingest.log"
+    with AmiServer() as server:
+        config = tmp_path / "sources.yaml"
+        config.write_text(
+            f"""sources:
+  - {{kind: ami, name: pbx-ami, host: 127.0.0.1, port: {server.port}, username: calldata, secret: s3cret}}
+  - {{kind: table, name: pbx-db, url: "{pbx_table.url}", table: {pbx_table.name}, batch_size: 500, poll_seconds: 0.5}}
+"""
+        )
+        proc = _start(store_url, config, log)
+        try:
+            chunks = [rows[i : i + len(rows) // 5] for i in range(0, len(rows), len(rows) // 5)]
+            for n, chunk in enumerate(chunks):
+                assert server.logged_in.wait(30), log.read_text()[-3000:]
+                # Asterisk writes each CDR to both outputs; the AMI events go to whoever is connected
+                pbx_table.insert(chunk)
+                server.send(*(ami_block(r) for r in chunk))
+                if n % 2 == 0:
+                    time.sleep(0.3)
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                    server.outbox.queue.clear()  # like Asterisk: no backlog for a session that is gone
+                    proc = _start(store_url, config, log)
+            assert wait_for(lambda: stored_count(engine) >= len(rows), timeout=120), log.read_text()[-3000:]
+            time.sleep(1.0)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    assert sorted(stored_keys(engine)) == sorted(expected_key(r) for r in rows)
+    with engine.connect() as conn:
+        states = {s.name: s for s in checkpoints.listing(conn)}
+    assert states["pbx-db"].inserted + states["pbx-db"].present == len(rows)
+    assert states["pbx-ami"].inserted + states["pbx-db"].inserted == len(rows)
+    assert states["pbx-ami"].inserted > 0  # AMI did deliver (and was beaten to nothing only where it lost events)
