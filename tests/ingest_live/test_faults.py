@@ -129,4 +129,4 @@ def test_ami_paired_with_the_table_survives_sigkill(
         states = {s.name: s for s in checkpoints.listing(conn)}
     assert states["pbx-db"].inserted + states["pbx-db"].present == len(rows)
     assert states["pbx-ami"].inserted + states["pbx-db"].inserted == len(rows)
-    assert states["pbx-ami"].inserted > 0  # AMI did deliver (and was beaten to nothing only where it lost events)
+    assert states["pbx-ami"].inserted > 0  # AMI stored rows first; the table filled in what AMI lost
