@@ -13,6 +13,7 @@ from calldata.api import auth_routes, call_read, health
 from calldata.api import metrics
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
+from calldata.api.prefetch import Prefetcher
 from calldata.config import Settings
 from calldata.store import reads
 from calldata.store.engine import async_engine
@@ -24,11 +25,13 @@ def create_app(settings: Settings) -> Starlette:
     pool = async_engine(settings.database_url)
     reads.prepare(pool, settings.display_tz)
     engine = pool.execution_options(isolation_level="AUTOCOMMIT")
-    read = call_read.endpoint(engine, settings.max_rows_cap)
+    ahead = Prefetcher()
+    read = call_read.endpoint(engine, settings.max_rows_cap, ahead)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
+        ahead.close()
         await pool.dispose()
 
     app = Starlette(

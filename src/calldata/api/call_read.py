@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from calldata.api.errors import bad_request
+from calldata.api.prefetch import Prefetcher
 from calldata.api.scope import ReadQuery, parse_body, read_query
 from calldata.store.reads import Page, read_page
 
@@ -46,7 +47,7 @@ def envelope(query: ReadQuery, page: Page) -> bytes:
     return b"".join((head[:-1], b',"values":', page.values, b"}"))
 
 
-def endpoint(engine: AsyncEngine, max_rows_cap: int) -> Endpoint:
+def endpoint(engine: AsyncEngine, max_rows_cap: int, ahead: Prefetcher) -> Endpoint:
     async def call_read(request: Request) -> Response:
         """Up to maxRows CDRs from minID on, in acctid order (call-read.md)."""
         body = await request_body(request)
@@ -54,18 +55,22 @@ def endpoint(engine: AsyncEngine, max_rows_cap: int) -> Endpoint:
         if query.queuedata:
             raise bad_request("queuedata: not supported yet")
         companies = visible_companies(request)
-        async with engine.connect() as conn:
-            page = await conn.run_sync(
-                lambda sync: read_page(
-                    sync,
-                    min_id=query.min_id or 0,
-                    max_rows=query.max_rows,
-                    min_date=query.min_date,
-                    max_date=query.max_date,
-                    cachedata=query.cachedata,
-                    companies=companies,
+
+        async def read(min_id: int) -> Page:
+            async with engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda sync: read_page(
+                        sync,
+                        min_id=min_id,
+                        max_rows=query.max_rows,
+                        min_date=query.min_date,
+                        max_date=query.max_date,
+                        cachedata=query.cachedata,
+                        companies=companies,
+                    )
                 )
-            )
+
+        page = await ahead.page(query, companies, read)
         return Response(envelope(query, page), media_type="application/json")
 
     return call_read

@@ -1,0 +1,95 @@
+"""Reading ahead: the next page is read while the client digests this one, and paging stays exact."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, text
+
+from api_helpers import Connect, cdr, store_rows
+from calldata.api.prefetch import Prefetcher
+from calldata.api.scope import ReadQuery
+from calldata.store.reads import Page
+
+pytestmark = pytest.mark.anyio
+
+
+def query(min_id: int | None, max_rows: int = 3, **kw: object) -> ReadQuery:
+    values = {"min_date": None, "max_date": None, "cachedata": False, "queuedata": False} | kw
+    return ReadQuery(min_id=min_id, max_rows=max_rows, **values)  # type: ignore[arg-type]
+
+
+class Table:
+    """A fake store of acctids 1..n that records every read."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.reads: list[int] = []
+        self.fail = False
+
+    async def read(self, min_id: int, max_rows: int = 3) -> Page:
+        self.reads.append(min_id)
+        await asyncio.sleep(0)
+        if self.fail:
+            raise RuntimeError("database went away")
+        ids = list(range(max(min_id, 1), self.n + 1))[:max_rows]
+        return Page(json.dumps(ids).encode(), len(ids), ids[-1] if ids else None)
+
+
+async def test_the_next_page_is_read_ahead_and_handed_over_once() -> None:
+    table, ahead = Table(7), Prefetcher()
+    first = await ahead.page(query(None), None, table.read)
+    await asyncio.sleep(0.01)
+    assert table.reads == [0, 4]  # the second read started before anyone asked for it
+    second = await ahead.page(query(4), None, table.read)
+    third = await ahead.page(query(7), None, table.read)
+    assert [json.loads(p.values) for p in (first, second, third)] == [[1, 2, 3], [4, 5, 6], [7]]
+    assert table.reads == [0, 4, 7]  # each page read once; a short page reads nothing ahead
+
+
+async def test_a_different_request_never_gets_the_page_read_ahead() -> None:
+    table, ahead = Table(9), Prefetcher()
+    await ahead.page(query(1), ["acme"], table.read)
+    await ahead.page(query(4), ["globex"], table.read)  # other companies: read afresh
+    await ahead.page(query(4, max_rows=2), ["acme"], table.read)  # other maxRows: read afresh
+    assert table.reads.count(4) == 3
+
+
+async def test_stale_or_failed_read_ahead_falls_back_to_a_fresh_read() -> None:
+    table, ahead = Table(9), Prefetcher(ttl=0.0)
+    await ahead.page(query(1), None, table.read)
+    await asyncio.sleep(0.01)
+    await ahead.page(query(4), None, table.read)
+    await asyncio.sleep(0.01)
+    assert table.reads == [1, 4, 4, 7]  # expired: read again (and ahead again)
+    failing, ahead = Table(9), Prefetcher()
+    await ahead.page(query(1), None, failing.read)
+    failing.fail = True
+    await asyncio.sleep(0.01)
+    failing.fail = False
+    page = await ahead.page(query(4), None, failing.read)
+    assert json.loads(page.values) == [4, 5, 6]
+
+
+async def test_paging_sees_every_row_once_while_rows_keep_arriving(connect: Connect, engine: Engine) -> None:
+    store_rows(engine, [cdr(i) for i in range(30)])
+    seen: list[int] = []
+    min_id, arriving = 0, 100
+    async with connect() as client:
+        while True:
+            r = await client.post("/rest/call/read", content=json.dumps({"scope": {"minID": min_id, "maxRows": 10}}))
+            values = r.json()["values"]
+            if not values:
+                break
+            seen += [row["acctid"] for row in values]
+            min_id = values[-1]["acctid"] + 1
+            if arriving < 130:  # new CDRs land while the client pages (and while pages are read ahead)
+                store_rows(engine, [cdr(arriving + k, start=datetime.now(UTC)) for k in range(5)])
+                arriving += 5
+    with engine.connect() as conn:
+        stored = [a for (a,) in conn.execute(text("SELECT acctid FROM cdr ORDER BY acctid"))]
+    assert len(stored) == 60
+    assert seen == stored
