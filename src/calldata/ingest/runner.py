@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import msgspec
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError, IntegrityError
 
 from calldata.cdr import Cdr
 from calldata.ingest import checkpoints
@@ -46,6 +45,12 @@ def _record_json(record: Cdr) -> str:
     return msgspec.json.encode(record).decode()
 
 
+def _refused(exc: BaseException) -> bool:
+    """Did the database refuse the data (PEP 249 DataError / IntegrityError), whichever layer
+    raised it (SQLAlchemy wraps the driver's; a COPY through the raw driver does not)?"""
+    return any(cls.__name__ in ("DataError", "IntegrityError") for cls in type(exc).__mro__)
+
+
 def store(engine: Engine, source: Source, batch: Batch) -> Stored:
     """Store a batch and advance the source's checkpoint in one transaction.
 
@@ -58,15 +63,18 @@ def store(engine: Engine, source: Source, batch: Batch) -> Stored:
             stored = store_batch(conn, batch.records, batch.rejected)
             checkpoints.save(conn, source.name, source.kind, batch.position, stored, batch.newest())
         return stored
-    except (DataError, IntegrityError):
-        pass
+    except Exception as exc:
+        if not _refused(exc):
+            raise
     total = Stored()
     bad: list[Rejected] = list(batch.rejected)
     for record in batch.records:
         try:
             with engine.begin() as conn:
                 total += store_batch(conn, [record])
-        except (DataError, IntegrityError) as exc:
+        except Exception as exc:
+            if not _refused(exc):
+                raise
             reason = str(getattr(exc, "orig", exc)).splitlines()[0]
             bad.append(Rejected(source.name, f"record {record.natural_key()}", _record_json(record), f"store: {reason}"))
     with engine.begin() as conn:
