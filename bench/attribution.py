@@ -105,8 +105,8 @@ def touch_fields(rows: list[Cdr]) -> int:
 
 
 def store(engine: Engine, rows: list[Cdr], attribute: bool) -> float:
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM cdr"))
+    with engine.begin() as conn:  # an empty table each time (DELETE would leave PostgreSQL bloated)
+        conn.execute(text("TRUNCATE cdr RESTART IDENTITY" if engine.dialect.name == "postgresql" else "DELETE FROM cdr"))
     began = time.perf_counter()
     with engine.begin() as conn:
         for i in range(0, len(rows), BATCH):
