@@ -122,3 +122,16 @@ def test_times_as_epoch_numbers_and_text_spellings() -> None:
     )
     record = reader.cdr([Decimal("1795917777.5"), 1795917780, "NO ANSWER", 2, "1.3"])
     assert record.start.microsecond == 500000 and record.answer is not None and record.disposition == "NOANSWER"
+
+
+def test_a_start_column_and_naive_local_times() -> None:
+    """A table with `start` (no calldate) holding naive local times is read in the configured zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from calldata.ingest.table import RowReader
+
+    reader = RowReader(["Start", "End", "Disposition", "UniqueID"], ZoneInfo("Europe/London"))
+    record = reader.cdr([datetime(2026, 7, 1, 12, 0, 0), datetime(2026, 7, 1, 12, 1, 0), "ANSWERED", "1.4"])
+    assert record.start == datetime(2026, 7, 1, 11, 0, 0, tzinfo=UTC)  # BST is UTC+1
+    assert record.end == datetime(2026, 7, 1, 11, 1, 0, tzinfo=UTC)
