@@ -10,7 +10,6 @@ rows. Then the end-to-end delay: a row INSERTed into Asterisk's table until it i
 
 from __future__ import annotations
 
-import io
 import statistics
 import sys
 import tempfile

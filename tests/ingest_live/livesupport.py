@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import os
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine, create_engine, make_url, select, text
+from sqlalchemy import Engine, select, text
 
 from calldata.ingest import checkpoints  # noqa: F401 - registers ingest_source with the metadata
 from calldata.ingest.runner import store
