@@ -153,12 +153,12 @@ def wait_for(predicate, timeout: float = 20.0, step: float = 0.05) -> bool:  # t
     """Poll `predicate` until it is true or `timeout` seconds pass."""
     import time
 
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError
 
     def check() -> bool:
         try:
             return bool(predicate())
-        except OperationalError:  # the tests cut the store's connections on purpose
+        except DBAPIError:  # the tests cut the store's connections, or it is still being created
             return False
 
     deadline = time.monotonic() + timeout

@@ -90,3 +90,48 @@ def test_the_store_failing_mid_load_loses_and_duplicates_nothing(engine: Engine,
         runner.join(10)
         ingester_engine.dispose()
     assert sorted(stored_keys(engine)) == sorted(expected_key(r) for r in rows)
+
+
+@pytest.mark.parametrize("pbx_table", ["postgresql"], indirect=True)
+def test_a_store_that_is_not_there_yet_is_waited_for(pbx_table: PbxTable, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`calldata ingest run` started before its store exists waits, then ingests; it never exits."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from sqlalchemy import create_engine, make_url
+
+    admin = os.environ.get("CALLDATA_TEST_POSTGRES_URL")
+    if not admin:
+        pytest.skip("CALLDATA_TEST_POSTGRES_URL is not set")
+    admin_url = make_url(admin).set(drivername="postgresql+psycopg")
+    name = f"calldata_late_{uuid.uuid4().hex[:8]}"
+    store_url = admin_url.set(database=name).render_as_string(hide_password=False)
+    rows = synthetic_rows(50)
+    pbx_table.insert(rows)
+    config = tmp_path / "sources.yaml"
+    config.write_text(f'sources:\n  - {{kind: table, name: pbx-db, url: "{pbx_table.url}", table: {pbx_table.name}, poll_seconds: 0.1}}\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calldata", "--database-url", store_url, "ingest", "run", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    admin_engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        time.sleep(2.0)
+        assert proc.poll() is None  # still waiting, not exited
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        store = sync_engine(store_url)
+        assert wait_for(lambda: stored_count(store) == 50, timeout=60)
+        assert stored_keys(store) == [expected_key(r) for r in rows]
+        store.dispose()
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert b"store unavailable" in err

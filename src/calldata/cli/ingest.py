@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +12,13 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from calldata.cli import context
 from calldata.ingest import checkpoints
-from calldata.ingest.runner import Runner
+from calldata.ingest.runner import Backoff, Runner, log
+from calldata.ingest.source import Source
 from calldata.ingest.sources import build, load_config
 
 app = typer.Typer(help="Follow Asterisk live: its CDR table, the AMI Cdr feed, a growing Master.csv.", no_args_is_help=True)
@@ -22,14 +26,16 @@ app = typer.Typer(help="Follow Asterisk live: its CDR table, the AMI Cdr feed, a
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", exists=True, dir_okay=False, help="Sources YAML (docs/ingest.md).")]
 
 
-def start_runner(engine, config_path: Path) -> Runner:  # type: ignore[no-untyped-def]
-    """A started ingester for a sources file (used by `ingest run` and `serve --ingest`)."""
+def _sources(config_path: Path) -> list[Source]:
     try:
-        config = load_config(config_path)
-        sources = [build(s) for s in config.sources]
+        return [build(s) for s in load_config(config_path).sources]
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    runner = Runner(engine, sources)
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
+
+
+def start_runner(engine: Engine, config_path: Path) -> Runner:
+    """A started ingester for a sources file (used by `ingest run` and `serve --ingest`)."""
+    runner = Runner(engine, _sources(config_path))
     runner.start()
     return runner
 
@@ -38,17 +44,30 @@ def start_runner(engine, config_path: Path) -> Runner:  # type: ignore[no-untype
 def run(ctx: typer.Context, config: ConfigOption) -> None:
     """Run until SIGTERM or Ctrl-C; outages are waited out, never fatal."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=Console(stderr=True))])
-    engine = context.store(ctx)
+    _sources(config)  # a bad file is an error now, not a retry loop
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    engine = _store_when_reachable(ctx, stopping)
+    if engine is None:
+        return
     runner = start_runner(engine, config)
-
-    def stop(*_: object) -> None:
-        runner.stop.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while not runner.stop.wait(0.5):
+    while not stopping.wait(0.5):
         pass
+    runner.stop.set()
     runner.join(10)
+
+
+def _store_when_reachable(ctx: typer.Context, stopping: threading.Event) -> Engine | None:
+    """The migrated store, waiting out an outage at start-up (None if stopped meanwhile)."""
+    backoff = Backoff()
+    while not stopping.is_set():
+        try:
+            return context.store(ctx)
+        except OperationalError as exc:
+            log.warning("store unavailable (%s); retrying", str(exc.orig or exc).splitlines()[0])
+            stopping.wait(backoff.next())
+    return None
 
 
 @app.command("status")
