@@ -145,3 +145,13 @@ def test_parse_event_headers() -> None:
     record = cdr_from_event(headers, UTC)
     assert (record.src, record.uniqueid, record.amaflags) == (headers["source"], headers["uniqueid"], 3)
     assert record.answer is not None and record.end is not None
+
+
+def test_an_event_without_the_optional_mappings() -> None:
+    """cdr_manager without [mappings]: no LinkedID, Sequence or PeerAccount headers."""
+    lines = [l for l in BLOCKS[0].split(b"\r\n") if not l.startswith((b"LinkedID:", b"Sequence:", b"PeerAccount:"))]
+    assert len(lines) == len(BLOCKS[0].split(b"\r\n")) - 3
+    record = cdr_from_event(parse_message(b"\r\n".join(lines)), UTC)
+    full = cdr_from_event(parse_message(BLOCKS[0]), UTC)
+    assert (record.linkedid, record.sequence, record.peeraccount) == ("", None, "")
+    assert (record.uniqueid, record.start, record.channel) == (full.uniqueid, full.start, full.channel)
