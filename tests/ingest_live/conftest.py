@@ -52,8 +52,9 @@ def _pbx_table(request: pytest.FixtureRequest, kind: str, *, keyed: bool) -> Ite
     try:
         with engine.begin() as conn:
             conn.execute(text(ddl))
-    except Exception as exc:
-        pytest.fail(f"{kind} server for the PBX table: {exc}")
+    except Exception as exc:  # the server is down or refuses us: under CI that is a failure
+        message = f"{kind} server for the PBX table: {str(exc).splitlines()[0]}"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
     try:
         yield PbxTable(url, name, engine)
     finally:
