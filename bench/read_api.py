@@ -137,14 +137,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The same app without its identity middleware: only to show what the identity step costs.
+WITHOUT_IDENTITY = """
+import sys, uvicorn
+from calldata.api.app import create_app
+from calldata.api.auth_routes import AuthMiddleware
+from calldata.config import Settings
+app = create_app(Settings(database_url=sys.argv[1]))
+app.user_middleware = [m for m in app.user_middleware if m.cls is not AuthMiddleware]
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), access_log=False, log_level="warning")
+"""
+
+
 @contextmanager
-def served(url: str) -> Iterator[str]:
+def served(url: str, identity: bool = True) -> Iterator[str]:
     """`calldata serve` on the store, in a subprocess; its base URL."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "calldata", "--database-url", url, "serve", "--port", str(port), "--no-access-log"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    command = (
+        ["-m", "calldata", "--database-url", url, "serve", "--port", str(port), "--no-access-log"]
+        if identity
+        else ["-c", WITHOUT_IDENTITY, url, str(port)]
     )
+    proc = subprocess.Popen([sys.executable, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -213,14 +227,21 @@ def page_latency(base: str, key: str, url: str, samples: int) -> dict[str, str]:
     starts = [rng.randrange(low, max(low + 1, high - PAGE)) for _ in range(samples)]
     results: dict[str, str] = {}
 
-    http: list[float] = []
     with httpx.Client(base_url=base, timeout=60, headers={"authorization": f"Bearer {key}"}) as client:
-        for min_id in starts:
+        health: list[float] = []
+        for _ in starts:  # one HTTP round trip and one database round trip, no identity check
             began = time.perf_counter()
-            r = client.post("/rest/call/read", content=b'{"scope":{"minID":%d,"maxRows":%d}}' % (min_id, PAGE))
-            http.append(time.perf_counter() - began)
-            assert r.status_code == 200 and r.json()["numRows"] == PAGE, r.text[:200]
-    results["HTTP page, random minID"] = percentiles(http)
+            client.get("/health")
+            health.append(time.perf_counter() - began)
+        results["HTTP GET /health (no auth, SELECT 1)"] = percentiles(health)
+        for rows in (PAGE, 1):
+            http: list[float] = []
+            for min_id in starts:
+                began = time.perf_counter()
+                r = client.post("/rest/call/read", content=b'{"scope":{"minID":%d,"maxRows":%d}}' % (min_id, rows))
+                http.append(time.perf_counter() - began)
+                assert r.status_code == 200 and r.json()["numRows"] == rows, r.text[:200]
+            results[f"HTTP page of {rows}, random minID (auth + read)"] = percentiles(http)
 
     def store(label: str, scope: Callable[[int], dict[str, Any]]) -> None:
         times: list[float] = []
@@ -257,6 +278,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200, help="single pages timed at each size")
     parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to create the database on")
     parser.add_argument("--keep", action="store_true", help="keep the database (print its URL)")
+    parser.add_argument("--without-identity", action="store_true",
+                        help="also pull through the app without its identity middleware (what that step costs)")
     args = parser.parse_args()
 
     admin_url = make_url(args.admin_url).set(drivername="postgresql+psycopg")
@@ -283,6 +306,10 @@ def main() -> None:
             copy_all(plain_url)  # warm the cache the same for both
             http_rows, http_s, http_bytes = pull_all(base, key)
             copy_rows, copy_s, copy_bytes = copy_all(plain_url)
+        bare_rows = bare_s = 0.0
+        if args.without_identity:
+            with served(plain_url, identity=False) as bare:
+                bare_rows, bare_s, _ = pull_all(bare, key)
         assert http_rows == copy_rows == loaded, (http_rows, copy_rows, loaded)
         http_rate, copy_rate = http_rows / http_s, copy_rows / copy_s
         print(f"\npage latency, {PAGE} rows a page ({args.samples} pages at random minIDs):")
@@ -293,6 +320,10 @@ def main() -> None:
         print(f"  HTTP /rest/call/read, {PAGE}/page  {http_s:7.2f} s  {http_rate:10,.0f} rows/s  {http_bytes / 1e6:8.1f} MB JSON")
         print(f"  COPY ... TO STDOUT (floor)       {copy_s:7.2f} s  {copy_rate:10,.0f} rows/s  {copy_bytes / 1e6:8.1f} MB text")
         print(f"  ratio HTTP / COPY: {http_rate / copy_rate:.3f} (target >= 0.25)")
+        if bare_s:
+            bare_rate = bare_rows / bare_s
+            print(f"  same pull without the identity middleware: {bare_s:7.2f} s  {bare_rate:10,.0f} rows/s"
+                  f"  ratio {bare_rate / copy_rate:.3f}")
     finally:
         if args.keep:
             print(f"kept database: {plain_url}")

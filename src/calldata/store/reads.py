@@ -57,7 +57,7 @@ _SQLITE_TIME_FUNCTION = "calldata_display_time"
 
 
 class Page(NamedTuple):
-    """One page: `values` is the JSON array of the rows, `count` how many it holds."""
+    """One page: `values` is the JSON array of the rows, `count` how many, `last_acctid` the last one's."""
 
     values: bytes
     count: int
