@@ -72,6 +72,13 @@ def test_order_of_rows_does_not_matter(world: Lookup, shuffled: list[Cdr]) -> No
     assert by_key(shuffled) == by_key(ALL)
 
 
+def _world(engine: Engine) -> Lookup:
+    with engine.connect() as conn:
+        directory = versions.directory_of(conn)
+    assert directory is not None
+    return Lookup.build(directory, 1)
+
+
 def _snapshot(engine: Engine) -> dict[int, tuple]:
     columns = [cdr.c.natkey, cdr.c.call, cdr.c.directory_version, *(cdr.c[n] for n in PROPERTIES)]
     with engine.connect() as conn:
@@ -92,7 +99,7 @@ def test_any_batching_and_order_stores_the_same_attribution(engine: Engine, data
         for lo, hi in zip([0, *cuts], [*cuts, len(order)]):
             store_batch(conn, order[lo:hi])
     got = {v[0]: v[1:] for v in _snapshot(engine).values()}
-    call_of, props = decide(ALL, Lookup.build(versions.directory_of(engine.connect()), 1))
+    call_of, props = decide(ALL, _world(engine))
     want = {r.natural_key(): (c, 1, *p) for r, c, p in zip(ALL, call_of, props)}
     assert got == want
 
@@ -134,3 +141,17 @@ def test_reprocess_since_leaves_older_calls_alone(engine: Engine) -> None:
         starts = dict(conn.execute(select(cdr.c.acctid, cdr.c.calldate)).all())
     for acctid, values in snap.items():
         assert values[2] == (2 if starts[acctid] >= since else 1)
+
+
+def test_reprocess_groups_and_attributes_rows_stored_without_attribution(engine: Engine) -> None:
+    from calldata.store.cdrs import insert_cdrs
+    with engine.begin() as conn:
+        insert_cdrs(conn, ALL)  # bypassing the sink, as rows stored before attribution existed
+        versions.save(conn, DIRECTORY_YAML.read_text(), "world")
+    with engine.connect() as conn:
+        result = refresh.reprocess(conn, batch=4)
+    snap = _snapshot(engine)
+    assert result.updated == len(ALL)
+    call_of, props = decide(ALL, _world(engine))
+    want = {r.natural_key(): (c, 1, *p) for r, c, p in zip(ALL, call_of, props)}
+    assert {v[0]: v[1:] for v in snap.values()} == want

@@ -181,10 +181,18 @@ def reprocess(
         if not rows:
             break
         last = rows[-1].acctid
-        todo = [r.acctid for r in rows if r.call is None or r.call not in done_calls]
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CDR_WRITE_LOCK})
-        legs = legs_of_calls(conn, todo) if todo else []
+        # Grouping does not depend on the directory: a row already in a call brings that call's
+        # rows; a row never grouped (stored before this feature) brings what it is linked to.
+        call_ids = {r.call for r in rows if r.call is not None} - done_calls
+        loaded: dict[int, Any] = {}
+        _rows(conn, _ids(conn, cdr.c.call, call_ids), loaded)
+        ungrouped = [r.acctid for r in rows if r.call is None and r.acctid not in loaded]
+        if ungrouped:
+            for leg in legs_of_calls(conn, ungrouped):
+                loaded.setdefault(leg.acctid, leg)
+        legs = list(loaded.values())
         result, call_ids = _apply(conn, legs, lookup)
         conn.commit()
         done_calls.update(call_ids)
