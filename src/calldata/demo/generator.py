@@ -18,10 +18,10 @@ import heapq
 import math
 import random
 from bisect import bisect
-from itertools import accumulate
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -99,13 +99,12 @@ class Call(NamedTuple):
 
 
 class _Caller(NamedTuple):
-    """Who starts a leg: accountcode, number, caller id text, channel prefix, company id ("" outside)."""
+    """Who starts a leg: their accountcode, number, caller id text and channel prefix."""
 
     account: str
     number: str
     clid: str
     channel: str
-    company: str
 
 
 @dataclass(slots=True, eq=False)
@@ -122,7 +121,7 @@ class _User:
 
     def __post_init__(self) -> None:
         self.clid = f'"{self.name}" <{self.ext}>'
-        self.caller = _Caller(self.company.id, self.ext, self.clid, self.devices[0], self.company.id)
+        self.caller = _Caller(self.company.id, self.ext, self.clid, self.devices[0])
 
 
 @dataclass(slots=True, eq=False)
@@ -383,7 +382,7 @@ class _Maker:
     def external(self, c: _Company) -> _Caller:
         """An outside caller reaching company `c` on its inbound trunk."""
         number, clid = self.pick(self.pbx.callers)
-        return _Caller("", number, clid, c.in_trunk, "")
+        return _Caller("", number, clid, c.in_trunk)
 
     def destination(self) -> str:
         """An external number as a user dials it after the outside prefix (national, sometimes abroad)."""
