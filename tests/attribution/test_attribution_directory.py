@@ -62,3 +62,8 @@ def test_unquoted_numbers_are_read_as_text() -> None:
     directory = parse_directory("companies:\n  a:\n    name: A\n    extensions:\n      201: {name: x, type: user}\n"
                                 "    ddis:\n      441908000000: 201\n")
     assert directory.companies["a"].ddis == {"441908000000": "201"}
+
+
+def test_an_empty_auth_code_is_refused() -> None:
+    text = WORLD.replace('"1234": {company: acme', '"": {company: acme')
+    assert any("must not be empty" in problem for _, problem in _problems(text))

@@ -211,6 +211,8 @@ def _check(directory: Directory, lines: _Lines) -> list[tuple[int, str]]:
             if prefix in devices:
                 problems.append((where, f"channel {prefix!r} is both trunk {name!r} and device {devices[prefix]}"))
     for code, auth in directory.auth_codes.items():
+        if not code.strip():
+            problems.append((lines.of("auth_codes", code), "auth code: must not be empty"))
         if auth.company not in companies:
             problems.append((lines.of("auth_codes", code, "company"), f"auth code {code!r}: unknown company {auth.company!r}"))
     return problems
