@@ -86,3 +86,20 @@ async def test_json_endpoint(engine: Engine, store_url: str) -> None:
     assert body["report"]["channels"] == [["PJSIP/stranger", 1]]
     assert bad.status_code == 400 and bad.json() == {"result": "fail", "message": "sinse: unknown key (expected since, until, top)"}
     assert bad_date.status_code == 400 and bad_date.json()["message"].startswith("until:")
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_generated_demo_data_is_covered(engine: Engine) -> None:
+    """The acceptance criterion: on the demo generator's CDRs for the example directory, at
+    least 99% of rows get a company or a target."""
+    from calldata.attribution.directory import load_directory
+    from calldata.demo.generator import generate
+
+    records = list(generate(load_directory(DIRECTORY_YAML), rows=3000, seed=7, start=T))
+    with engine.begin() as conn:
+        versions.save(conn, DIRECTORY_YAML.read_text(), "world")
+        store_batch(conn, records)
+    with engine.connect() as conn:
+        report = coverage(conn)
+    assert report.rows == len(records)
+    assert report.company_or_target_share >= 0.99, report
