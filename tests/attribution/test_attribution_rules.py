@@ -201,3 +201,9 @@ def test_transfer_recall_is_a_bounce(world: Lookup) -> None:
     recall = leg(10, 30, 14, channel="IAX2/carrier1-1", dstchannel="IAX2/acme-201-8", dst="201", dcontext="acme", linkedid="90.1")
     rows = properties([first, recall], world)
     assert (rows[1]["xfer"], rows[1]["is_bounce"]) == ("201", True)
+
+
+def test_special_extensions_belong_to_their_context(world: Lookup) -> None:
+    [invalid] = properties([leg(0, 8, 0, channel="IAX2/carrier1-3", dst="i", dcontext="acme-ivr",
+                                lastapp="Playback", linkedid="95.1")], world)
+    assert (invalid["target"], invalid["company"], invalid["is_ivr"]) == ("acme", "", True)

@@ -32,6 +32,8 @@ AUTH_APPS = frozenset({"disa", "authenticate"})
 # `comebackcontext` of res_parking.conf.
 COMEBACK_CONTEXTS = frozenset({"park-dial", "parkedcallstimeout"})
 _TRUE = frozenset({"1", "true", "yes", "y", "on"})
+# The dialplan's own extensions (start, invalid, timeout, hangup...): they belong to the context.
+SPECIAL_EXTENSIONS = frozenset({"s", "i", "t", "T", "h", "e", "a", "o"})
 
 
 class Leg(Protocol):
@@ -329,7 +331,7 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
 
 def _owner(lookup: Lookup, dst: str, dial_short: str, context_company: str, numbers: Any) -> str | None:
     """With no Party B: the company that owns what was dialled, "" for an outside number."""
-    if context_company and (lookup.companies[context_company].owns(dst)
+    if context_company and (dst in SPECIAL_EXTENSIONS or lookup.companies[context_company].owns(dst)
                             or lookup.companies[context_company].owns(dial_short)):
         return context_company
     full = full_form(lookup, dst, numbers)
