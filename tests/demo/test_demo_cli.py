@@ -134,3 +134,11 @@ def test_demo_serves_and_the_printed_curl_works(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(30)
+
+
+def test_generate_to_an_unwritable_place_says_so(tmp_path: Path) -> None:
+    done = subprocess.run([str(PYTHON), "-m", "calldata", "generate", "--rows", "5", "--out",
+                           str(tmp_path / "missing" / "x.csv")], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1
+    assert "cannot write" in done.stderr and "Traceback" not in done.stderr

@@ -65,8 +65,13 @@ def generate(
     pbx, _, source = _directory(directory)
     first = (start or DEFAULT_START).replace(tzinfo=DEFAULT_START.tzinfo)
     console = Console(stderr=True)
+    try:
+        stream = out.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        console.print(f"[red]cannot write {out}:[/red] {exc.strerror}", highlight=False)
+        raise typer.Exit(1) from None
     began = time.perf_counter()
-    with _progress(console) as progress, out.open("w", encoding="utf-8", newline="") as stream:
+    with _progress(console) as progress, stream:
         task = progress.add_task(out.name, total=rows, rate="")
         written = write_csv(
             generator.generate(pbx, rows=rows, seed=seed, start=first, days=days),
