@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from calldata.attribution.directory import Directory, park_spaces
+from calldata.attribution.numbers import dialled_number
 
 
 @dataclass(slots=True)
@@ -47,6 +48,19 @@ class Lookup:
     park_space_owner: dict[str, str]  # park space -> company, when only one company has it
     parties: dict[str, tuple[int, str, str, str]] = field(default_factory=dict)  # channels.resolve cache
     context_kinds: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)  # see context_kind
+    sent: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # see sent_number
+
+    def sent_number(self, lastdata: str) -> tuple[str, str] | None:
+        """`numbers.dialled_number` for this directory's trunks, cached: Dial() data repeats."""
+        try:
+            return self.sent[lastdata]
+        except KeyError:
+            pass
+        found = dialled_number(lastdata, self.trunks)
+        if len(self.sent) >= 100_000:
+            self.sent.clear()
+        self.sent[lastdata] = found
+        return found
 
     def context_kind(self, context: str) -> tuple[str, bool, bool]:
         """(owning company or "", is an IVR context, is a dial-in context) of a dialplan context.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from calldata.attribution.lookup import CompanyNumbers, Lookup
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # lookup.py uses this module
+    from calldata.attribution.lookup import CompanyNumbers, Lookup
 
 
 def international(lookup: Lookup, number: str, outside_prefix: str = "") -> str:

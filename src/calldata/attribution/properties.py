@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from calldata.attribution import calls
 from calldata.attribution.channels import DEVICE, LOCAL, NONE, TRUNK, Party, resolve
 from calldata.attribution.lookup import Lookup
-from calldata.attribution.numbers import dialled_number, full_form, international
+from calldata.attribution.numbers import full_form, international
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT
 
 PROPERTIES: tuple[str, ...] = PROPERTY_TEXT + PROPERTY_FLAGS
@@ -126,6 +126,7 @@ class _Relations:
 
 
 _NO_XFER = ("", "")
+_ALONE = _Relations(1)  # a call of one leg: nothing follows anything (never written to)
 
 
 def _is_pickup_record(lookup: Lookup, app: str, context_company: str, dst: str) -> bool:
@@ -207,7 +208,7 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
     apps = [leg.lastapp.lower() for leg in legs]
     kinds = [lookup.context_kind(leg.dcontext) for leg in legs]
     ctx_co = [kind[0] for kind in kinds]
-    rel = _relations(legs, times, lookup, b_party, a_party, apps, ctx_co) if n > 1 else _Relations(1)
+    rel = _relations(legs, times, lookup, b_party, a_party, apps, ctx_co) if n > 1 else _ALONE
     prev, xfer, picked, rewritten, consulted = rel.prev, rel.xfer, rel.picked, rel.rewritten, rel.consulted
 
     auth_codes, companies, ddis = lookup.auth_codes, lookup.companies, lookup.ddis
@@ -275,7 +276,7 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             dial_short = dst
 
         trunk = b[3] if b[0] == TRUNK else a[3] if a[0] == TRUNK else ""
-        sent = dialled_number(leg.lastdata, lookup.trunks) if b[0] == TRUNK else None
+        sent = lookup.sent_number(leg.lastdata) if b[0] == TRUNK else None
         if sent is not None and sent[1]:
             dial_full = international(lookup, sent[1])
         else:
