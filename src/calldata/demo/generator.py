@@ -276,6 +276,9 @@ def mix(directory: Directory) -> dict[str, float]:
 class _Maker:
     """Makes the rows of one call at a time; owns the counters Asterisk keeps across calls."""
 
+    __slots__ = ("rng", "pbx", "zone", "kinds", "cumulative", "random", "rings", "talks", "single", "uid", "seq",
+                 "horizon", "times", "hex", "iax", "parked", "makers")
+
     def __init__(self, directory: Directory, seed: int) -> None:
         self.rng = rng = random.Random(seed)
         self.pbx = _Pbx(directory, rng)
