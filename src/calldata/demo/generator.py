@@ -165,7 +165,11 @@ class _Pbx:
         self.companies: list[_Company] = []
         by_id: dict[str, _Company] = {}
         for number, (cid, company) in enumerate(directory.companies.items(), start=1):
-            trunk = own.get(cid) or (shared[0] if shared else "")
+            # Out through the company's own trunk when it has one; DDIs come in from the carrier
+            # (a shared trunk) when there is one, since a call in on a company's own trunk would be
+            # that company calling.
+            out_trunk = own.get(cid) or (shared[0] if shared else "")
+            in_trunk = shared[0] if shared else own.get(cid, "")
             comp = _Company(
                 id=cid,
                 number=number,
@@ -174,8 +178,8 @@ class _Pbx:
                 dialin_context=_pick_context(company, "dialin") or cid,
                 outside_prefix=company.outside_prefix,
                 presentation=next(iter(company.ddis), ""),
-                out_trunk=trunk,
-                in_trunk=trunk,
+                out_trunk=out_trunk,
+                in_trunk=in_trunk,
             )
             users: dict[str, _User] = {}
             for ext, extension in company.extensions.items():
