@@ -427,6 +427,10 @@ class _Maker:
         else:
             answer, end, winner = None, t + (self.random() < 0.2), -1
         chan = self.channel(caller.channel, t, end)
+        if len(user.devices) == 1 and winner == 0:  # the common case, kept short
+            return [self.row(caller.account, caller.number, dst, context, caller.clid, chan,
+                             self.channel(user.devices[0], t, end), "Dial", user.dial, t, answer, end,
+                             "ANSWERED", uid, company.id, uid)]
         rows = []
         for i, device in enumerate(user.devices):
             if i == winner:
