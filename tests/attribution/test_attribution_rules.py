@@ -207,3 +207,15 @@ def test_special_extensions_belong_to_their_context(world: Lookup) -> None:
     [invalid] = properties([leg(0, 8, 0, channel="IAX2/carrier1-3", dst="i", dcontext="acme-ivr",
                                 lastapp="Playback", linkedid="95.1")], world)
     assert (invalid["target"], invalid["company"], invalid["is_ivr"]) == ("acme", "", True)
+
+
+def test_an_outside_party_transferred_by_the_extension_that_called_it(world: Lookup) -> None:
+    # Alice calls out, then blind-transfers the outside party to Bob: the carrier channel,
+    # Party B of her leg, becomes Party A of the next one.
+    out = leg(0, 30, 4, channel="IAX2/acme-201-1", dstchannel="IAX2/carrier1-2", dst="01632960123",
+              dcontext="acme", lastapp="Dial", lastdata="IAX2/carrier1/01632960123,60", linkedid="96.1")
+    moved = leg(30, 50, 33, channel="IAX2/carrier1-2", dstchannel="IAX2/acme-202-3", dst="202",
+                dcontext="acme", lastapp="Dial", linkedid="96.1")
+    rows = properties([out, moved], world)
+    assert (rows[0]["xfer"], rows[0]["bill_to"]) == ("", "acme")
+    assert (rows[1]["xfer"], rows[1]["company"], rows[1]["target"], rows[1]["trunk"]) == ("201", "", "acme", "carrier1")

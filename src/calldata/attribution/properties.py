@@ -171,6 +171,21 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lo
         if before.answer is not None and before.disposition == "ANSWERED" and bp[0] in (DEVICE, LOCAL) \
                 and bp[2] and before.dstchannel != legs[i].dstchannel:
             xfer[i] = (bp[2], bp[1])
+    # The other way round: this leg's Party A was Party B of a leg that ended as this one
+    # started (an outside party that an extension transferred): that leg's Party A handed it on.
+    for i in range(n):
+        if prev[i] is not None:
+            continue
+        start = times[i][0]
+        for j in range(n):
+            before = legs[j]
+            if before.dstchannel == legs[i].channel and times[j][0] < start and \
+                    abs(times[j][1] - start) <= TOUCH and before.answer is not None and \
+                    before.disposition == "ANSWERED" and legs[i].dstchannel != before.channel:
+                ap = a_party[j]
+                if ap[0] in (DEVICE, LOCAL) and ap[2]:
+                    xfer[i] = (ap[2], ap[1])
+                break
     # A transfer carries through the Local channel it went to: `;2` inherits from the leg to `;1`.
     for i in range(n):
         if a_party[i][0] == LOCAL and not xfer[i][0] and legs[i].channel.endswith(";2"):
