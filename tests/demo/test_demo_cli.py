@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from demo_support import DIRECTORY_YAML, REPO, STORY_LAYOUT, world
+from demo_support import DIRECTORY_YAML, REPO, STORIES, STORY_LAYOUT, world
 
 from calldata.cdr import Cdr
 from calldata.demo.generator import generate
@@ -142,3 +142,17 @@ def test_generate_to_an_unwritable_place_says_so(tmp_path: Path) -> None:
                           timeout=60)
     assert done.returncode == 1
     assert "cannot write" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_demo_refuses_a_database_with_other_cdrs(tmp_path: Path) -> None:
+    target = tmp_path / "production.sqlite3"
+    url = f"sqlite:///{target}"
+    _run(tmp_path, "import", str(STORIES / "all" / "Master.csv"), env={"CALLDATA_DATABASE_URL": url})
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CALLDATA_")}
+    done = subprocess.run([str(PYTHON), "-m", "calldata", "--database-url", url, "demo", "--rows", "50", "--no-serve"],
+                          cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "did not generate" in done.stderr.replace("\n", " ")
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("SELECT count(*) FROM cdr").fetchone()[0] == 32
+        assert conn.execute("SELECT count(*) FROM directory_version").fetchone()[0] == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from demo_support import DIRECTORY_YAML, world
 from sqlalchemy import Engine, func, select
 
@@ -25,6 +26,26 @@ def test_directory_is_loaded_once(engine: Engine) -> None:
     assert changed != first
     with engine.connect() as conn:
         assert versions.count(conn) == 2
+
+
+def test_a_store_with_other_cdrs_is_refused_and_left_alone(engine: Engine) -> None:
+    text = DIRECTORY_YAML.read_text()
+    real = list(generate(world(), rows=5, seed=1, start=START))
+    with engine.begin() as conn:  # an operator's own store: their directory, their rows
+        versions.save(conn, text, "/etc/calldata/directory.yaml")
+        store_batch(conn, real)
+    with pytest.raises(demo.NotADemoStore):
+        demo.load_directory(engine, text, "example")
+    with engine.connect() as conn:
+        assert versions.count(conn) == 1
+    assert demo.stored_rows(engine) == 5
+
+
+def test_a_store_with_cdrs_and_no_directory_is_refused(engine: Engine) -> None:
+    with engine.begin() as conn:
+        store_batch(conn, list(generate(world(), rows=3, seed=1, start=START)))
+    with pytest.raises(demo.NotADemoStore):
+        demo.load_directory(engine, DIRECTORY_YAML.read_text(), "example")
 
 
 def test_fill_stores_every_row_attributed_and_a_rerun_adds_nothing(engine: Engine) -> None:

@@ -100,7 +100,11 @@ def demo(
     console = Console(stderr=True)
     engine = sync_engine(settings.database_url)
     upgrade(engine)
-    version = steps.load_directory(engine, text, source)
+    try:
+        version = steps.load_directory(engine, text, source)
+    except steps.NotADemoStore as exc:
+        console.print(f"[red]{settings.database_url}:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
     console.print(f"store {settings.database_url}; directory version {version} from {source}")
     have = steps.stored_rows(engine)
     if have >= rows:

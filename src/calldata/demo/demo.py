@@ -5,7 +5,7 @@ more call:
 
 1. `store_url`: the demo's own SQLite file unless a database was named;
 2. `load_directory`: the example directory becomes the store's current directory version (so
-   every stored row is attributed);
+   every stored row is attributed); a store holding other CDRs is refused, never touched;
 3. `fill`: generated CDRs stored through the sink in batches, skipped when already there;
 4. `accounts`: the demo users and API key (calldata.auth.demo_accounts);
 5. the CLI prints the ready-to-paste curl commands and serves the API.
@@ -41,14 +41,29 @@ def store_url(given: str | None) -> str:
     return given or DEMO_DATABASE_URL
 
 
+SOURCE_PREFIX = "calldata demo: "  # directory versions the demo loaded say so in their source
+
+
+class NotADemoStore(Exception):
+    """The store holds CDRs the demo did not put there: filling it would mix made-up calls in."""
+
+
 def load_directory(engine: Engine, text: str, source: str) -> int:
-    """Make `text` the current directory version unless it already is; returns the version id."""
+    """Make `text` the current directory version unless it already is; returns the version id.
+
+    A store that already holds CDRs under a directory the demo did not load (real data, pointed
+    at by mistake) raises NotADemoStore and is left as it was.
+    """
     digest = hashlib.sha256(text.encode()).hexdigest()
     with engine.begin() as conn:
         found = versions.current(conn)
-        if found is not None and found[0].sha256 == digest:
+        if found is not None and found[0].sha256 == digest and found[0].source.startswith(SOURCE_PREFIX):
             return found[0].id
-        return versions.save(conn, text, source).id
+        has_rows = conn.execute(select(cdr.c.acctid).limit(1)).first() is not None
+        if has_rows and (found is None or not found[0].source.startswith(SOURCE_PREFIX)):
+            raise NotADemoStore("this database already holds CDRs that the demo did not generate; "
+                                "run the demo on an empty database (or its own calldata-demo.sqlite3)")
+        return versions.save(conn, text, SOURCE_PREFIX + source).id
 
 
 def stored_rows(engine: Engine) -> int:
