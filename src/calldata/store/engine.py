@@ -61,4 +61,4 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration (idempotent; run on every start)."""
-    command.upgrade(alembic_config(engine), "heads")
+    command.upgrade(alembic_config(engine), "head")

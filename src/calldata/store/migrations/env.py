@@ -2,6 +2,10 @@
 
 from alembic import context
 
+# Every module that puts tables on the shared metadata, so autogenerate sees the whole schema.
+import calldata.attribution.schema  # noqa: F401
+import calldata.auth.schema  # noqa: F401
+import calldata.ingest.checkpoints  # noqa: F401
 from calldata.store.schema import metadata
 
 engine = context.config.attributes["engine"]

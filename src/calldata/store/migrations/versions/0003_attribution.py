@@ -1,14 +1,14 @@
 """attribution: directory versions; cdr indexes on linkedid, uniqueid, channel, dstchannel, call
 
 Revision ID: 0003_attribution
-Revises: 0001
+Revises: 0002_auth
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0003_attribution"
-down_revision = "0001"
+down_revision = "0002_auth"
 branch_labels = None
 depends_on = None
 

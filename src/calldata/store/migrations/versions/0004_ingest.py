@@ -1,14 +1,14 @@
 """ingest: one row per live source (checkpoint and counters)
 
 Revision ID: 0004_ingest
-Revises: 0001
+Revises: 0003_attribution
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0004_ingest"
-down_revision = "0001"
+down_revision = "0003_attribution"
 branch_labels = None
 depends_on = None
 

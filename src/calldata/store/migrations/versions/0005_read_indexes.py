@@ -1,7 +1,7 @@
 """indexes for the company-filtered page query of /rest/call/read
 
 Revision ID: 0005_read_indexes
-Revises: 0001
+Revises: 0004_ingest
 
 A reader restricted to some companies pages through the rows whose company, target or bill_to
 is one of them; each (column, acctid) index lets calldata.store.reads walk one company's rows
@@ -11,7 +11,7 @@ in acctid order from minID, however rare they are in the table.
 from alembic import op
 
 revision = "0005_read_indexes"
-down_revision = "0001"
+down_revision = "0004_ingest"
 branch_labels = None
 depends_on = None
 
