@@ -230,36 +230,40 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
     out = []
     for i in range(n):
         leg = legs[i]
-        a, b = a_party[i], b_party[i]
+        a_kind, a_company, a_ext, a_trunk = a_party[i]
+        b = b_party[i]
+        b_kind, b_company, b_ext, b_trunk = b
         app = apps[i]
         dst = leg.dst
+        accountcode = leg.accountcode
         context_company, ivr_context, dialin_context = kinds[i]
+        xfer_ext, xfer_company = xfer[i]
 
         # Dial-in authentication.
-        code = auth_codes.get(leg.accountcode)
-        is_auth = a[0] != DEVICE and (
+        code = auth_codes.get(accountcode)
+        is_auth = a_kind != DEVICE and (
             app in AUTH_APPS or code is not None or dialin_context
             or (context_company != "" and companies[context_company].extensions.get(dst) == "dialin"))
         auth = code[1] if is_auth and code is not None else ""
 
         # The calling company.
         company: str | None
-        if a[0] == DEVICE or (a[0] == LOCAL and a[1]):
-            company = a[1]
-        elif a[0] == TRUNK:
-            if a[1]:
-                company = a[1]
+        if a_kind == DEVICE or (a_kind == LOCAL and a_company):
+            company = a_company
+        elif a_kind == TRUNK:
+            if a_company:
+                company = a_company
             elif is_auth and code is not None:
                 company = code[0]
             else:
                 caller = ddis.get(international(lookup, leg.src)) if leg.src else None
                 company = caller[0] if caller is not None else ""
-        elif leg.accountcode in companies:
-            company = leg.accountcode
+        elif accountcode in companies:
+            company = accountcode
         else:
             company = None
 
-        home = context_company or company or b[1] or ""
+        home = context_company or company or b_company or ""
         numbers = companies.get(home)
 
         # Park, pickup, comeback.
@@ -267,16 +271,15 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
         p = prev[i]
         after_park = p is not None and apps[p] == "park"
         comeback = leg.dcontext in COMEBACK_CONTEXTS
-        if after_park and not comeback and b[0] == DEVICE:
-            parker = xfer[p]  # type: ignore[index]
-            comeback = (b[2], b[1]) == parker
-        recall = bool(xfer[i][0]) and b[0] == DEVICE and (b[2], b[1]) == xfer[i]
+        if after_park and not comeback and b_kind == DEVICE:
+            comeback = (b_ext, b_company) == xfer[p]  # type: ignore[index]  # rings the parker
+        recall = xfer_ext != "" and b_kind == DEVICE and (b_ext, b_company) == (xfer_ext, xfer_company)
         is_bounce = comeback or recall
         is_pick = picked[i] or app in PICKUP_APPS or (
             context_company != "" and companies[context_company].is_pickup(dst))
 
         # What was dialled.
-        rung = (b if b[0] == DEVICE else _flattened_device(lookup, dst)) if comeback else b
+        rung = (b if b_kind == DEVICE else _flattened_device(lookup, dst)) if comeback else b
         if is_park:
             dial_short = _park_space(lookup, leg, home)
         elif comeback:
@@ -285,13 +288,12 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             dial_short = _park_space(lookup, legs[p], home)  # type: ignore[index]
         elif consulted[i] is not None:
             dial_short = consulted[i]
-        elif rewritten[i] and b[0] == DEVICE and b[2]:
-            dial_short = b[2]
+        elif rewritten[i] and b_kind == DEVICE and b_ext:
+            dial_short = b_ext
         else:
             dial_short = dst
 
-        trunk = b[3] if b[0] == TRUNK else a[3] if a[0] == TRUNK else ""
-        sent = lookup.sent_number(leg.lastdata) if b[0] == TRUNK else None
+        sent = lookup.sent_number(leg.lastdata) if b_kind == TRUNK else None
         if sent is not None and sent[1]:
             dial_full = international(lookup, sent[1])
         else:
@@ -299,43 +301,46 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
 
         # The company called.
         target: str | None
-        if rung[0] == DEVICE or (b[0] == LOCAL and b[1]):
+        if rung[0] == DEVICE or (b_kind == LOCAL and b_company):
             target = rung[1]
-        elif b[0] == TRUNK:
+        elif b_kind == TRUNK:
             hosted = ddis.get(dial_full)
             target = hosted[0] if hosted is not None else ""
         else:
             target = _owner(lookup, dst, dial_short, context_company, numbers)
 
-        # Who pays.
+        # The trunk, and who pays.
         bill_to: str | None
-        if b[0] != TRUNK:
+        if b_kind != TRUNK:
+            trunk = a_trunk if a_kind == TRUNK else ""
             bill_to = ""
-        elif is_auth and code is not None:
-            bill_to = code[0]
-        elif company:
-            bill_to = company
-        elif xfer[i][1]:
-            bill_to = xfer[i][1]
-        elif context_company:
-            bill_to = context_company  # forwarded by one of its extensions, or routed out by it
-        elif leg.accountcode in companies:
-            bill_to = leg.accountcode
         else:
-            bill_to = None
+            trunk = b_trunk
+            if is_auth and code is not None:
+                bill_to = code[0]
+            elif company:
+                bill_to = company
+            elif xfer_company:
+                bill_to = xfer_company
+            elif context_company:
+                bill_to = context_company  # forwarded by one of its extensions, or routed out by it
+            elif accountcode in companies:
+                bill_to = accountcode
+            else:
+                bill_to = None
 
         is_ivr = (
             app in IVR_APPS
             or ivr_context
             or (numbers is not None and numbers.extensions.get(dst) == "ivr")
-            or (a[0] == TRUNK and not is_auth and b[0] != NONE and leg.answer is not None
+            or (a_kind == TRUNK and not is_auth and b_kind != NONE and leg.answer is not None
                 and int(leg.answer.timestamp()) == times[i][0]
                 and not any(legs[j].channel == leg.channel and times[j][0] < times[i][0] for j in range(n)))
         )
 
         values: list[Any] = [
-            company, target, a[2] if a[0] == DEVICE else "", dial_short, dial_full, trunk,
-            bill_to, xfer[i][0], auth, "", is_ivr, is_park, is_pick, is_auth, is_bounce,
+            company, target, a_ext if a_kind == DEVICE else "", dial_short, dial_full, trunk,
+            bill_to, xfer_ext, auth, "", is_ivr, is_park, is_pick, is_auth, is_bounce,
         ]
         if "=" in leg.userfield:
             for key, value in _userfield(leg.userfield).items():
