@@ -134,7 +134,8 @@ def _is_pickup_record(lookup: Lookup, app: str, context_company: str, dst: str) 
 
 
 def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lookup,
-               b_party: list[Party], a_party: list[Party], apps: list[str], ctx_co: list[str]) -> _Relations:
+               b_party: list[Party], a_party: list[Party], apps: list[str],
+               kinds: list[tuple[str, bool, bool]]) -> _Relations:
     n = len(legs)
     rel = _Relations(n)
     prev = rel.prev
@@ -155,7 +156,7 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lo
             prev[i] = best
 
     picked_channels = {legs[i].channel: times[i][1] for i in range(n)
-                       if _is_pickup_record(lookup, apps[i], ctx_co[i], legs[i].dst)}
+                       if _is_pickup_record(lookup, apps[i], kinds[i][0], legs[i].dst)}
     # xfer: the extension (and its company) that handed the call on to this leg.
     xfer = rel.xfer
     for i in range(n):
@@ -218,12 +219,16 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lo
 def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lookup) -> list[list[Any]]:
     """The properties of every leg of one call (the legs in any order)."""
     n = len(legs)
-    a_party = [resolve(lookup, leg.channel) for leg in legs]
-    b_party = [resolve(lookup, leg.dstchannel) for leg in legs]
-    apps = [leg.lastapp.lower() for leg in legs]
-    kinds = [lookup.context_kind(leg.dcontext) for leg in legs]
-    ctx_co = [kind[0] for kind in kinds]
-    rel = _relations(legs, times, lookup, b_party, a_party, apps, ctx_co) if n > 1 else _ALONE
+    a_party: list[Party] = []
+    b_party: list[Party] = []
+    apps: list[str] = []
+    kinds: list[tuple[str, bool, bool]] = []
+    for leg in legs:  # one loop, not five comprehensions: most calls have a single leg
+        a_party.append(resolve(lookup, leg.channel))
+        b_party.append(resolve(lookup, leg.dstchannel))
+        apps.append(leg.lastapp.lower())
+        kinds.append(lookup.context_kind(leg.dcontext))
+    rel = _relations(legs, times, lookup, b_party, a_party, apps, kinds) if n > 1 else _ALONE
     prev, xfer, picked, rewritten, consulted = rel.prev, rel.xfer, rel.picked, rel.rewritten, rel.consulted
 
     auth_codes, companies, ddis = lookup.auth_codes, lookup.companies, lookup.ddis
