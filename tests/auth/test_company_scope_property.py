@@ -10,6 +10,7 @@ whose stored attribution does, each once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -84,8 +85,10 @@ def legs(directory: dict) -> st.SearchStrategy[list[Cdr]]:
 
 
 @pytest.fixture
-def client(store_url: str) -> TestClient:
-    return TestClient(create_app(Settings(database_url=store_url, password_hash_profile="CHEAPEST")))
+def client(store_url: str) -> Iterator[TestClient]:
+    # Entered, so one event loop serves every request (and the read-ahead pages it starts).
+    with TestClient(create_app(Settings(database_url=store_url, password_hash_profile="CHEAPEST"))) as client:
+        yield client
 
 
 logins = count()

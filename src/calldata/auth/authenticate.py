@@ -14,8 +14,8 @@ from sqlalchemy import Connection, Engine, select
 
 from calldata.auth import audit, keys, passwords, sessions, throttle, users
 from calldata.auth.recent import RecentPasswords
-from calldata.auth.permissions import Identity
-from calldata.auth.schema import auth_user
+from calldata.auth.permissions import Identity, grants_by_permission
+from calldata.auth.schema import auth_grant, auth_user
 from calldata.config import Settings
 
 NOT_AUTHENTICATED = (
@@ -86,6 +86,7 @@ class Authenticator:
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
+        self.autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.settings = settings
         self.idle = timedelta(seconds=settings.session_idle_seconds)
         self.window = timedelta(seconds=settings.login_failure_window_seconds)
@@ -98,7 +99,8 @@ class Authenticator:
             return self.login(creds.username, creds.password, address, start_session=False)
         pepper = self.settings.token_pepper
         if creds.key is not None:
-            with self.engine.begin() as conn:
+            # Read-only but for a rare last-use note: autocommit spares a BEGIN and COMMIT per call.
+            with self.autocommit.connect() as conn:
                 found = keys.owner_of(conn, creds.key, pepper=pepper, address=address)
                 if found is not None:
                     return _identity(conn, found[1], "key", key_id=found[0])
@@ -180,13 +182,20 @@ class Authenticator:
 def _identity(
     conn: Connection, user_id: int, via: str, *, session: str | None = None, key_id: int | None = None
 ) -> Identity:
-    user = conn.execute(select(auth_user).where(auth_user.c.id == user_id)).one()
+    """The user and its grants, in one round trip (this runs on every authenticated request)."""
+    rows = conn.execute(
+        select(auth_user.c.id, auth_user.c.login, auth_user.c.name, auth_user.c.home,
+               auth_grant.c.permission, auth_grant.c.scope)
+        .outerjoin(auth_grant, auth_grant.c.user_id == auth_user.c.id)
+        .where(auth_user.c.id == user_id)
+    ).all()
+    user = rows[0]
     return Identity(
         user_id=user.id,
         login=user.login,
         name=user.name,
         home=user.home,
-        grants=users.grants(conn, user_id),
+        grants=grants_by_permission((r.permission, r.scope) for r in rows if r.permission is not None),
         via=via,
         session=session,
         key_id=key_id,
