@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from calldata.api import auth_routes, call_read, health
+from calldata.api import attribution_report
 from calldata.api import metrics
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/rest/call/read", read, methods=["POST"]),
             Route("/rest/call/read/{type}", read, methods=["POST"]),
             Route("/health", health.endpoint(engine), methods=["GET"]),
+            Route("/rest/attribution/report", attribution_report.endpoint(engine), methods=["POST"]),
             Route("/openapi.json", openapi, methods=["GET"]),
         ],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: internal_error},
