@@ -103,3 +103,17 @@ def test_generated_demo_data_is_covered(engine: Engine) -> None:
         report = coverage(conn)
     assert report.rows == len(records)
     assert report.company_or_target_share >= 0.99, report
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_the_app_serves_the_report_to_admins_only(store_url: str) -> None:
+    from calldata.api.app import create_app
+    from calldata.config import Settings
+
+    app = create_app(Settings(database_url=store_url))
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            anonymous = await client.post("/rest/attribution/report", json={})
+    assert anonymous.status_code == 401 and anonymous.json()["result"] == "fail"
