@@ -7,7 +7,6 @@ a plain COPY of the same rows into an unindexed table (the floor), with the rati
 
 from __future__ import annotations
 
-import io
 import sys
 import tempfile
 import time

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC
 from decimal import Decimal
 
@@ -12,7 +11,7 @@ from sqlalchemy import Engine, select, text
 
 from calldata.ingest import checkpoints
 from calldata.ingest.table import Holes, TableSource
-from calldata.store.schema import cdr, quarantine
+from calldata.store.schema import quarantine
 
 from livesupport import PbxTable, all_story_rows, drain, expected_key, stored_keys, synthetic_rows
 

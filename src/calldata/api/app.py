@@ -9,9 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from calldata.api import auth_routes, call_read, health
-from calldata.api import attribution_report
-from calldata.api import metrics
+from calldata.api import attribution_report, auth_routes, call_read, health, metrics
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.api.prefetch import Prefetcher

@@ -6,10 +6,18 @@ from typing import Annotated
 
 import typer
 
-from calldata.cli import db, demo, importing, quarantine, serve
-from calldata.cli import keys, users
-from calldata.cli import attribution, directory
-from calldata.cli import ingest
+from calldata.cli import (
+    attribution,
+    db,
+    demo,
+    directory,
+    importing,
+    ingest,
+    keys,
+    quarantine,
+    serve,
+    users,
+)
 from calldata.config import Settings
 
 app = typer.Typer(

@@ -14,7 +14,6 @@ import hashlib
 import io
 import logging
 import os
-import time
 from datetime import tzinfo
 from pathlib import Path
 from typing import BinaryIO
@@ -32,7 +31,7 @@ from calldata.ingest.csvfile import (
     raw_records,
     read_cdrs,
 )
-from calldata.ingest.source import Batch
+from calldata.ingest.source import Batch, Poller
 from calldata.store.quarantine import Rejected
 
 log = logging.getLogger("calldata.ingest")
@@ -77,10 +76,9 @@ class FileSource:
         self.forced: Layout | None = None if layout == "auto" else layout_from_spec(layout)
         self.zone = zone
         self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
+        self._poller = Poller(poll_seconds)
         self._file: BinaryIO | None = None
         self._pos = FilePosition()
-        self._next_poll = 0.0
 
     # -- lifecycle
 
@@ -144,21 +142,7 @@ class FileSource:
 
     def read(self, wait: float) -> Batch | None:
         """The next batch; polls at most every `poll_seconds` (`wait=0`: look once, now)."""
-        deadline = time.monotonic() + wait
-        while True:
-            idle = self._next_poll - time.monotonic()
-            if idle > 0 and wait > 0:  # the last look found nothing: wait out the poll interval
-                if idle > deadline - time.monotonic():
-                    time.sleep(max(0.0, deadline - time.monotonic()))
-                    return None
-                time.sleep(idle)
-            batch = self._read_once()
-            if batch is not None:
-                self._next_poll = 0.0
-                return batch
-            self._next_poll = time.monotonic() + self.poll_seconds
-            if time.monotonic() >= deadline:
-                return None
+        return self._poller.read(self._read_once, wait)
 
     def _layout(self, stream: BinaryIO) -> Layout | None:
         if self.forced is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
@@ -44,6 +46,32 @@ class Source(Protocol):
     def reconnects(self) -> int:
         """Connections re-established since the last call (counted in the metrics)."""
         ...
+
+
+class Poller:
+    """Paces a polling source: after a look that found nothing, the next waits `interval` seconds."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._next = 0.0
+
+    def read(self, look: Callable[[], Batch | None], wait: float) -> Batch | None:
+        """The next batch `look` finds within `wait` seconds (`wait=0`: look once, now), else None."""
+        deadline = time.monotonic() + wait
+        while True:
+            idle = self._next - time.monotonic()
+            if idle > 0 and wait > 0:  # the last look found nothing: wait out the interval
+                if idle > deadline - time.monotonic():
+                    time.sleep(max(0.0, deadline - time.monotonic()))
+                    return None
+                time.sleep(idle)
+            batch = look()
+            if batch is not None:
+                self._next = 0.0
+                return batch
+            self._next = time.monotonic() + self.interval
+            if time.monotonic() >= deadline:
+                return None
 
 
 def zone(name: str) -> tzinfo:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from calldata.cdr import Cdr, CdrValueError
 from calldata.ingest.csvfile import Layout, cdr_from_fields
-from calldata.ingest.source import Batch, SourceUnavailable
+from calldata.ingest.source import Batch, Poller, SourceUnavailable
 from calldata.store.quarantine import Rejected
 
 # Asterisk column -> Cdr field (cdr_pgsql / cdr_odbc write calldate; adaptive ODBC may map start).
@@ -164,13 +164,12 @@ class TableSource:
         self.key_spec = key
         self.zone = zone
         self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
+        self._poller = Poller(poll_seconds)
         self.gap_wait = gap_wait
         self.lookback = timedelta(seconds=lookback)
         self._engine: Engine | None = None
         self._reconnects = 0
         self._opened_once = False
-        self._next_poll = 0.0
 
     # -- lifecycle
 
@@ -225,24 +224,13 @@ class TableSource:
 
     def read(self, wait: float) -> Batch | None:
         """The next batch; polls at most every `poll_seconds` (`wait=0`: look once, now)."""
-        deadline = time.monotonic() + wait
-        while True:
-            idle = self._next_poll - time.monotonic()
-            if idle > 0 and wait > 0:  # the last look found nothing: wait out the poll interval
-                if idle > deadline - time.monotonic():
-                    time.sleep(max(0.0, deadline - time.monotonic()))
-                    return None
-                time.sleep(idle)
-            try:
-                batch = self._read_keyed() if self._key else self._read_by_date()
-            except SQLAlchemyError as exc:
-                raise SourceUnavailable(f"{self.name}: {exc.__class__.__name__}: {exc}".splitlines()[0]) from exc
-            if batch is not None:
-                self._next_poll = 0.0
-                return batch
-            self._next_poll = time.monotonic() + self.poll_seconds
-            if time.monotonic() >= deadline:
-                return None
+        return self._poller.read(self._look, wait)
+
+    def _look(self) -> Batch | None:
+        try:
+            return self._read_keyed() if self._key else self._read_by_date()
+        except SQLAlchemyError as exc:
+            raise SourceUnavailable(f"{self.name}: {exc.__class__.__name__}: {exc}".splitlines()[0]) from exc
 
     def _parse(self, rows: Iterable[Sequence[Any]], where: str) -> tuple[list[Cdr], list[Rejected], list[Any]]:
         records: list[Cdr] = []
