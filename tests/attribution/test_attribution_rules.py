@@ -8,7 +8,7 @@ import pytest
 
 from calldata.attribution.directory import parse_directory
 from calldata.attribution.lookup import Lookup
-from conftest import leg, properties
+from legs import leg, properties
 
 # Another PBX's directory: PJSIP phones, an old chan_sip phone, a Local-channel queue.
 PJSIP_DIRECTORY = """
