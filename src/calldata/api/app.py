@@ -46,6 +46,6 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine
-    auth_routes.install(app, settings)  # identity and permissions on every /rest/ route
+    auth_routes.install(app, settings, keys_on=engine)  # identity and permissions on every /rest/ route
     metrics.install(app, settings)  # GET /metrics (ingest figures)
     return app

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -91,9 +92,20 @@ def _rule_for(scope: Scope) -> Rule | None:
 class AuthMiddleware:
     """Every /rest/ call except login and logout: 400, 401, 403 or 429 here, or on to the route."""
 
-    def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
+    def __init__(
+        self, app: ASGIApp, authenticator: Authenticator, keys_on: AsyncEngine | None = None
+    ) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.keys_on = keys_on
+
+    async def identify(self, creds: Credentials, address: str) -> Identity:
+        """An API key is checked in one statement on the async engine (no thread hop: it runs
+        on every request a billing client makes); passwords and sessions in the thread pool."""
+        if creds.key is not None and self.keys_on is not None:
+            async with self.keys_on.connect() as conn:
+                return await conn.run_sync(self.authenticator.key_identity, creds.key, address)
+        return await run_in_threadpool(self.authenticator.identify, creds, address)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -105,7 +117,7 @@ class AuthMiddleware:
             body = parse_body(raw)
             request = Request(scope)
             creds = _request_credentials(request, body)
-            identity = await run_in_threadpool(self.authenticator.identify, creds, _address(scope))
+            identity = await self.identify(creds, _address(scope))
             rule = _rule_for(scope)
             companies = rule(identity) if rule else None
         except (ApiError, AuthFailure) as exc:
@@ -269,15 +281,18 @@ def routes(authenticator: Authenticator) -> list[Route]:
     ]
 
 
-def install(app: Starlette, settings: Settings, engine: Engine | None = None) -> Authenticator:
+def install(
+    app: Starlette, settings: Settings, engine: Engine | None = None, keys_on: AsyncEngine | None = None
+) -> Authenticator:
     """Add the auth routes and the authenticating middleware to an app (before it first serves).
 
     Identity checks are short synchronous transactions (and argon2), run in the thread pool on
     a sync engine of their own unless one is given; an engine made here closes with the app.
+    API keys are checked on `keys_on` (an autocommit async engine) when given.
     """
     authenticator = Authenticator(engine or sync_engine(settings.database_url), settings)
     app.router.routes.extend(routes(authenticator))
-    app.add_middleware(AuthMiddleware, authenticator=authenticator)
+    app.add_middleware(AuthMiddleware, authenticator=authenticator, keys_on=keys_on)
     if engine is None:
         app.router.lifespan_context = _disposing(app.router.lifespan_context, authenticator.engine)
     return authenticator

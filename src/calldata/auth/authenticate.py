@@ -99,12 +99,8 @@ class Authenticator:
             return self.login(creds.username, creds.password, address, start_session=False)
         pepper = self.settings.token_pepper
         if creds.key is not None:
-            # Read-only but for a rare last-use note: autocommit spares a BEGIN and COMMIT per call.
             with self.autocommit.connect() as conn:
-                found = keys.owner_of(conn, creds.key, pepper=pepper, address=address)
-                if found is not None:
-                    return _identity(conn, found[1], "key", key_id=found[0])
-            raise AuthFailure(401, BAD_KEY)
+                return self.key_identity(conn, creds.key, address)
         if creds.session is not None:
             with self.engine.begin() as conn:
                 user_id = sessions.user_of(conn, creds.session, pepper=pepper, idle=self.idle)
@@ -112,6 +108,26 @@ class Authenticator:
                     return _identity(conn, user_id, "session", session=creds.session)
             raise AuthFailure(401, BAD_SESSION)
         raise AuthFailure(401, NOT_AUTHENTICATED)
+
+    def key_identity(self, conn: Connection, key: str, address: str = "") -> Identity:
+        """The identity an API key proves, in one statement on `conn`.
+
+        `conn` should be in autocommit: the read needs no transaction, and the rare last-use
+        note commits on its own. The key is looked up afresh each time, so a revoked key or a
+        withdrawn grant counts from the next request. Raises AuthFailure(401).
+        """
+        found = keys.holder_of(conn, key, pepper=self.settings.token_pepper, address=address)
+        if found is None:
+            raise AuthFailure(401, BAD_KEY)
+        return Identity(
+            user_id=found.user_id,
+            login=found.login,
+            name=found.name,
+            home=found.home,
+            grants=grants_by_permission(found.grants),
+            via="key",
+            key_id=found.key_id,
+        )
 
     def login(
         self,

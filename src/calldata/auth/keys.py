@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, insert, select, update
 
 from calldata.auth import audit
-from calldata.auth.schema import auth_key, auth_user
+from calldata.auth.schema import auth_grant, auth_key, auth_user
 from calldata.auth.tokens import SHOWN_PREFIX, digest, new_api_key, same
 
 # Use of a key is written to `last_used_at` and the audit log at most this often.
@@ -76,20 +76,35 @@ def revoke(conn: Connection, key_id: int, *, actor: str) -> None:
     audit.record(conn, audit.KEY_REVOKED, row.login, actor=actor, detail=f"key {key_id} {row.prefix}...")
 
 
-def owner_of(conn: Connection, key: str, *, pepper: str, address: str = "") -> tuple[int, int] | None:
-    """(key id, user id) for a key that is live (not revoked, not expired, owner enabled); else None.
+class KeyHolder(NamedTuple):
+    """The owner of a live key, with the (permission, scope) grants it holds."""
 
+    key_id: int
+    user_id: int
+    login: str
+    name: str
+    home: str
+    grants: list[tuple[str, str]]
+
+
+def holder_of(conn: Connection, key: str, *, pepper: str, address: str = "") -> KeyHolder | None:
+    """The owner and grants of a key that is live (not revoked, not expired, owner enabled); else None.
+
+    One statement (key, owner and grants joined): this runs on every request a key makes.
     Records the use (throttled to RECORD_USE_EVERY).
     """
     hashed = digest(key, pepper)
-    row = conn.execute(
+    rows = conn.execute(
         select(auth_key.c.id, auth_key.c.user_id, auth_key.c.key_hash, auth_key.c.expires_at,
                auth_key.c.revoked_at, auth_key.c.last_used_at, auth_key.c.prefix, auth_user.c.login,
-               auth_user.c.disabled)
+               auth_user.c.name, auth_user.c.home, auth_user.c.disabled, auth_grant.c.permission,
+               auth_grant.c.scope)
         .join(auth_user, auth_user.c.id == auth_key.c.user_id)
+        .outerjoin(auth_grant, auth_grant.c.user_id == auth_user.c.id)
         .where(auth_key.c.key_hash == hashed)
-    ).first()
+    ).all()
     now = datetime.now(UTC)
+    row = rows[0] if rows else None
     if (
         row is None
         or not same(row.key_hash, hashed)
@@ -102,4 +117,5 @@ def owner_of(conn: Connection, key: str, *, pepper: str, address: str = "") -> t
         conn.execute(update(auth_key).where(auth_key.c.id == row.id).values(last_used_at=now))
         audit.record(conn, audit.KEY_USED, row.login, actor=row.login, address=address,
                      detail=f"key {row.id} {row.prefix}...")
-    return row.id, row.user_id
+    grants = [(r.permission, r.scope) for r in rows if r.permission is not None]
+    return KeyHolder(row.id, row.user_id, row.login, row.name, row.home, grants)
