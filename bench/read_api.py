@@ -5,13 +5,14 @@ Usage: .venv/bin/python bench/read_api.py [--rows N] [--small N] [--admin-url UR
 Creates a fresh PostgreSQL database, loads `--small` generated rows, then up to `--rows`; at both
 sizes it times single pages (median, p95) to show a page does not get slower as the table grows.
 Then it serves the store with `calldata serve` in a subprocess and pulls every row with 500-row
-pages following minID (httpx over TCP, as a billing client does), and exports the same rows with
+pages following minID (http.client over TCP, as a billing client does), and exports the same rows with
 `COPY (SELECT ... ORDER BY acctid) TO STDOUT` (the floor); it prints both rates and their ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import random
 import socket
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import msgspec
@@ -179,20 +181,33 @@ def served(url: str, identity: bool = True) -> Iterator[str]:
 
 
 def pull_all(base: str, key: str) -> tuple[int, float, int]:
-    """Every row through the API, 500 a page following minID: rows, seconds, bytes."""
+    """Every row through the API, 500 a page following minID: rows, seconds, bytes.
+
+    The client is the standard library's http.client on one keep-alive connection (what a
+    billing system's plain HTTP client costs; httpx spends ~15% more per page), and every page
+    is fully decoded to dicts.
+    """
     rows = size = 0
     min_id = 0
     decoder = msgspec.json.Decoder()
+    where = urlsplit(base)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    client = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=60)
     began = time.perf_counter()
-    with httpx.Client(base_url=base, timeout=60, headers={"authorization": f"Bearer {key}"}) as client:
+    try:
         while True:
-            r = client.post("/rest/call/read", content=b'{"scope":{"minID":%d,"maxRows":%d}}' % (min_id, PAGE))
-            size += len(r.content)
-            values = decoder.decode(r.content)["values"]
+            client.request("POST", "/rest/call/read", b'{"scope":{"minID":%d,"maxRows":%d}}' % (min_id, PAGE), headers)
+            response = client.getresponse()
+            content = response.read()
+            assert response.status == 200, content[:200]
+            size += len(content)
+            values = decoder.decode(content)["values"]
             if not values:
                 break
             rows += len(values)
             min_id = values[-1]["acctid"] + 1
+    finally:
+        client.close()
     return rows, time.perf_counter() - began, size
 
 
