@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from calldata.auth import audit
 from calldata.auth.schema import auth_grant, auth_key, auth_user
@@ -87,6 +87,18 @@ class KeyHolder(NamedTuple):
     grants: list[tuple[str, str]]
 
 
+# Built once: constructing the statement cost as much as running it.
+_HOLDER = (
+    select(auth_key.c.id, auth_key.c.user_id, auth_key.c.key_hash, auth_key.c.expires_at,
+           auth_key.c.revoked_at, auth_key.c.last_used_at, auth_key.c.prefix, auth_user.c.login,
+           auth_user.c.name, auth_user.c.home, auth_user.c.disabled, auth_grant.c.permission,
+           auth_grant.c.scope)
+    .join(auth_user, auth_user.c.id == auth_key.c.user_id)
+    .outerjoin(auth_grant, auth_grant.c.user_id == auth_user.c.id)
+    .where(auth_key.c.key_hash == bindparam("key_hash"))
+)
+
+
 def holder_of(conn: Connection, key: str, *, pepper: str, address: str = "") -> KeyHolder | None:
     """The owner and grants of a key that is live (not revoked, not expired, owner enabled); else None.
 
@@ -94,15 +106,7 @@ def holder_of(conn: Connection, key: str, *, pepper: str, address: str = "") -> 
     Records the use (throttled to RECORD_USE_EVERY).
     """
     hashed = digest(key, pepper)
-    rows = conn.execute(
-        select(auth_key.c.id, auth_key.c.user_id, auth_key.c.key_hash, auth_key.c.expires_at,
-               auth_key.c.revoked_at, auth_key.c.last_used_at, auth_key.c.prefix, auth_user.c.login,
-               auth_user.c.name, auth_user.c.home, auth_user.c.disabled, auth_grant.c.permission,
-               auth_grant.c.scope)
-        .join(auth_user, auth_user.c.id == auth_key.c.user_id)
-        .outerjoin(auth_grant, auth_grant.c.user_id == auth_user.c.id)
-        .where(auth_key.c.key_hash == hashed)
-    ).all()
+    rows = conn.execute(_HOLDER, {"key_hash": hashed}).all()
     now = datetime.now(UTC)
     row = rows[0] if rows else None
     if (
