@@ -21,9 +21,10 @@ from calldata.store.engine import async_engine
 def create_app(settings: Settings) -> Starlette:
     """The API app on `settings.database_url` (already migrated: `calldata serve` sees to that)."""
     # A page is one SELECT, atomic on its own: autocommit spares a BEGIN and a ROLLBACK per page.
-    pool = async_engine(settings.database_url)
-    reads.prepare(pool, settings.display_tz)
-    engine = pool.execution_options(isolation_level="AUTOCOMMIT")
+    # Set on the engine, each connection is put in autocommit once, not at every checkout (an
+    # `execution_options` engine toggles it each time: ~0.2 ms per connection use).
+    engine = async_engine(settings.database_url, isolation_level="AUTOCOMMIT")
+    reads.prepare(engine, settings.display_tz)
     ahead = Prefetcher()
     read = call_read.endpoint(engine, settings.max_rows_cap, ahead)
 
@@ -31,7 +32,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         ahead.close()
-        await pool.dispose()
+        await engine.dispose()
 
     app = Starlette(
         routes=[

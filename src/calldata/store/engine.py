@@ -45,8 +45,9 @@ def sync_engine(url: str) -> Engine:
     return engine
 
 
-def async_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(_with_driver(url, _ASYNC_DRIVERS))
+def async_engine(url: str, **options: Any) -> AsyncEngine:
+    """`options` go to create_async_engine (e.g. isolation_level="AUTOCOMMIT")."""
+    engine = create_async_engine(_with_driver(url, _ASYNC_DRIVERS), **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
