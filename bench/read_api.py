@@ -180,16 +180,34 @@ def served(url: str, identity: bool = True) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+# What a billing client decodes a page into: every member of every row, typed (call-read.md).
+INTEGERS = {"acctid", "duration", "billsec", "amaflags"}
+ApiProperties = msgspec.defstruct(
+    "ApiProperties",
+    [(name, str, "") for name in PROPERTY_TEXT] + [(name, bool, False) for name in PROPERTY_FLAGS],
+    forbid_unknown_fields=True,
+    gc=False,
+)
+ApiRow = msgspec.defstruct(
+    "ApiRow",
+    [(name, int if name in INTEGERS else str) for name in reads.BASE_COLUMNS] + [("properties", ApiProperties)],
+    forbid_unknown_fields=True,
+    gc=False,
+)
+ApiPage = msgspec.defstruct("ApiPage", [("result", str), ("numRows", int), ("values", list[ApiRow])], gc=False)
+
+
 def pull_all(base: str, key: str) -> tuple[int, float, int]:
     """Every row through the API, 500 a page following minID: rows, seconds, bytes.
 
     The client is the standard library's http.client on one keep-alive connection (what a
     billing system's plain HTTP client costs; httpx spends ~15% more per page), and every page
-    is fully decoded to dicts.
+    is fully decoded and type-checked into records (msgspec Structs: ~0.8 ms a page with freeing it,
+    plain dicts ~1.4 ms).
     """
     rows = size = 0
     min_id = 0
-    decoder = msgspec.json.Decoder()
+    decoder = msgspec.json.Decoder(ApiPage)
     where = urlsplit(base)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     client = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=60)
@@ -201,11 +219,11 @@ def pull_all(base: str, key: str) -> tuple[int, float, int]:
             content = response.read()
             assert response.status == 200, content[:200]
             size += len(content)
-            values = decoder.decode(content)["values"]
+            values = decoder.decode(content).values
             if not values:
                 break
             rows += len(values)
-            min_id = values[-1]["acctid"] + 1
+            min_id = values[-1].acctid + 1
     finally:
         client.close()
     return rows, time.perf_counter() - began, size
