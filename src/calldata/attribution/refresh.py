@@ -18,7 +18,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from calldata.attribution import versions
 from calldata.attribution.lookup import Lookup
 from calldata.attribution.properties import PROPERTIES, decide
-from calldata.store.cdrs import CDR_WRITE_LOCK
+from calldata.cdr import Cdr
+from calldata.store.cdrs import ATTRIBUTES, lock_writers
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
 _CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
@@ -32,7 +33,8 @@ _LEG_COLUMNS = [
     *(cdr.c[name] for name in PROPERTIES),
 ]
 _FIRST_PROPERTY = len(_LEG_COLUMNS) - len(PROPERTIES)
-_WRITTEN = (*PROPERTIES, "call", "directory_version")
+_WRITTEN = ATTRIBUTES
+_UNDECIDED = (None,) * len(PROPERTY_TEXT) + (False,) * len(PROPERTY_FLAGS)  # no directory
 _UPDATE = update(cdr).where(cdr.c.acctid == bindparam("_acctid")).values({n: bindparam(n) for n in _WRITTEN})
 # PostgreSQL: the whole batch in one statement, one array per column.
 _PG_TYPES = {**{n: "text" for n in PROPERTY_TEXT}, **{n: "boolean" for n in PROPERTY_FLAGS},
@@ -91,21 +93,26 @@ def legs_of_calls(conn: Connection, acctids: Iterable[int]) -> list[Any]:
     """
     loaded: dict[int, Any] = {}
     found = _rows(conn, set(acctids), loaded)
-    if not found:
-        return []
+    if found:
+        _linked(conn, found, loaded)
+    return list(loaded.values())
+
+
+def _linked(conn: Connection, found: list[Any], loaded: dict[int, Any]) -> None:
+    """Load into `loaded` the stored rows linked to the legs `found` (stored or not), see above."""
     channels = {c for row in found for c in (row.channel, row.dstchannel) if c}
     # Channel names are reused (IAX2 call numbers, DAHDI spans): look only around these rows.
     window = (cdr.c.calldate >= min(r.start for r in found) - CHANNEL_WINDOW,
               cdr.c.calldate <= max(r.start for r in found) + CHANNEL_WINDOW)
     sharing = _ids(conn, cdr.c.channel, channels, *window) | _ids(conn, cdr.c.dstchannel, channels, *window)
-    found += _rows(conn, sharing, loaded)
+    found = found + _rows(conn, sharing, loaded)
     seen_links: set[str] = set()
     seen_uids: set[str] = set()
     seen_calls: set[str] = set()
     for _ in range(_ROUNDS):
         links = {r.linkedid for r in found if r.linkedid} - seen_links
         uids = {r.uniqueid for r in found if not r.linkedid and r.uniqueid} - seen_uids
-        call_ids = {r.call for r in found if r.call} - seen_calls
+        call_ids = {c for r in found if (c := getattr(r, "call", None))} - seen_calls  # a Cdr has none yet
         if not (links or uids or call_ids):
             break
         seen_links |= links
@@ -113,7 +120,27 @@ def legs_of_calls(conn: Connection, acctids: Iterable[int]) -> list[Any]:
         seen_calls |= call_ids
         more = _ids(conn, cdr.c.linkedid, links) | _ids(conn, cdr.c.uniqueid, uids) | _ids(conn, cdr.c.call, call_ids)
         found = _rows(conn, more, loaded)
-    return list(loaded.values())
+
+
+def attribute_new(conn: Connection, records: Sequence[Cdr], lookup: Lookup | None) -> tuple[list[tuple[Any, ...]], int]:
+    """Decide records about to be stored, with the stored legs of their calls, before inserting.
+
+    Answers each record's `ATTRIBUTES` (to insert with it, so a new row is written once) and
+    writes only the stored legs whose attribution the new legs change; returns how many.
+    `records` must be new (`store.cdrs.unstored`) and the writers' lock held.
+    """
+    loaded: dict[int, Any] = {}
+    _linked(conn, list(records), loaded)
+    stored = list(loaded.values())
+    legs: list[Any] = [*stored, *records]
+    call_of, props = decide(legs, lookup)
+    version = None if lookup is None else lookup.version
+    n = len(stored)
+    attributes = [
+        (*_UNDECIDED, call_id, None) if values is None else (*values, call_id, version)
+        for call_id, values in zip(call_of[n:], props[n:])
+    ]
+    return attributes, _write(conn, _changes(stored, call_of[:n], props[:n], version))
 
 
 def apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> Refreshed:
@@ -124,12 +151,19 @@ def apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> Refre
 def _apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> tuple[Refreshed, list[str]]:
     call_of, props = decide(legs, lookup)
     version = None if lookup is None else lookup.version
+    updated = _write(conn, _changes(legs, call_of, props, version))
+    return Refreshed(examined=len(legs), updated=updated), call_of
+
+
+def _changes(legs: Sequence[Any], call_of: Sequence[str], props: Sequence[list[Any] | None],
+             version: int | None) -> list[dict[str, Any]]:
+    """The stored legs whose decided attribution differs from what they hold, as UPDATE rows."""
     changes = []
     for leg, call_id, values in zip(legs, call_of, props):
         if values is None:
             if leg.call == call_id:
                 continue
-            values = [None] * 10 + [False] * 5
+            values = _UNDECIDED
             row_version = None
         else:
             row_version = version
@@ -141,11 +175,15 @@ def _apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> tupl
         change["directory_version"] = row_version
         change["_acctid"] = leg.acctid
         changes.append(change)
+    return changes
+
+
+def _write(conn: Connection, changes: list[dict[str, Any]]) -> int:
     if changes and conn.dialect.name == "postgresql":
         conn.execute(_PG_UPDATE, {n: [c[n] for c in changes] for n in ("_acctid", *_WRITTEN)})
     elif changes:
         conn.execute(_UPDATE, changes)
-    return Refreshed(examined=len(legs), updated=len(changes)), call_of
+    return len(changes)
 
 
 def attribute_rows(conn: Connection, acctids: Sequence[int], lookup: Lookup | None = None) -> Refreshed:
@@ -181,8 +219,7 @@ def reprocess(
         if not rows:
             break
         last = rows[-1].acctid
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CDR_WRITE_LOCK})
+        lock_writers(conn)
         # Grouping does not depend on the directory: a row already in a call brings that call's
         # rows; a row never grouped (stored before this feature) brings what it is linked to.
         call_ids = {r.call for r in rows if r.call is not None} - done_calls

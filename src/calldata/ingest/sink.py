@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import msgspec
 from sqlalchemy import Connection
 
-from calldata.attribution import refresh
+from calldata.attribution import refresh, versions
 from calldata.cdr import Cdr
 from calldata.store import cdrs, quarantine
 from calldata.store.quarantine import Rejected
@@ -32,13 +32,18 @@ class Stored(msgspec.Struct):
 def store_batch(conn: Connection, records: Sequence[Cdr], rejected: Sequence[Rejected] = ()) -> Stored:
     """Store a batch inside the caller's transaction, so a checkpoint written beside it commits with it.
 
-    The new rows are attributed in the same transaction, together with the earlier legs of their
-    calls, so a reader never sees a stored row without its properties.
+    The new rows are decided before they are inserted, together with the stored legs of their
+    calls, and inserted with their attribution (each new row written once); the earlier legs
+    whose attribution they change are updated in the same transaction, so a reader never sees a
+    stored row without its properties.
     """
-    new_ids = cdrs.insert_cdrs(conn, records)
+    cdrs.lock_writers(conn)  # before reading the stored legs: no other writer adds one meanwhile
+    new = cdrs.unstored(conn, records)
+    attributes, earlier = refresh.attribute_new(conn, new, versions.current_lookup(conn)) if new else ([], 0)
+    new_ids = cdrs.insert_cdrs(conn, new, attributes)
     return Stored(
         inserted=len(new_ids),
         present=len(records) - len(new_ids),
         quarantined=quarantine.add(conn, rejected),
-        attributed=refresh.attribute_rows(conn, new_ids).updated,
+        attributed=len(new_ids) + earlier,
     )

@@ -6,18 +6,23 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Text, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from calldata.cdr import Cdr
 from calldata.store import dialect
-from calldata.store.schema import cdr
+from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
 # pg_advisory_xact_lock key that serialises CDR writers (any constant unique to calldata).
 CDR_WRITE_LOCK = 0x63616C6C64617461  # "calldata"
+_CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
 
 # The columns a writer fills, in Cdr field order (start is stored as calldate) plus the key.
 COLUMNS = tuple("calldate" if f == "start" else f for f in Cdr.__struct_fields__) + ("natkey",)
+# What attribution decides for a row, written with it when known at insert (see `insert_cdrs`).
+ATTRIBUTES = (*PROPERTY_TEXT, *PROPERTY_FLAGS, "call", "directory_version")
 _QUOTED = ", ".join(f'"{c}"' for c in COLUMNS)
+_QUOTED_ALL = ", ".join(f'"{c}"' for c in (*COLUMNS, *ATTRIBUTES))
 
 
 def cdr_values(record: Cdr) -> dict[str, Any]:
@@ -28,47 +33,83 @@ def cdr_values(record: Cdr) -> dict[str, Any]:
     return values
 
 
-def insert_cdrs(conn: Connection, records: Sequence[Cdr]) -> list[int]:
+def lock_writers(conn: Connection) -> None:
+    """Make CDR writers take turns until commit (PostgreSQL; SQLite has one writer anyway).
+
+    So acctids become visible in ascending order and a client paging on minID never misses a
+    row that commits late (call-read.md, Paging); and a writer deciding a batch against the
+    stored legs of its calls sees every leg committed before it.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CDR_WRITE_LOCK})
+
+
+def unstored(conn: Connection, records: Sequence[Cdr]) -> list[Cdr]:
+    """The records not stored yet, each once (its first occurrence), in the order given."""
+    first: dict[str, Cdr] = {}
+    for record in records:
+        first.setdefault(record.natural_key(), record)
+    stored: set[str] = set()
+    keys = list(first)
+    if conn.dialect.name == "postgresql":
+        stored.update(conn.execute(select(cdr.c.natkey).where(cdr.c.natkey == any_(
+            bindparam("keys", keys, type_=ARRAY(Text))))).scalars())
+    else:
+        for i in range(0, len(keys), _CHUNK):
+            stored.update(conn.execute(select(cdr.c.natkey).where(cdr.c.natkey.in_(keys[i:i + _CHUNK]))).scalars())
+    return [record for key, record in first.items() if key not in stored]
+
+
+def insert_cdrs(conn: Connection, records: Sequence[Cdr], attributes: Sequence[Sequence[Any]] | None = None) -> list[int]:
     """Store the records not stored yet (by natural key); return the new rows' acctids, ascending.
 
     A record already present, or repeated within the batch, is skipped, so re-reading a source
-    never duplicates a row. New rows get acctids in the order of `records`.
+    never duplicates a row. New rows get acctids in the order of `records`. `attributes`, one
+    tuple per record in the order of `ATTRIBUTES`, are written with the rows (so a row is
+    written once); without them those columns keep their defaults (undecided).
     """
     if not records:
         return []
+    lock_writers(conn)
     if conn.dialect.name == "postgresql":
-        return _insert_postgres(conn, records)
+        return _insert_postgres(conn, records, attributes)
     stmt = (
         dialect.insert(conn, cdr)
         .on_conflict_do_nothing(index_elements=[cdr.c.natkey])
         .returning(cdr.c.acctid, sort_by_parameter_order=True)
     )
-    rows = conn.execute(stmt, [cdr_values(r) for r in records])
+    values = [cdr_values(r) for r in records]
+    if attributes is not None:
+        for row, decided in zip(values, attributes, strict=True):
+            row.update(zip(ATTRIBUTES, decided))
+    rows = conn.execute(stmt, values)
     return sorted(acctid for (acctid,) in rows)
 
 
-def _insert_postgres(conn: Connection, records: Sequence[Cdr]) -> list[int]:
+def _insert_postgres(conn: Connection, records: Sequence[Cdr], attributes: Sequence[Sequence[Any]] | None) -> list[int]:
     """COPY the batch into a session-local staging table, then one INSERT ... SELECT.
 
     Measured ~5x faster than a multi-row INSERT, whose huge statement psycopg must re-parse.
     """
-    # Writers take turns until commit, so acctids become visible in ascending order and a
-    # client paging on minID never misses a row that commits late (call-read.md, Paging).
-    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CDR_WRITE_LOCK})
     raw = conn.connection.driver_connection
     assert raw is not None
+    quoted = _QUOTED if attributes is None else _QUOTED_ALL
     with raw.cursor() as cur:
         cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS cdr_incoming ON COMMIT DELETE ROWS AS "
-            f"SELECT 0 AS ord, {_QUOTED} FROM cdr WITH NO DATA"
+            "CREATE TEMP TABLE IF NOT EXISTS cdr_staging ON COMMIT DELETE ROWS AS "
+            f"SELECT 0 AS ord, {_QUOTED_ALL} FROM cdr WITH NO DATA"
         )
-        with cur.copy(f"COPY cdr_incoming (ord, {_QUOTED}) FROM STDIN") as copy:
-            for ord_, record in enumerate(records):
-                copy.write_row((ord_, *msgspec.structs.astuple(record), record.natural_key()))
+        with cur.copy(f"COPY cdr_staging (ord, {quoted}) FROM STDIN") as copy:
+            if attributes is None:
+                for ord_, record in enumerate(records):
+                    copy.write_row((ord_, *msgspec.structs.astuple(record), record.natural_key()))
+            else:
+                for ord_, (record, decided) in enumerate(zip(records, attributes, strict=True)):
+                    copy.write_row((ord_, *msgspec.structs.astuple(record), record.natural_key(), *decided))
         cur.execute(
-            f"INSERT INTO cdr ({_QUOTED}) SELECT {_QUOTED} FROM cdr_incoming ORDER BY ord "
+            f"INSERT INTO cdr ({quoted}) SELECT {quoted} FROM cdr_staging ORDER BY ord "
             "ON CONFLICT (natkey) DO NOTHING RETURNING acctid"
         )
         acctids = sorted(acctid for (acctid,) in cur.fetchall())
-        cur.execute("TRUNCATE cdr_incoming")
+        cur.execute("TRUNCATE cdr_staging")
     return acctids
