@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, any_, bindparam, func, select, text, update
+from sqlalchemy import Connection, any_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from calldata.attribution import versions
@@ -53,23 +53,24 @@ class Refreshed(msgspec.Struct):
     updated: int = 0
 
 
-def _one_of(conn: Connection, column: Any, keys: Iterable[Any]) -> Iterable[Any]:
-    """WHERE clauses matching `column` against `keys`: one `= ANY(array)` on PostgreSQL (one
-    plan whatever the count), IN lists of at most _CHUNK values elsewhere."""
+def _one_of(conn: Connection, columns: tuple[Any, ...], keys: Iterable[Any]) -> Iterable[Any]:
+    """WHERE clauses matching any of `columns` against `keys`: `= ANY(array)` on PostgreSQL (one
+    plan whatever the count, the array sent once), IN lists of at most _CHUNK values elsewhere."""
     items = list(keys)
     if not items:
         return
     if conn.dialect.name == "postgresql":
-        yield column == any_(bindparam(None, items, type_=ARRAY(column.type)))
+        array = bindparam("keys", items, type_=ARRAY(columns[0].type))
+        yield or_(*(column == any_(array) for column in columns))
         return
     for i in range(0, len(items), _CHUNK):
-        yield column.in_(items[i:i + _CHUNK])
+        yield or_(*(column.in_(items[i:i + _CHUNK]) for column in columns))
 
 
-def _ids(conn: Connection, column: Any, keys: set[Any], *window: Any) -> set[int]:
-    """The acctids of the rows whose `column` is one of `keys` (an index-only lookup)."""
+def _ids(conn: Connection, columns: Any, keys: set[Any], *window: Any) -> set[int]:
+    """The acctids of the rows whose `columns` (one, or a tuple) hold one of `keys` (index lookups)."""
     found: set[int] = set()
-    for clause in _one_of(conn, column, keys):
+    for clause in _one_of(conn, columns if isinstance(columns, tuple) else (columns,), keys):
         found.update(conn.execute(select(cdr.c.acctid).where(clause, *window)).scalars())
     return found
 
@@ -77,7 +78,7 @@ def _ids(conn: Connection, column: Any, keys: set[Any], *window: Any) -> set[int
 def _rows(conn: Connection, acctids: set[int], into: dict[int, Any]) -> list[Any]:
     """Load the full rows of `acctids` not loaded yet."""
     found = []
-    for clause in _one_of(conn, cdr.c.acctid, acctids - into.keys()):
+    for clause in _one_of(conn, (cdr.c.acctid,), acctids - into.keys()):
         for row in conn.execute(select(*_LEG_COLUMNS).where(clause)):
             into[row.acctid] = row
             found.append(row)
@@ -104,7 +105,7 @@ def _linked(conn: Connection, found: list[Any], loaded: dict[int, Any]) -> None:
     # Channel names are reused (IAX2 call numbers, DAHDI spans): look only around these rows.
     window = (cdr.c.calldate >= min(r.start for r in found) - CHANNEL_WINDOW,
               cdr.c.calldate <= max(r.start for r in found) + CHANNEL_WINDOW)
-    sharing = _ids(conn, cdr.c.channel, channels, *window) | _ids(conn, cdr.c.dstchannel, channels, *window)
+    sharing = _ids(conn, (cdr.c.channel, cdr.c.dstchannel), channels, *window)
     found = found + _rows(conn, sharing, loaded)
     seen_links: set[str] = set()
     seen_uids: set[str] = set()

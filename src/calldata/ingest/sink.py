@@ -39,8 +39,9 @@ def store_batch(conn: Connection, records: Sequence[Cdr], rejected: Sequence[Rej
     """
     cdrs.lock_writers(conn)  # before reading the stored legs: no other writer adds one meanwhile
     new = cdrs.unstored(conn, records)
-    attributes, earlier = refresh.attribute_new(conn, new, versions.current_lookup(conn)) if new else ([], 0)
-    new_ids = cdrs.insert_cdrs(conn, new, attributes)
+    fresh = list(new.values())
+    attributes, earlier = refresh.attribute_new(conn, fresh, versions.current_lookup(conn)) if new else ([], 0)
+    new_ids = cdrs.insert_cdrs(conn, fresh, attributes, keys=list(new))
     return Stored(
         inserted=len(new_ids),
         present=len(records) - len(new_ids),
