@@ -216,7 +216,7 @@ def _fetch(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> Seque
     """The page's rows as plain tuples.
 
     On PostgreSQL they come straight off the driver's cursor: every value is already a str, int
-    or bool, so SQLAlchemy's Row objects and result processing would only cost time (~1 ms a
+    or bool, so SQLAlchemy's Row objects and result processing would only cost time (~0.6 ms a
     page). SQLite needs SQLAlchemy's Boolean processing (it stores flags as integers).
     """
     if conn.dialect.name != "postgresql":
@@ -246,6 +246,8 @@ def read_page(
     """
     if companies is not None and not companies:
         return Page(b"[]", 0, None)
+    if any(d is not None and d.tzinfo is None for d in (min_date, max_date)):
+        raise ValueError("read_page: min_date and max_date must be aware datetimes")
     # A window's first page (no minID yet) on PostgreSQL starts its walk at the window.
     from_window = conn.dialect.name == "postgresql" and min_date is not None and not min_id and companies is None
     stmt = _statement(
