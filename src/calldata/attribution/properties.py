@@ -143,7 +143,7 @@ def _flattened_device(lookup: Lookup, dst: str) -> Party:
 class _Relations:
     """How the legs of one call follow each other (only computed for calls of several legs)."""
 
-    __slots__ = ("prev", "xfer", "picked", "rewritten", "consulted")
+    __slots__ = ("consulted", "later", "picked", "prev", "rewritten", "xfer")
 
     def __init__(self, n: int) -> None:
         self.prev: list[int | None] = [None] * n
@@ -151,19 +151,16 @@ class _Relations:
         self.picked = [False] * n
         self.rewritten = [False] * n
         self.consulted: list[str | None] = [None] * n  # what the transferrer dialled (attended)
+        self.later = [False] * n  # an earlier leg of the same Party A exists (not its first leg)
 
 
 _NO_XFER = ("", "")
 _ALONE = _Relations(1)  # a call of one leg: nothing follows anything (never written to)
 
 
-def _is_pickup_record(lookup: Lookup, app: str, context_company: str, dst: str) -> bool:
-    return app in PICKUP_APPS or (context_company != "" and lookup.companies[context_company].is_pickup(dst))
-
-
-def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lookup,
-               b_party: list[Party], a_party: list[Party], apps: list[str],
-               kinds: list[tuple[str, bool, bool]]) -> _Relations:
+def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]],
+               b_party: list[Party], a_party: list[Party], pickups: list[bool]) -> _Relations:
+    """How the legs of one call follow each other, each relation found in one pass over the call."""
     n = len(legs)
     rel = _Relations(n)
     prev = rel.prev
@@ -176,6 +173,7 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lo
             continue
         for i in same:
             start = times[i][0]
+            rel.later[i] = any(times[j][0] < start for j in same)
             best = None
             for j in same:
                 if j != i and times[j][0] <= start and abs(times[j][1] - start) <= TOUCH and \
@@ -183,8 +181,7 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lo
                     best = j
             prev[i] = best
 
-    picked_channels = {legs[i].channel: times[i][1] for i in range(n)
-                       if _is_pickup_record(lookup, apps[i], kinds[i][0], legs[i].dst)}
+    picked_channels = {legs[i].channel: times[i][1] for i in range(n) if pickups[i]}
     # xfer: the extension (and its company) that handed the call on to this leg.
     xfer = rel.xfer
     for i in range(n):
@@ -251,15 +248,21 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
     b_party: list[Party] = []
     apps: list[str] = []
     kinds: list[tuple[str, bool, bool]] = []
+    pickups: list[bool] = []  # the pickup record: `dst` a pickup code of the context's company, or Pickup()
+    companies = lookup.companies
     for leg in legs:  # one loop, not five comprehensions: most calls have a single leg
         a_party.append(resolve(lookup, leg.channel))
         b_party.append(resolve(lookup, leg.dstchannel))
-        apps.append(leg.lastapp.lower())
-        kinds.append(lookup.context_kind(leg.dcontext))
-    rel = _relations(legs, times, lookup, b_party, a_party, apps, kinds) if n > 1 else _ALONE
-    prev, xfer, picked, rewritten, consulted = rel.prev, rel.xfer, rel.picked, rel.rewritten, rel.consulted
+        app = leg.lastapp.lower()
+        apps.append(app)
+        kind = lookup.context_kind(leg.dcontext)
+        kinds.append(kind)
+        pickups.append(app in PICKUP_APPS or (kind[0] != "" and companies[kind[0]].is_pickup(leg.dst)))
+    rel = _relations(legs, times, b_party, a_party, pickups) if n > 1 else _ALONE
+    prev, xfer, picked, rewritten, consulted, later = \
+        rel.prev, rel.xfer, rel.picked, rel.rewritten, rel.consulted, rel.later
 
-    auth_codes, companies, ddis = lookup.auth_codes, lookup.companies, lookup.ddis
+    auth_codes, ddis = lookup.auth_codes, lookup.ddis
     out = []
     for i in range(n):
         leg = legs[i]
@@ -308,8 +311,7 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             comeback = (b_ext, b_company) == xfer[p]  # type: ignore[index]  # rings the parker
         recall = xfer_ext != "" and b_kind == DEVICE and (b_ext, b_company) == (xfer_ext, xfer_company)
         is_bounce = comeback or recall
-        is_pick = picked[i] or app in PICKUP_APPS or (
-            context_company != "" and companies[context_company].is_pickup(dst))
+        is_pick = picked[i] or pickups[i]
 
         # What was dialled.
         rung = (b if b_kind == DEVICE else _flattened_device(lookup, dst)) if comeback else b
@@ -367,8 +369,7 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             or ivr_context
             or (numbers is not None and numbers.extensions.get(dst) == "ivr")
             or (a_kind == TRUNK and not is_auth and b_kind != NONE and leg.answer is not None
-                and int(leg.answer.timestamp()) == times[i][0]
-                and not any(legs[j].channel == leg.channel and times[j][0] < times[i][0] for j in range(n)))
+                and not later[i] and int(leg.answer.timestamp()) == times[i][0])
         )
 
         values: list[Any] = [
