@@ -115,7 +115,7 @@ def _cycle_collector_paused() -> Iterator[None]:
 def _userfield(userfield: str) -> dict[str, str]:
     """`call_rec=x.wav;xfer=202` -> the entries named after a property (taken as given)."""
     given = {}
-    for part in re.split(r"[;|]", userfield):
+    for part in userfield.replace("|", ";").split(";"):
         key, eq, value = part.partition("=")
         key = key.strip().lower()
         if eq and key in _INDEX:
