@@ -101,6 +101,11 @@ def legs_of_calls(conn: Connection, acctids: Iterable[int]) -> list[Any]:
 
 def _linked(conn: Connection, found: list[Any], loaded: dict[int, Any]) -> None:
     """Load into `loaded` the stored rows linked to the legs `found` (stored or not), see above."""
+    if conn.dialect.name == "postgresql":
+        # psycopg prepares a statement run 5 times; PostgreSQL's generic plan for it then scans
+        # the calldate window testing each row against the whole channel array (seconds a batch
+        # on 100k rows). Plans made for the actual arrays use the indexes or a hashed test.
+        conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     channels = {c for row in found for c in (row.channel, row.dstchannel) if c}
     # Channel names are reused (IAX2 call numbers, DAHDI spans): look only around these rows.
     window = (cdr.c.calldate >= min(r.start for r in found) - CHANNEL_WINDOW,
