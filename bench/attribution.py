@@ -1,6 +1,6 @@
 """Attribution speed: rows per second of the decision alone, and of storing with attribution.
 
-    .venv/bin/python bench/attribution.py [--rows 200000] [--postgres postgresql://...]
+    .venv/bin/python bench/attribution.py [--rows 200000] [--postgres postgresql://...] [--alone]
 
 Rows come from `calldata.demo.generator.generate` for the example directory when that module
 exists; otherwise from the recorded stories of shared/asterisk-real replayed with fresh ids,
@@ -151,16 +151,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--postgres", default=os.environ.get("CALLDATA_BENCH_POSTGRES_URL"),
                         help="a PostgreSQL URL to measure storing there too (its cdr table is emptied)")
+    parser.add_argument("--alone", action="store_true", help="measure attribution alone, not storing")
+    parser.add_argument("--runs", type=int, default=3, help="runs of attribution alone (the best is kept)")
     args = parser.parse_args()
     source, rows = workload(args.rows)
     lookup = Lookup.build(load_directory(DIRECTORY), version=1)
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
           f"Python {sys.version.split()[0]}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {len(rows):,} rows from {source}")
     floor, floor_cpu = best_of(3, lambda: touch_fields(rows))
-    alone, alone_cpu = best_of(3, lambda: decide(rows, lookup))
+    alone, alone_cpu = best_of(args.runs, lambda: decide(rows, lookup))
     print(f"attribution alone: {len(rows) / alone:,.0f} rows/s wall, {len(rows) / alone_cpu:,.0f} rows per "
           f"CPU-second (floor, one pass over the fields: {len(rows) / floor_cpu:,.0f} rows per CPU-second; "
-          f"{alone_cpu / floor_cpu:.1f}x the floor's time)")
+          f"{alone_cpu / floor_cpu:.1f}x the floor's time); load average now {os.getloadavg()[0]:.1f}")
+    if args.alone:
+        return
     store_rows = rows[: min(len(rows), 100_000)]
     with tempfile.TemporaryDirectory() as tmp:
         bench_store("SQLite", f"sqlite:///{tmp}/bench.sqlite3", store_rows)
