@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, delete, select, text
+from stories import DIRECTORY_YAML, STORIES, read_master_csv
 
 from calldata.attribution import refresh, versions
 from calldata.attribution.properties import PROPERTIES
@@ -16,7 +17,6 @@ from calldata.cdr import Cdr
 from calldata.ingest.sink import Stored, store_batch
 from calldata.store.cdrs import insert_cdrs
 from calldata.store.schema import cdr
-from stories import DIRECTORY_YAML, STORIES, read_master_csv
 
 ALL = read_master_csv(STORIES / "all" / "Master.csv")
 
