@@ -158,7 +158,7 @@ def main() -> None:
     lookup = Lookup.build(load_directory(DIRECTORY), version=1)
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
           f"Python {sys.version.split()[0]}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {len(rows):,} rows from {source}")
-    floor, floor_cpu = best_of(3, lambda: touch_fields(rows))
+    _floor_wall, floor_cpu = best_of(3, lambda: touch_fields(rows))
     alone, alone_cpu = best_of(args.runs, lambda: decide(rows, lookup))
     print(f"attribution alone: {len(rows) / alone:,.0f} rows/s wall, {len(rows) / alone_cpu:,.0f} rows per "
           f"CPU-second (floor, one pass over the fields: {len(rows) / floor_cpu:,.0f} rows per CPU-second; "

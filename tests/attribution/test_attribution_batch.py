@@ -7,13 +7,13 @@ import gc
 from datetime import UTC, datetime
 
 import pytest
+from legs import leg
+from stories import DIRECTORY_YAML
 
 from calldata.attribution.directory import load_directory
 from calldata.attribution.lookup import Lookup
 from calldata.attribution.properties import decide
 from calldata.demo.generator import generate
-from legs import leg
-from stories import DIRECTORY_YAML
 
 START = datetime(2026, 11, 2, tzinfo=UTC)
 
