@@ -3,55 +3,20 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import Engine
-
 from api_helpers import cdr, set_columns, store_rows
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from servers import served
+from sqlalchemy import Engine
 
 
 @pytest.fixture
 def server(store_url: str) -> Iterator[str]:
-    """The base URL of `python -m calldata serve` on the test store; the process is killed after."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "calldata", "--database-url", store_url, "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"calldata serve exited with {proc.returncode}:\n{proc.stdout.read() if proc.stdout else ''}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("calldata serve did not answer /health within 30 s")
-            time.sleep(0.1)
+    """The base URL of `python -m calldata serve` on the test store; the process is stopped after."""
+    with served(store_url) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_a_client_pages_through_the_served_api_over_tcp(server: str, engine: Engine, billing_key: str) -> None:

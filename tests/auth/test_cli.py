@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from servers import served
 from typer.testing import CliRunner
 
 from calldata.auth.authenticate import AuthFailure, Credentials
@@ -76,12 +72,6 @@ def test_the_password_prompt_asks_twice_and_hides_nothing_in_argv(run, authentic
     assert mismatch.exit_code == 0 and "do not match" in mismatch.output.lower()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _cli(store_url: str, *args: str, input: str | None = None) -> str:
     done = CliRunner().invoke(app, ["--database-url", store_url, *args], input=input, env=ENV)
     assert done.exit_code == 0, done.output
@@ -90,30 +80,8 @@ def _cli(store_url: str, *args: str, input: str | None = None) -> str:
 
 @pytest.fixture
 def server(store_url: str) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "calldata", "--database-url", store_url, "serve",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **ENV})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, "calldata serve exited"
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "calldata serve did not start"
-            time.sleep(0.1)
+    with served(store_url, ENV) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.slow

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import httpx
 from demo_support import DIRECTORY_YAML, REPO, STORIES, STORY_LAYOUT, world
+from servers import free_port
 
 from calldata.cdr import Cdr
 from calldata.demo.generator import generate
@@ -92,14 +92,8 @@ def test_demo_uses_the_database_it_is_given(tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM cdr").fetchone()[0] == 300
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_demo_serves_and_the_printed_curl_works(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CALLDATA_")}
     environ["PYTHONUNBUFFERED"] = "1"
     process = subprocess.Popen([str(PYTHON), "-m", "calldata", "demo", "--rows", "800", "--port", str(port)],
