@@ -10,17 +10,16 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, make_url, text
 
 from calldata.cdr import Cdr
 from calldata.ingest.csvfile import LAYOUTS, read_cdrs
 from calldata.ingest.importer import import_file
 from calldata.store.engine import sync_engine, upgrade
+from calldata.store.scratch import scratch_database
 
 
 def write_master_csv(path: Path, rows: int) -> None:
@@ -67,13 +66,7 @@ def main() -> None:
         sqlite_rate = timed("import into SQLite", rows, lambda: import_file(sqlite, path, UTC))
         sqlite.dispose()
 
-        admin_url = make_url(admin).set(drivername="postgresql+psycopg")
-        name = f"calldata_bench_{uuid.uuid4().hex[:8]}"
-        admin_engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = admin_url.set(database=name).render_as_string(hide_password=False)
+        with scratch_database(admin, "calldata_bench") as url:
             pg = sync_engine(url)
             upgrade(pg)
             pg_rate = timed("import into PostgreSQL", rows, lambda: import_file(pg, path, UTC))
@@ -94,10 +87,6 @@ def main() -> None:
                             cp.write(chunk)
 
             copy_rate = timed("floor: COPY of the file (no parsing)", rows, copy)
-        finally:
-            with admin_engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin_engine.dispose()
         print(
             f"ratios to COPY: parse {parse_rate / copy_rate:.2f}, SQLite import {sqlite_rate / copy_rate:.2f}, "
             f"PostgreSQL import {pg_rate / copy_rate:.2f}, re-import {again_rate / copy_rate:.2f}"

@@ -15,12 +15,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, func, make_url, select, text
+from import_csv import write_master_csv
+from sqlalchemy import func, make_url, select, text
 
 from calldata.cdr import Cdr
 from calldata.ingest.ami import AmiSource
@@ -30,7 +31,7 @@ from calldata.ingest.runner import Runner, store
 from calldata.ingest.table import TableSource
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import cdr
-from import_csv import write_master_csv
+from calldata.store.scratch import scratch_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "ingest_live"))
 from amiserver import AmiServer  # noqa: E402 - the protocol server of the test suite
@@ -75,26 +76,16 @@ def rate_line(label: str, rows: int, seconds: float, floor: float | None) -> flo
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     admin = sys.argv[2] if len(sys.argv) > 2 else "postgresql://postgres@127.0.0.1:5432/test"
-    admin_url = make_url(admin).set(drivername="postgresql+psycopg")
-    admin_engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    names = {k: f"calldata_bench_{k}_{uuid.uuid4().hex[:6]}" for k in ("pbx", "store")}
-    with admin_engine.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    urls = {k: admin_url.set(database=v).render_as_string(hide_password=False) for k, v in names.items()}
-    try:
+    with ExitStack() as stack:
+        urls = {k: stack.enter_context(scratch_database(admin, f"calldata_bench_{k}")) for k in ("pbx", "store")}
         with tempfile.TemporaryDirectory() as tmp:
             master = Path(tmp) / "Master.csv"
             write_master_csv(master, rows)
             with master.open("rb") as f:
                 records = [p.result for p in read_cdrs(f, LAYOUTS["cdr_csv+loguniqueid+loguserfield+newcdrcolumns"], UTC)]
             assert all(isinstance(r, Cdr) for r in records)
-            print(f"{rows:,} rows; python {sys.version.split()[0]}; store and PBX tables on {admin_url.host}")
+            print(f"{rows:,} rows; python {sys.version.split()[0]}; store and PBX tables on {make_url(admin).host}")
             run(urls, records, master)
-    finally:
-        with admin_engine.connect() as conn:
-            for name in names.values():
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def run(urls: dict[str, str], records: list[Cdr], master: Path) -> None:

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 import psycopg
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
 from calldata.auth import keys, users
 from calldata.auth.permissions import BILLING_CALL_SUMMARY
@@ -39,6 +39,7 @@ from calldata.store import reads
 from calldata.store.cdrs import cdr_values
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
+from calldata.store.scratch import scratch_database
 
 PAGE = 500
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -315,12 +316,12 @@ def main() -> None:
                         help="also pull through the app without its identity middleware (what that step costs)")
     args = parser.parse_args()
 
-    admin_url = make_url(args.admin_url).set(drivername="postgresql+psycopg")
-    name = f"calldata_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    with scratch_database(args.admin_url, "calldata_bench", keep=args.keep) as url:
+        measure(args, url)
+
+
+def measure(args: argparse.Namespace, url: str) -> None:
+    """Load, serve and pull on the database at `url`, printing every figure."""
     plain_url = url.replace("postgresql+psycopg://", "postgresql://")
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
     try:
@@ -360,11 +361,6 @@ def main() -> None:
     finally:
         if args.keep:
             print(f"kept database: {plain_url}")
-        else:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 if __name__ == "__main__":
     main()

@@ -8,15 +8,15 @@ unreachable server fails the run instead of skipping.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, text
 
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import metadata
+from calldata.store.scratch import scratch_database
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -36,20 +36,8 @@ def _postgres_admin_url() -> str:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A database of this test session's own on the PostgreSQL server, dropped afterwards."""
-    admin_url = make_url(_postgres_admin_url()).set(drivername="postgresql+psycopg")
-    name = f"calldata_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # the server is down or refuses us
-        pytest.fail(f"PostgreSQL at {admin_url.render_as_string(hide_password=True)}: {exc}")
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(_postgres_admin_url(), "calldata_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

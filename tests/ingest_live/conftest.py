@@ -8,9 +8,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
-
 from livesupport import MARIADB_URL, MYSQL_DDL, PG_DDL, PbxTable
+from sqlalchemy import create_engine, text
+
+from calldata.store.scratch import scratch_database
 
 # -- the PBX's databases ------------------------------------------------------------------
 
@@ -21,17 +22,8 @@ def pbx_pg_url() -> Iterator[str]:
     admin = os.environ.get("CALLDATA_TEST_POSTGRES_URL")
     if not admin:
         pytest.skip("CALLDATA_TEST_POSTGRES_URL is not set")
-    admin_url = make_url(admin).set(drivername="postgresql+psycopg")
-    name = f"pbx_test_{uuid.uuid4().hex[:10]}"
-    eng = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with eng.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        eng.dispose()
+    with scratch_database(admin, "pbx_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["postgresql", "mariadb"])
