@@ -1,4 +1,4 @@
-"""read_page(..., companies=...): the rows a company-restricted reader may see, paged like any other."""
+"""A PageQuery with companies: the rows a company-restricted reader may see, paged like any other."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def walk(reader: Engine, companies: list[str], max_rows: int, **scope: object) -
     min_id = 0
     with reader.connect() as conn:
         while True:
-            page = reads.read_page(conn, min_id=min_id, max_rows=max_rows, companies=companies, **scope)
+            page = reads.read_page(conn, reads.PageQuery(min_id=min_id, max_rows=max_rows, companies=companies, **scope))
             values = msgspec.json.decode(page.values)
             assert page.count == len(values) <= max_rows
             if not values:
@@ -81,8 +81,8 @@ def test_rows_not_yet_attributed_and_empty_companies_never_match(engine: Engine,
     seen = {row["acctid"] for row in walk(reader, ["", "acme", "globex", "initech", "umbrella"], 5)}
     assert not seen & unattributed
     with reader.connect() as conn:
-        assert reads.read_page(conn, companies=[]).count == 0
-        assert reads.read_page(conn, companies=None).count == len(truth)
+        assert reads.read_page(conn, reads.PageQuery(companies=[])).count == 0
+        assert reads.read_page(conn, reads.PageQuery(companies=None)).count == len(truth)
 
 
 def test_company_filter_combines_with_the_date_window(engine: Engine, reader: Engine) -> None:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine
 
 from api_helpers import Connect, cdr, issue_key, set_columns, store_rows
-from calldata.auth import keys, users
+from calldata.auth import audit, keys, users
 from calldata.auth.permissions import BILLING_CALL_SUMMARY
 
 pytestmark = pytest.mark.anyio
@@ -45,3 +45,16 @@ async def test_grant_and_key_changes_apply_to_the_next_request(connect: Connect,
             keys.revoke(conn, reader_key["id"], actor="t")
         refused = await client.post("/rest/call/read", json={"scope": scope}, headers=headers)
         assert refused.status_code == 401 and refused.json()["result"] == "fail"
+
+
+async def test_key_use_through_the_api_is_written_down_once_a_minute(connect: Connect, engine: Engine) -> None:
+    key = issue_key(engine, "reader")
+    async with connect() as client:
+        headers = {"authorization": f"Bearer {key}"}
+        for _ in range(3):
+            assert (await client.post("/rest/call/read", json={}, headers=headers)).status_code == 200
+    with engine.connect() as conn:
+        [listed] = keys.listing(conn, "reader")
+        used = [e for e in audit.listing(conn, "reader") if e["event"] == audit.KEY_USED]
+    assert listed["last_used_at"] is not None
+    assert len(used) == 1 and used[0]["detail"].startswith(f"key {listed['id']} {listed['prefix']}")

@@ -147,7 +147,7 @@ async def test_an_unexpected_error_is_a_500_envelope_without_a_trace(
     def broken_read(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("disk on fire at /var/lib/secret")
 
-    monkeypatch.setattr("calldata.api.call_read.read_page", broken_read)
+    monkeypatch.setattr("calldata.store.reads.page_statement", broken_read)
     async with connect() as client:
         r = await client.post("/rest/call/read", content=b"{}")
     assert_fail(r, 500, "internal error")

@@ -3,7 +3,8 @@ Authentication and Errors), through the real API app on both stores."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -56,15 +57,16 @@ PROFILES: dict[str, tuple[dict[str, list[str]], Any]] = {
     "nothing": ({}, 403),
 }
 DELIVERIES = ["inline", "session", "bearer", "body_key"]
+Serve = Callable[[Settings], TestClient]
 
 
 class World:
     """The app on a store holding ROWS and one user per profile, and ways to present each."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, serve: Serve) -> None:
         self.engine = engine
         self.settings = settings
-        self.client = TestClient(create_app(settings))
+        self.client = serve(settings)
         with engine.begin() as conn:
             ids = insert_cdrs(conn, [Cdr(start=T0 + timedelta(minutes=i), uniqueid=f"1.{i}")
                                      for i in range(len(ROWS))])
@@ -113,8 +115,15 @@ class World:
 
 
 @pytest.fixture
-def world(engine: Engine, settings: Settings) -> World:
-    return World(engine, settings)
+def serve() -> Iterator[Serve]:
+    """serve(settings) -> a client on a new app with those settings, lifespan running until teardown."""
+    with ExitStack() as apps:
+        yield lambda settings: apps.enter_context(TestClient(create_app(settings)))
+
+
+@pytest.fixture
+def world(engine: Engine, settings: Settings, serve: Serve) -> World:
+    return World(engine, settings, serve)
 
 
 def fail(message: str) -> dict:
@@ -266,8 +275,8 @@ def test_malformed_credentials_are_400_naming_the_field(world, body, headers, me
         assert r.json()["message"].startswith(message), route
 
 
-def test_wrong_inline_passwords_on_call_read_are_throttled_with_429(engine, settings):
-    world = World(engine, replace(settings, login_failures_per_login=3))
+def test_wrong_inline_passwords_on_call_read_are_throttled_with_429(engine, settings, serve):
+    world = World(engine, replace(settings, login_failures_per_login=3), serve)
     wrong = {"auth": {"type": "auth", "username": "summary_all", "password": "guess"}}
     right = {"auth": {"type": "auth", "username": "summary_all", "password": PASSWORD}}
     for _ in range(3):
@@ -280,10 +289,10 @@ def test_wrong_inline_passwords_on_call_read_are_throttled_with_429(engine, sett
     assert world.post("/rest/call/read", {}, {"authorization": f"Bearer {key}"}).status_code == 200
 
 
-def test_two_server_processes_share_sessions_keys_and_throttling(engine, settings):
+def test_two_server_processes_share_sessions_keys_and_throttling(engine, settings, serve):
     """Two apps on one store stand for two `calldata serve` processes behind a load balancer."""
-    world = World(engine, replace(settings, login_failures_per_login=2))
-    other = TestClient(create_app(replace(settings, login_failures_per_login=2)))
+    world = World(engine, replace(settings, login_failures_per_login=2), serve)
+    other = serve(replace(settings, login_failures_per_login=2))
     cookie = {"cookie": f"{COOKIE}={world.session('admin')}"}
     assert other.post("/rest/call/read", json={}, headers=cookie).status_code == 200
     assert other.post("/rest/auth/logout", headers=cookie).status_code == 200

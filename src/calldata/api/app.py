@@ -15,6 +15,7 @@ from calldata.api.openapi import openapi
 from calldata.api.prefetch import Prefetcher
 from calldata.config import Settings
 from calldata.store import reads
+from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.engine import async_engine
 
 
@@ -25,14 +26,26 @@ def create_app(settings: Settings) -> Starlette:
     # `execution_options` engine toggles it each time: ~0.2 ms per connection use).
     engine = async_engine(settings.database_url, isolation_level="AUTOCOMMIT")
     reads.prepare(engine, settings.display_tz)
+    # On PostgreSQL, what every request does (key check, page read) runs on asyncpg directly.
+    pool = (
+        AsyncpgPool(settings.database_url, settings={"TimeZone": settings.display_tz, "DateStyle": "ISO"})
+        if engine.dialect.name == "postgresql"
+        else None
+    )
     ahead = Prefetcher()
-    read = call_read.endpoint(engine, settings.max_rows_cap, ahead)
+    read = call_read.endpoint(call_read.page_reader(engine, pool), settings.max_rows_cap, ahead)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
-        ahead.close()
-        await engine.dispose()
+        if pool is not None:
+            await pool.open()
+        try:
+            yield
+        finally:
+            ahead.close()
+            if pool is not None:
+                await pool.close()
+            await engine.dispose()
 
     app = Starlette(
         routes=[
@@ -47,6 +60,6 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine
-    auth_routes.install(app, settings, keys_on=engine)  # identity and permissions on every /rest/ route
+    auth_routes.install(app, settings, keys_on=pool)  # identity and permissions on every /rest/ route
     metrics.install(app, settings)  # GET /metrics (ingest figures)
     return app

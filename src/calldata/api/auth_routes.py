@@ -4,7 +4,7 @@ authenticates and authorises every other /rest/ call before its handler runs.
 The middleware reads and parses the JSON body once (identity may be inline in it), leaves the
 parsed object in `request.state.body`, and replays the raw bytes to the handler. It also leaves
 `request.state.identity` and `request.state.companies`: None when the identity may see every row,
-else the set of companies whose rows it may see (for `read_page(..., companies=...)`).
+else the set of companies whose rows it may see (the `companies` of a `PageQuery`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -35,6 +34,7 @@ from calldata.auth.authenticate import (
 )
 from calldata.auth.permissions import SYSTEM_ADMIN, Forbidden, Identity, Rule, call_read, needs
 from calldata.config import Settings
+from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.engine import sync_engine
 
 COOKIE = "Red60urne"
@@ -93,18 +93,17 @@ class AuthMiddleware:
     """Every /rest/ call except login and logout: 400, 401, 403 or 429 here, or on to the route."""
 
     def __init__(
-        self, app: ASGIApp, authenticator: Authenticator, keys_on: AsyncEngine | None = None
+        self, app: ASGIApp, authenticator: Authenticator, keys_on: AsyncpgPool | None = None
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.keys_on = keys_on
 
     async def identify(self, creds: Credentials, address: str) -> Identity:
-        """An API key is checked in one statement on the async engine (no thread hop: it runs
-        on every request a billing client makes); passwords and sessions in the thread pool."""
+        """An API key is checked in one statement on the asyncpg pool when there is one (no
+        thread hop: it runs on every request a billing client makes); the rest in the thread pool."""
         if creds.key is not None and self.keys_on is not None:
-            async with self.keys_on.connect() as conn:
-                return await conn.run_sync(self.authenticator.key_identity, creds.key, address)
+            return await self.authenticator.key_identity_pooled(self.keys_on, creds.key, address)
         return await run_in_threadpool(self.authenticator.identify, creds, address)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -282,13 +281,13 @@ def routes(authenticator: Authenticator) -> list[Route]:
 
 
 def install(
-    app: Starlette, settings: Settings, engine: Engine | None = None, keys_on: AsyncEngine | None = None
+    app: Starlette, settings: Settings, engine: Engine | None = None, keys_on: AsyncpgPool | None = None
 ) -> Authenticator:
     """Add the auth routes and the authenticating middleware to an app (before it first serves).
 
     Identity checks are short synchronous transactions (and argon2), run in the thread pool on
     a sync engine of their own unless one is given; an engine made here closes with the app.
-    API keys are checked on `keys_on` (an autocommit async engine) when given.
+    API keys are checked on `keys_on` (the app's asyncpg pool, on PostgreSQL) when given.
     """
     authenticator = Authenticator(engine or sync_engine(settings.database_url), settings)
     app.router.routes.extend(routes(authenticator))

@@ -17,9 +17,11 @@ from starlette.responses import Response
 from calldata.api.errors import bad_request
 from calldata.api.prefetch import Prefetcher
 from calldata.api.scope import ReadQuery, parse_body, read_query
-from calldata.store.reads import Page, read_page
+from calldata.store.asyncpg_pool import AsyncpgPool
+from calldata.store.reads import Page, PageQuery, read_page, read_page_pooled
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+PageReader = Callable[[PageQuery], Awaitable[Page]]
 
 
 async def request_body(request: Request) -> dict[str, Any]:
@@ -47,7 +49,19 @@ def envelope(query: ReadQuery, page: Page) -> bytes:
     return b"".join((head[:-1], b',"values":', page.values, b"}"))
 
 
-def endpoint(engine: AsyncEngine, max_rows_cap: int, ahead: Prefetcher) -> Endpoint:
+def page_reader(engine: AsyncEngine, pool: AsyncpgPool | None) -> PageReader:
+    """Pages from the asyncpg pool when there is one (PostgreSQL), else through the engine."""
+    if pool is not None:
+        return lambda query: read_page_pooled(pool, query)
+
+    async def on_engine(query: PageQuery) -> Page:
+        async with engine.connect() as conn:
+            return await conn.run_sync(read_page, query)
+
+    return on_engine
+
+
+def endpoint(read_pages: PageReader, max_rows_cap: int, ahead: Prefetcher) -> Endpoint:
     async def call_read(request: Request) -> Response:
         """Up to maxRows CDRs from minID on, in acctid order (call-read.md)."""
         body = await request_body(request)
@@ -56,19 +70,10 @@ def endpoint(engine: AsyncEngine, max_rows_cap: int, ahead: Prefetcher) -> Endpo
             raise bad_request("queuedata: not supported yet")
         companies = visible_companies(request)
 
-        async def read(min_id: int) -> Page:
-            async with engine.connect() as conn:
-                return await conn.run_sync(
-                    lambda sync: read_page(
-                        sync,
-                        min_id=min_id,
-                        max_rows=query.max_rows,
-                        min_date=query.min_date,
-                        max_date=query.max_date,
-                        cachedata=query.cachedata,
-                        companies=companies,
-                    )
-                )
+        def read(min_id: int) -> Awaitable[Page]:
+            return read_pages(
+                PageQuery(min_id, query.max_rows, query.min_date, query.max_date, query.cachedata, companies)
+            )
 
         page = await ahead.page(query, companies, read)
         return Response(envelope(query, page), media_type="application/json")

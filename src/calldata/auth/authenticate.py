@@ -7,8 +7,9 @@ argon2 verification as a known one.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
 
@@ -16,7 +17,9 @@ from calldata.auth import audit, keys, passwords, sessions, throttle, users
 from calldata.auth.recent import RecentPasswords
 from calldata.auth.permissions import Identity, grants_by_permission
 from calldata.auth.schema import auth_grant, auth_user
+from calldata.auth.tokens import digest
 from calldata.config import Settings
+from calldata.store.asyncpg_pool import AsyncpgPool
 
 NOT_AUTHENTICATED = (
     "auth: not authenticated; log in with POST /rest/auth/, or send auth credentials or an API key"
@@ -81,6 +84,20 @@ def _body_credentials(auth: object) -> Credentials:
     return Credentials(username=auth["username"], password=auth["password"])
 
 
+def _key_identity(holder: keys.KeyHolder | None) -> Identity:
+    if holder is None:
+        raise AuthFailure(401, BAD_KEY)
+    return Identity(
+        user_id=holder.user_id,
+        login=holder.login,
+        name=holder.name,
+        home=holder.home,
+        grants=grants_by_permission(holder.grants),
+        via="key",
+        key_id=holder.key_id,
+    )
+
+
 class Authenticator:
     """Checks credentials against the store with the configured limits and idle time."""
 
@@ -116,18 +133,21 @@ class Authenticator:
         note commits on its own. The key is looked up afresh each time, so a revoked key or a
         withdrawn grant counts from the next request. Raises AuthFailure(401).
         """
-        found = keys.holder_of(conn, key, pepper=self.settings.token_pepper, address=address)
-        if found is None:
-            raise AuthFailure(401, BAD_KEY)
-        return Identity(
-            user_id=found.user_id,
-            login=found.login,
-            name=found.name,
-            home=found.home,
-            grants=grants_by_permission(found.grants),
-            via="key",
-            key_id=found.key_id,
-        )
+        return _key_identity(keys.holder_of(conn, key, pepper=self.settings.token_pepper, address=address))
+
+    async def key_identity_pooled(self, pool: AsyncpgPool, key: str, address: str = "") -> Identity:
+        """`key_identity` with the lookup on the API's asyncpg pool (it runs on every request a
+        billing client makes); the use note, once a minute at most, on the engine in a thread."""
+        hashed = digest(key, self.settings.token_pepper)
+        now = datetime.now(UTC)
+        holder = keys.live_holder(await pool.fetch(keys.HOLDER, {"key_hash": hashed}), hashed, now)
+        if holder is not None and holder.use_due(now):
+            await asyncio.to_thread(self._note_use, holder, now, address)
+        return _key_identity(holder)
+
+    def _note_use(self, holder: keys.KeyHolder, now: datetime, address: str) -> None:
+        with self.autocommit.connect() as conn:
+            keys.note_use(conn, holder, now, address)
 
     def login(
         self,

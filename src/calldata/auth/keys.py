@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -85,10 +86,17 @@ class KeyHolder(NamedTuple):
     name: str
     home: str
     grants: list[tuple[str, str]]
+    prefix: str
+    last_used_at: datetime | None
+
+    def use_due(self, now: datetime) -> bool:
+        """Whether this use should be written down (at most every RECORD_USE_EVERY)."""
+        return self.last_used_at is None or now - self.last_used_at > RECORD_USE_EVERY
 
 
-# Built once: constructing the statement cost as much as running it.
-_HOLDER = (
+# Built once: constructing the statement cost as much as running it. One statement (key, owner
+# and grants joined), because it runs on every request a key makes.
+HOLDER = (
     select(auth_key.c.id, auth_key.c.user_id, auth_key.c.key_hash, auth_key.c.expires_at,
            auth_key.c.revoked_at, auth_key.c.last_used_at, auth_key.c.prefix, auth_user.c.login,
            auth_user.c.name, auth_user.c.home, auth_user.c.disabled, auth_grant.c.permission,
@@ -99,27 +107,35 @@ _HOLDER = (
 )
 
 
-def holder_of(conn: Connection, key: str, *, pepper: str, address: str = "") -> KeyHolder | None:
-    """The owner and grants of a key that is live (not revoked, not expired, owner enabled); else None.
-
-    One statement (key, owner and grants joined): this runs on every request a key makes.
-    Records the use (throttled to RECORD_USE_EVERY).
-    """
-    hashed = digest(key, pepper)
-    rows = conn.execute(_HOLDER, {"key_hash": hashed}).all()
-    now = datetime.now(UTC)
+def live_holder(rows: Sequence[Mapping[Any, Any]], hashed: str, now: datetime) -> KeyHolder | None:
+    """The holder `HOLDER`'s rows (as mappings) name for the key digest `hashed`, if the key is
+    live (not revoked, not expired, owner enabled); else None."""
     row = rows[0] if rows else None
     if (
         row is None
-        or not same(row.key_hash, hashed)
-        or row.revoked_at is not None
-        or (row.expires_at is not None and row.expires_at <= now)
-        or row.disabled
+        or not same(row["key_hash"], hashed)
+        or row["revoked_at"] is not None
+        or (row["expires_at"] is not None and row["expires_at"] <= now)
+        or row["disabled"]
     ):
         return None
-    if row.last_used_at is None or now - row.last_used_at > RECORD_USE_EVERY:
-        conn.execute(update(auth_key).where(auth_key.c.id == row.id).values(last_used_at=now))
-        audit.record(conn, audit.KEY_USED, row.login, actor=row.login, address=address,
-                     detail=f"key {row.id} {row.prefix}...")
-    grants = [(r.permission, r.scope) for r in rows if r.permission is not None]
-    return KeyHolder(row.id, row.user_id, row.login, row.name, row.home, grants)
+    grants = [(r["permission"], r["scope"]) for r in rows if r["permission"] is not None]
+    return KeyHolder(row["id"], row["user_id"], row["login"], row["name"], row["home"], grants,
+                     row["prefix"], row["last_used_at"])
+
+
+def note_use(conn: Connection, holder: KeyHolder, now: datetime, address: str = "") -> None:
+    """Write down a use of the key: its `last_used_at` and an audit entry."""
+    conn.execute(update(auth_key).where(auth_key.c.id == holder.key_id).values(last_used_at=now))
+    audit.record(conn, audit.KEY_USED, holder.login, actor=holder.login, address=address,
+                 detail=f"key {holder.key_id} {holder.prefix}...")
+
+
+def holder_of(conn: Connection, key: str, *, pepper: str, address: str = "") -> KeyHolder | None:
+    """The owner and grants of `key` when it is live, else None; writes the use down when due."""
+    hashed = digest(key, pepper)
+    now = datetime.now(UTC)
+    holder = live_holder([r._mapping for r in conn.execute(HOLDER, {"key_hash": hashed})], hashed, now)
+    if holder is not None and holder.use_due(now):
+        note_use(conn, holder, now, address)
+    return holder

@@ -42,6 +42,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.util import ClauseAdapter
 
+from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
 # The Asterisk columns every row carries, in the order the contract lists them.
@@ -63,6 +64,9 @@ class Page(NamedTuple):
     values: bytes
     count: int
     last_acctid: int | None
+
+
+EMPTY = Page(b"[]", 0, None)
 
 
 # --- constructs that compile differently per store -------------------------------------------
@@ -229,41 +233,65 @@ def _fetch(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> Seque
         cursor.close()
 
 
-def read_page(
-    conn: Connection,
-    *,
-    min_id: int = 0,
-    max_rows: int = 500,
-    min_date: datetime | None = None,
-    max_date: datetime | None = None,
-    cachedata: bool = False,
-    companies: Collection[str] | None = None,
-) -> Page:
+class PageQuery(NamedTuple):
+    """A page request in the store's terms (see `read_page`)."""
+
+    min_id: int = 0
+    max_rows: int = 500
+    min_date: datetime | None = None
+    max_date: datetime | None = None
+    cachedata: bool = False
+    companies: Collection[str] | None = None
+
+
+def page_statement(dialect: str, query: PageQuery) -> tuple[Select[Any], dict[str, Any]] | None:
+    """The statement and parameters that read `query`'s page on `dialect`; None when no row can match."""
+    companies = query.companies
+    if companies is not None and not companies:
+        return None
+    if any(d is not None and d.tzinfo is None for d in (query.min_date, query.max_date)):
+        raise ValueError("read_page: min_date and max_date must be aware datetimes")
+    # A window's first page (no minID yet) on PostgreSQL starts its walk at the window.
+    from_window = dialect == "postgresql" and query.min_date is not None and not query.min_id and companies is None
+    stmt = _statement(
+        dialect, query.min_date is not None, query.max_date is not None, companies is not None, query.cachedata,
+        from_window,
+    )
+    params: dict[str, Any] = {"min_id": query.min_id, "max_rows": query.max_rows}
+    if query.min_date is not None:
+        params["min_date"] = query.min_date
+    if query.max_date is not None:
+        params["max_date"] = query.max_date
+    if companies is not None:
+        params["companies"] = list(companies)
+    return stmt, params
+
+
+def to_page(rows: Sequence[Sequence[Any]], cachedata: bool) -> Page:
+    """The page of `rows` as the statement of `page_statement` returned them."""
+    if not rows:
+        return EMPTY
+    return Page(_render(rows, cachedata), len(rows), rows[-1][0])
+
+
+def read_page(conn: Connection, query: PageQuery = PageQuery()) -> Page:
     """Up to `max_rows` rows with `acctid >= min_id` (and `min_date <= calldate < max_date`), by acctid.
 
     `companies`, when given, keeps only the rows whose company, target or bill_to is one of
     them (rows not yet attributed never match). The engine must have been through `prepare`.
     """
-    if companies is not None and not companies:
-        return Page(b"[]", 0, None)
-    if any(d is not None and d.tzinfo is None for d in (min_date, max_date)):
-        raise ValueError("read_page: min_date and max_date must be aware datetimes")
-    # A window's first page (no minID yet) on PostgreSQL starts its walk at the window.
-    from_window = conn.dialect.name == "postgresql" and min_date is not None and not min_id and companies is None
-    stmt = _statement(
-        conn.dialect.name, min_date is not None, max_date is not None, companies is not None, cachedata, from_window
-    )
-    params: dict[str, Any] = {"min_id": min_id, "max_rows": max_rows}
-    if min_date is not None:
-        params["min_date"] = min_date
-    if max_date is not None:
-        params["max_date"] = max_date
-    if companies is not None:
-        params["companies"] = list(companies)
-    rows = _fetch(conn, stmt, params)
-    if not rows:
-        return Page(b"[]", 0, None)
-    return Page(_render(rows, cachedata), len(rows), rows[-1][0])
+    found = page_statement(conn.dialect.name, query)
+    if found is None:
+        return EMPTY
+    return to_page(_fetch(conn, *found), query.cachedata)
+
+
+async def read_page_pooled(pool: AsyncpgPool, query: PageQuery) -> Page:
+    """`read_page` on PostgreSQL through the API's asyncpg pool (the request hot path)."""
+    found = page_statement("postgresql", query)
+    if found is None:
+        return EMPTY
+    return to_page(await pool.fetch(*found), query.cachedata)
 
 
 # --- per-connection setup ---------------------------------------------------------------------
