@@ -40,6 +40,15 @@ def dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# The server ended the connection under us (restart, failover, pg_terminate_backend).
+_LOST = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    ConnectionError,
+)
+
+
 async def _keep_session(_conn: asyncpg.Connection) -> None:
     """Nothing to undo when a connection goes back: `fetch` runs single statements that leave no
     session state, and asyncpg's default reset (RESET ALL etc.) is a round trip per statement."""
@@ -72,10 +81,18 @@ class AsyncpgPool:
         """The rows of `stmt` with its bind parameters taken from `params` by name.
 
         Values go to asyncpg as they are: SQLAlchemy's type processing is skipped, so give
-        what asyncpg takes (aware datetimes for timestamptz, lists for arrays).
+        what asyncpg takes (aware datetimes for timestamptz, lists for arrays). Only for reads:
+        a statement whose connection was lost is run once more, on a fresh connection.
         """
-        if self._pool is None:
+        pool = self._pool
+        if pool is None:
             raise RuntimeError("asyncpg pool: not open (the app's lifespan opens it)")
         compiled = _compiled(stmt)
         values = {**compiled.values, **params}
-        return await self._pool.fetch(compiled.sql, *(values[name] for name in compiled.names))
+        args = [values[name] for name in compiled.names]
+        try:
+            return await pool.fetch(compiled.sql, *args)
+        except _LOST:
+            # A restart drops every pooled connection at once: replace them all, not one by one.
+            await pool.expire_connections()
+            return await pool.fetch(compiled.sql, *args)

@@ -38,8 +38,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _options(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """On PostgreSQL, a pooled connection is checked before use: after a server restart the
+    pool is full of dead connections, and the first request on each would fail."""
+    if url.startswith("postgresql"):
+        return {"pool_pre_ping": True, **options}
+    return options
+
+
 def sync_engine(url: str) -> Engine:
-    engine = create_engine(_with_driver(url, _SYNC_DRIVERS))
+    url = _with_driver(url, _SYNC_DRIVERS)
+    engine = create_engine(url, **_options(url, {}))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -47,7 +56,8 @@ def sync_engine(url: str) -> Engine:
 
 def async_engine(url: str, **options: Any) -> AsyncEngine:
     """`options` go to create_async_engine (e.g. isolation_level="AUTOCOMMIT")."""
-    engine = create_async_engine(_with_driver(url, _ASYNC_DRIVERS), **options)
+    url = _with_driver(url, _ASYNC_DRIVERS)
+    engine = create_async_engine(url, **_options(url, options))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
