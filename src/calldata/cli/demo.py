@@ -116,8 +116,11 @@ def demo(
             task = progress.add_task("generating and storing CDRs", total=rows, rate="")
             stored = steps.fill(engine, pbx, rows=rows, seed=seed, start=start, days=days,
                                 progress=lambda done: progress.update(task, completed=done, rate=_rate(done, began)))
-        console.print(f"{stored.inserted:,} CDRs stored ({stored.present:,} were already there), "
-                      f"{stored.attributed:,} rows attributed, {time.perf_counter() - began:.1f} s")
+        # `attributed` also counts earlier legs written again when a later leg joined their call
+        regrown = stored.attributed - stored.inserted
+        console.print(f"{stored.inserted:,} CDRs stored and attributed ({stored.present:,} were already there"
+                      + (f"; earlier legs updated as their calls grew: {regrown:,}" if regrown else "")
+                      + f"), {time.perf_counter() - began:.1f} s")
     company = next(iter(pbx.companies), "default")
     lines = steps.accounts(engine, settings, company)
     engine.dispose()
