@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -158,9 +159,15 @@ async def test_an_unexpected_error_is_a_500_envelope_without_a_trace(
 
 async def test_health_answers_503_when_the_database_is_unreachable(tmp_path: Any) -> None:
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'missing' / 'calldata.sqlite3'}"))
+    before = set(threading.enumerate())
     async with serving(app) as client:
         health = await client.get("/health")
     assert_fail(health, 503, "database")
+    # aiosqlite stops the worker thread of a failed connect from that thread; let it finish
+    # while this test's event loop still runs (else it reports "Event loop is closed" later).
+    for thread in set(threading.enumerate()) - before:
+        if "_connection_worker_thread" in thread.name:
+            thread.join(timeout=5)
 
 
 async def test_health_answers_ok_on_a_reachable_store(connect: Connect) -> None:
