@@ -27,6 +27,8 @@ class Settings:
     password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # an argon2-cffi profile name
     password_cache_seconds: int = 60  # a password verified this recently skips argon2 (0: never)
     token_pepper: str = field(default="", repr=False)
+    # addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed
+    trusted_proxies: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -45,6 +47,7 @@ class Settings:
             password_hash_profile=env.get("CALLDATA_PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
             password_cache_seconds=int(env.get("CALLDATA_PASSWORD_CACHE_SECONDS", "60")),
             token_pepper=env.get("CALLDATA_TOKEN_PEPPER", ""),
+            trusted_proxies=env.get("CALLDATA_TRUSTED_PROXIES", ""),
         )
 
     def with_overrides(self, **values: object) -> Settings:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from api_helpers import cdr, set_columns, store_rows
+from calldata.auth import audit
 from servers import served
 from sqlalchemy import Engine
 
@@ -46,3 +47,22 @@ def test_a_client_pages_through_the_served_api_over_tcp(server: str, engine: Eng
     assert "scope.maxRows" in bad.json()["message"]
     assert unknown.status_code == 404 and unknown.json()["result"] == "fail"
     assert health.json() == {"result": "success", "database": "ok"}
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the address logic is the server's, not the store's
+@pytest.mark.parametrize(
+    ("trusted", "recorded"),
+    [(None, "127.0.0.1"), ("127.0.0.1", "203.0.113.7"), ("10.9.9.9", "127.0.0.1")],
+    ids=["no proxy trusted", "the peer is a trusted proxy", "another proxy trusted"],
+)
+def test_the_client_address_comes_from_a_trusted_proxy_only(
+    store_url: str, engine: Engine, trusted: str | None, recorded: str
+) -> None:
+    env = {"CALLDATA_TRUSTED_PROXIES": trusted} if trusted else {}
+    with served(store_url, env) as base:
+        r = httpx.post(f"{base}/rest/auth/", headers={"x-forwarded-for": "203.0.113.7"},
+                       json={"auth": {"type": "auth", "username": "nobody", "password": "guess"}})
+    assert r.status_code == 401
+    with engine.connect() as conn:
+        [failed] = [e for e in audit.listing(conn, "nobody") if e["event"] == audit.LOGIN_FAILED]
+    assert failed["address"] == recorded

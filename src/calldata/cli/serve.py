@@ -57,6 +57,9 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
         host=settings.host,
         port=settings.port,
         access_log=access_log,
-        proxy_headers=False,
+        # The client address (login throttling, audit) and scheme come from X-Forwarded-For and
+        # -Proto only when the TCP peer is a configured proxy: anyone else could forge them.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
     )
