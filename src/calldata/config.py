@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///calldata.sqlite3"
+
+
+class ConfigError(ValueError):
+    """A setting calldata cannot use; the message names the variable and what is wrong."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,23 +36,42 @@ class Settings:
     trusted_proxies: str = ""
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings the CALLDATA_* variables give; ConfigError names a variable it cannot use."""
         env = os.environ if environ is None else environ
+
+        def text(name: str, default: str) -> str:
+            return env.get(f"CALLDATA_{name}", default)
+
+        def number(name: str, default: int) -> int:
+            value = text(name, str(default))
+            try:
+                return int(value)
+            except ValueError:
+                raise ConfigError(f"CALLDATA_{name}: not a whole number: {value!r}") from None
+
+        display_tz = text("DISPLAY_TZ", "UTC")
+        try:
+            ZoneInfo(display_tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"CALLDATA_DISPLAY_TZ: unknown time zone {display_tz!r} (give an IANA name such as Europe/Berlin)"
+            ) from None
         return cls(
-            database_url=env.get("CALLDATA_DATABASE_URL", DEFAULT_DATABASE_URL),
-            display_tz=env.get("CALLDATA_DISPLAY_TZ", "UTC"),
-            max_rows_cap=int(env.get("CALLDATA_MAX_ROWS_CAP", "10000")),
-            host=env.get("CALLDATA_HOST", "127.0.0.1"),
-            port=int(env.get("CALLDATA_PORT", "8080")),
-            session_idle_seconds=int(env.get("CALLDATA_SESSION_IDLE_SECONDS", "1800")),
-            cookie_secure=env.get("CALLDATA_COOKIE_SECURE", "").lower() in ("1", "true", "yes", "on"),
-            login_failures_per_login=int(env.get("CALLDATA_LOGIN_FAILURES_PER_LOGIN", "5")),
-            login_failures_per_address=int(env.get("CALLDATA_LOGIN_FAILURES_PER_ADDRESS", "20")),
-            login_failure_window_seconds=int(env.get("CALLDATA_LOGIN_FAILURE_WINDOW_SECONDS", "900")),
-            password_hash_profile=env.get("CALLDATA_PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
-            password_cache_seconds=int(env.get("CALLDATA_PASSWORD_CACHE_SECONDS", "60")),
-            token_pepper=env.get("CALLDATA_TOKEN_PEPPER", ""),
-            trusted_proxies=env.get("CALLDATA_TRUSTED_PROXIES", ""),
+            database_url=text("DATABASE_URL", DEFAULT_DATABASE_URL),
+            display_tz=display_tz,
+            max_rows_cap=number("MAX_ROWS_CAP", 10_000),
+            host=text("HOST", "127.0.0.1"),
+            port=number("PORT", 8080),
+            session_idle_seconds=number("SESSION_IDLE_SECONDS", 1800),
+            cookie_secure=text("COOKIE_SECURE", "").lower() in ("1", "true", "yes", "on"),
+            login_failures_per_login=number("LOGIN_FAILURES_PER_LOGIN", 5),
+            login_failures_per_address=number("LOGIN_FAILURES_PER_ADDRESS", 20),
+            login_failure_window_seconds=number("LOGIN_FAILURE_WINDOW_SECONDS", 900),
+            password_hash_profile=text("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+            password_cache_seconds=number("PASSWORD_CACHE_SECONDS", 60),
+            token_pepper=text("TOKEN_PEPPER", ""),
+            trusted_proxies=text("TRUSTED_PROXIES", ""),
         )
 
     def with_overrides(self, **values: object) -> Settings:

@@ -18,7 +18,7 @@ from calldata.cli import (
     serve,
     users,
 )
-from calldata.config import Settings
+from calldata.config import ConfigError, Settings
 
 app = typer.Typer(
     name="calldata",
@@ -37,7 +37,11 @@ def _settings(
     ] = None,
 ) -> None:
     """Settings come from CALLDATA_* variables; the flags here override them."""
-    ctx.obj = Settings.from_env().with_overrides(database_url=database_url)
+    try:
+        ctx.obj = Settings.from_env().with_overrides(database_url=database_url)
+    except ConfigError as exc:
+        typer.echo(f"calldata: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 app.add_typer(db.app, name="db")
