@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from api_helpers import Connect, cdr, store_rows
-from calldata.api.prefetch import Prefetcher
+from calldata.api.prefetch import Prefetcher, Reader
 from calldata.api.scope import ReadQuery
 from calldata.store.reads import Page
 
@@ -93,3 +93,37 @@ async def test_paging_sees_every_row_once_while_rows_keep_arriving(connect: Conn
         stored = [a for (a,) in conn.execute(text("SELECT acctid FROM cdr ORDER BY acctid"))]
     assert len(stored) == 60
     assert seen == stored
+
+
+async def test_reads_ahead_are_let_finish_on_close_and_cancelled_only_past_the_timeout() -> None:
+    finished: list[int] = []
+
+    def slow(seconds: float) -> Reader:
+        async def read(min_id: int) -> Page:
+            try:
+                await asyncio.sleep(seconds)
+            except asyncio.CancelledError:
+                finished.append(-min_id)
+                raise
+            finished.append(min_id)
+            return Page(b"[]", 0, None)
+
+        return read
+
+    async def fast_then(seconds: float) -> Prefetcher:
+        ahead = Prefetcher()
+        table = Table(9)
+
+        async def first_fast(min_id: int) -> Page:  # the asked page at once, the one ahead slowly
+            return await (table.read(min_id) if min_id == 0 else slow(seconds)(min_id))
+
+        await ahead.page(query(None), None, first_fast)
+        return ahead
+
+    ahead = await fast_then(0.05)
+    await ahead.close(timeout=5)
+    assert finished == [4]  # the read ahead ran to its end
+    ahead = await fast_then(10)
+    await ahead.close(timeout=0.05)
+    await asyncio.sleep(0)
+    assert finished == [4, -4]  # past the timeout it was cancelled, not waited for

@@ -42,7 +42,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
-            ahead.close()
+            await ahead.close()
             if pool is not None:
                 await pool.close()
             await engine.dispose()

@@ -38,12 +38,18 @@ def _forget(task: asyncio.Task[Page]) -> None:
 
 
 class Prefetcher:
-    """At most `size` pages read ahead, each kept `ttl` seconds."""
+    """At most `size` pages read ahead, each kept `ttl` seconds.
+
+    A read ahead that is not wanted any more (expired, or pushed out by newer ones) is let
+    finish and dropped rather than cancelled: a read is a few milliseconds, and cancelling one
+    in the middle of opening a connection makes asyncpg report an error nobody can catch.
+    """
 
     def __init__(self, *, ttl: float = 2.0, size: int = 64) -> None:
         self.ttl = ttl
         self.size = size
         self._ahead: OrderedDict[Hashable, tuple[float, asyncio.Task[Page]]] = OrderedDict()
+        self._running: set[asyncio.Task[Page]] = set()  # the loop keeps only weak references
 
     async def page(
         self, query: ReadQuery, companies: Collection[str] | None, read: Reader
@@ -63,7 +69,6 @@ class Prefetcher:
             return None
         started, task = entry
         if time.monotonic() - started > self.ttl:
-            task.cancel()
             return None
         try:
             return await task
@@ -74,14 +79,18 @@ class Prefetcher:
         if key in self._ahead:
             return
         while len(self._ahead) >= self.size:
-            _, (_, oldest) = self._ahead.popitem(last=False)
-            oldest.cancel()
+            self._ahead.popitem(last=False)
         task = asyncio.ensure_future(read(min_id))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
         task.add_done_callback(_forget)
         self._ahead[key] = (time.monotonic(), task)
 
-    def close(self) -> None:
-        """Cancel every read still ahead (on shutdown)."""
-        for _, task in self._ahead.values():
-            task.cancel()
+    async def close(self, timeout: float = 5.0) -> None:
+        """Forget the pages read ahead and let the reads still running end (on shutdown, before
+        the connections they use are closed); any still running after `timeout` is cancelled."""
         self._ahead.clear()
+        if self._running:
+            _, late = await asyncio.wait(set(self._running), timeout=timeout)
+            for task in late:
+                task.cancel()
