@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///calldata.sqlite3"
@@ -12,6 +12,18 @@ DEFAULT_DATABASE_URL = "sqlite:///calldata.sqlite3"
 
 class ConfigError(ValueError):
     """A setting calldata cannot use; the message names the variable and what is wrong."""
+
+
+def _parse(name: str, value: str, default: object) -> object:
+    """A variable's text as its setting's type (that of the default)."""
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"{name}: not a whole number: {value!r}") from None
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,42 +49,23 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """The settings the CALLDATA_* variables give; ConfigError names a variable it cannot use."""
+        """The settings the variables give: each field from CALLDATA_<FIELD NAME>, read as its
+        default's type; ConfigError names a variable it cannot use."""
         env = os.environ if environ is None else environ
-
-        def text(name: str, default: str) -> str:
-            return env.get(f"CALLDATA_{name}", default)
-
-        def number(name: str, default: int) -> int:
-            value = text(name, str(default))
-            try:
-                return int(value)
-            except ValueError:
-                raise ConfigError(f"CALLDATA_{name}: not a whole number: {value!r}") from None
-
-        display_tz = text("DISPLAY_TZ", "UTC")
+        values: dict[str, object] = {}
+        for setting in fields(cls):
+            name = f"CALLDATA_{setting.name.upper()}"
+            if name in env:
+                values[setting.name] = _parse(name, env[name], setting.default)
+        settings = cls(**values)  # type: ignore[arg-type]
         try:
-            ZoneInfo(display_tz)
+            ZoneInfo(settings.display_tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(
-                f"CALLDATA_DISPLAY_TZ: unknown time zone {display_tz!r} (give an IANA name such as Europe/Berlin)"
+                f"CALLDATA_DISPLAY_TZ: unknown time zone {settings.display_tz!r}"
+                " (give an IANA name such as Europe/Berlin)"
             ) from None
-        return cls(
-            database_url=text("DATABASE_URL", DEFAULT_DATABASE_URL),
-            display_tz=display_tz,
-            max_rows_cap=number("MAX_ROWS_CAP", 10_000),
-            host=text("HOST", "127.0.0.1"),
-            port=number("PORT", 8080),
-            session_idle_seconds=number("SESSION_IDLE_SECONDS", 1800),
-            cookie_secure=text("COOKIE_SECURE", "").lower() in ("1", "true", "yes", "on"),
-            login_failures_per_login=number("LOGIN_FAILURES_PER_LOGIN", 5),
-            login_failures_per_address=number("LOGIN_FAILURES_PER_ADDRESS", 20),
-            login_failure_window_seconds=number("LOGIN_FAILURE_WINDOW_SECONDS", 900),
-            password_hash_profile=text("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
-            password_cache_seconds=number("PASSWORD_CACHE_SECONDS", 60),
-            token_pepper=text("TOKEN_PEPPER", ""),
-            trusted_proxies=text("TRUSTED_PROXIES", ""),
-        )
+        return settings
 
     def with_overrides(self, **values: object) -> Settings:
         """Apply the flags a user actually gave (None means "not given")."""
