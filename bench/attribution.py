@@ -2,9 +2,8 @@
 
     .venv/bin/python bench/attribution.py [--rows 200000] [--postgres postgresql://...] [--alone]
 
-Rows come from `calldata.demo.generator.generate` for the example directory when that module
-exists; otherwise from the recorded stories of shared/asterisk-real replayed with fresh ids,
-channels and times (the same call shapes a real Asterisk writes). Figures are printed beside a
+Rows come from `calldata.demo.generator.generate` for the example directory (the call shapes a
+real Asterisk writes, checked against the recordings by tests/demo). Figures are printed beside a
 floor measured in the same run: one pure-Python pass over the same fields for the decision,
 and the plain idempotent insert of the same rows (store without attribution) for storing.
 """
@@ -17,74 +16,30 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-import msgspec
 from sqlalchemy import Engine, text
 
 from calldata.attribution import refresh, versions
-from calldata.attribution.channels import base_name
 from calldata.attribution.directory import load_directory
 from calldata.attribution.lookup import Lookup
 from calldata.attribution.properties import decide
 from calldata.attribution.report import coverage
 from calldata.cdr import Cdr
-from calldata.ingest import csvfile
+from calldata.demo.demo import EXAMPLE_DIRECTORY
+from calldata.demo.generator import generate
 from calldata.ingest.sink import store_batch
 from calldata.store.cdrs import insert_cdrs
 from calldata.store.engine import sync_engine, upgrade
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DIRECTORY = SHARED / "world" / "directory.yaml"
 BATCH = 5000
-
-
-def replayed_stories(rows: int, start: datetime) -> Iterator[Cdr]:
-    """The recorded stories again and again, each copy with its own ids, channels and times."""
-    path = SHARED / "asterisk-real" / "all" / "Master.csv"
-    with path.open("rb") as stream:
-        layout = csvfile.detect_layout(csvfile.raw_records(stream, limit=20))
-    with path.open("rb") as stream:
-        recorded = [p.result for p in csvfile.read_cdrs(stream, layout, UTC) if isinstance(p.result, Cdr)]
-    first = min(r.start for r in recorded)
-    counter = 0
-    copy = 0
-    while True:
-        shift = start + timedelta(seconds=600 * copy) - first
-        names: dict[str, str] = {}
-        for record in recorded:
-            renamed = []
-            for channel in (record.channel, record.dstchannel):
-                if channel and channel not in names:
-                    counter += 1
-                    half = channel[channel.index(";"):] if ";" in channel else ""
-                    names[channel] = f"{base_name(channel)}-{counter:x}{half}"
-                renamed.append(names.get(channel, ""))
-            yield msgspec.structs.replace(
-                record,
-                start=record.start + shift,
-                end=None if record.end is None else record.end + shift,
-                answer=None if record.answer is None else record.answer + shift,
-                channel=renamed[0],
-                dstchannel=renamed[1],
-                uniqueid=f"{copy}.{record.uniqueid}",
-                linkedid=f"{copy}.{record.linkedid}",
-            )
-            rows -= 1
-            if rows == 0:
-                return
-        copy += 1
 
 
 def workload(rows: int) -> tuple[str, list[Cdr]]:
     start = datetime(2026, 11, 1, tzinfo=UTC)
-    try:
-        from calldata.demo.generator import generate  # type: ignore[import-not-found]
-    except ImportError:
-        return "recorded stories replayed", list(replayed_stories(rows, start))
-    return "calldata.demo.generator", list(generate(load_directory(DIRECTORY), rows=rows, seed=1, start=start))
+    directory = load_directory(EXAMPLE_DIRECTORY)
+    return "calldata.demo.generator", list(generate(directory, rows=rows, seed=1, start=start))
 
 
 def best_of(runs: int, work: Callable[[], object]) -> tuple[float, float]:
@@ -123,13 +78,13 @@ def bench_store(name: str, url: str, rows: list[Cdr]) -> None:
     upgrade(engine)
     with engine.begin() as conn:
         if versions.count(conn) == 0:
-            versions.save(conn, DIRECTORY.read_text(), str(DIRECTORY))
+            versions.save(conn, EXAMPLE_DIRECTORY.read_text(), str(EXAMPLE_DIRECTORY))
     plain = store(engine, rows, attribute=False)
     attributed = store(engine, rows, attribute=True)
     with engine.connect() as conn:
         report = coverage(conn)
     with engine.begin() as conn:  # a new version: reprocess rewrites every row's directory_version
-        versions.save(conn, DIRECTORY.read_text() + f"\n# bench {time.time()}\n", "bench")
+        versions.save(conn, EXAMPLE_DIRECTORY.read_text() + f"\n# bench {time.time()}\n", "bench")
     with engine.connect() as conn:
         began = time.perf_counter()
         refresh.reprocess(conn)
@@ -155,7 +110,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of attribution alone (the best is kept)")
     args = parser.parse_args()
     source, rows = workload(args.rows)
-    lookup = Lookup.build(load_directory(DIRECTORY), version=1)
+    lookup = Lookup.build(load_directory(EXAMPLE_DIRECTORY), version=1)
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
           f"Python {sys.version.split()[0]}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {len(rows):,} rows from {source}")
     _floor_wall, floor_cpu = best_of(3, lambda: touch_fields(rows))

@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh store on SQLite and on the real PostgreSQL server, and the shared data.
+"""Shared fixtures: a fresh store on SQLite and on the real PostgreSQL server.
 
 PostgreSQL tests use the server named by CALLDATA_TEST_POSTGRES_URL; each test session works
 in a database of its own that it creates and drops. Under CI (`CI` set) a missing or
@@ -17,12 +17,6 @@ from sqlalchemy import Engine, text
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import metadata
 from calldata.store.scratch import scratch_database
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-STORIES = SHARED / "asterisk-real"
-DIRECTORY_YAML = SHARED / "world" / "directory.yaml"
-
 
 def _postgres_admin_url() -> str:
     url = os.environ.get("CALLDATA_TEST_POSTGRES_URL")

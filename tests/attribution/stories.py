@@ -6,12 +6,10 @@ import json
 from datetime import UTC
 from pathlib import Path
 
+from recordings import DIRECTORY_YAML, STORIES
+
 from calldata.cdr import Cdr
 from calldata.ingest import csvfile
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-STORIES = SHARED / "asterisk-real"
-DIRECTORY_YAML = SHARED / "world" / "directory.yaml"
 
 
 def read_master_csv(path: Path) -> list[Cdr]:

@@ -10,14 +10,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from recordings import DIRECTORY_YAML, STORIES
+
 from calldata.attribution.channels import base_name
 from calldata.attribution.directory import Directory, load_directory, park_spaces
 from calldata.cdr import Cdr
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-STORIES = SHARED / "asterisk-real"
-DIRECTORY_YAML = SHARED / "world" / "directory.yaml"
 STORY_LAYOUT = "cdr_csv+loguniqueid+loguserfield+newcdrcolumns"
 
 

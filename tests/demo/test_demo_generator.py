@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
-from demo_support import STORIES, STORY_LAYOUT, Names, by_linkedid, classify, world
+from demo_support import DIRECTORY_YAML, STORIES, STORY_LAYOUT, Names, by_linkedid, classify, world
 
 from calldata.attribution.channels import base_name
 from calldata.attribution.directory import parse_directory
@@ -134,7 +134,7 @@ def test_calls_follow_office_hours_on_weekdays(rows: list[Cdr]) -> None:
 
 
 def test_office_hours_are_the_pbx_time_zone(directory) -> None:  # type: ignore[no-untyped-def]
-    text = (STORIES.parent / "world" / "directory.yaml").read_text().replace("timezone: UTC", "timezone: Asia/Tokyo")
+    text = DIRECTORY_YAML.read_text().replace("timezone: UTC", "timezone: Asia/Tokyo")
     tokyo = parse_directory(text)
     zone = ZoneInfo("Asia/Tokyo")
     starts = [r.start.astimezone(zone) for r in generate(tokyo, rows=5000, seed=1, start=START, days=7)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from recordings import STORIES
+
 DATA = Path(__file__).resolve().parent / "data"
 
 # A real cdr_csv row (21 columns, story 16 of asterisk-real), as Asterisk wrote it.
@@ -35,7 +37,6 @@ def asterisk_quote(value: str) -> str:
     """How cdr_csv writes a string field: in quotes, with quotes doubled."""
     return '"' + value.replace('"', '""') + '"'
 
-STORIES = Path(__file__).resolve().parents[2].parent / "shared" / "asterisk-real"
 
 
 def story_files() -> list[Path]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from recordings import STORIES
 from sqlalchemy import Engine, select, text
 
 from calldata.ingest import checkpoints  # noqa: F401 - registers ingest_source with the metadata
@@ -16,7 +17,7 @@ from calldata.ingest.runner import store
 from calldata.ingest.source import Source
 from calldata.store.schema import cdr
 
-STORIES_DIR = Path(__file__).resolve().parents[3] / "shared" / "asterisk-real"
+STORIES_DIR = STORIES
 STORY_NAMES = sorted(p.name for p in STORIES_DIR.iterdir() if p.is_dir() and p.name != "all")
 MARIADB_URL = os.environ.get("CALLDATA_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 

@@ -1,6 +1,6 @@
 """Realistic Asterisk 22 CDRs for the companies of a directory, shaped like the recorded stories.
 
-Every kind of call is written the way real Asterisk writes it (see `../shared/asterisk-real/`):
+Every kind of call is written the way real Asterisk writes it (the recordings in `tests/data/asterisk-real/`):
 channel names with their unique suffix, `lastapp`/`lastdata` of the dialplan behind the example
 PBX, `<epoch>.<counter>` uniqueids, global CDR sequence numbers, the extra zero-length `Hangup`
 row after a failed dial, `dst` rewritten by a blind transfer, the parking and pickup records,
