@@ -34,7 +34,7 @@ def test_the_example_world_loads() -> None:
     [
         ("type: queue}", "type: queu}", '"270"', "unknown extension type"),
         ('"441908276652": "250"', '"441908276652": "259"', '"441908276652"', "does not have"),
-        ('devices: ["IAX2/globex-202"]', 'devices: ["IAX2/acme-202"]', '"202": {name: Marge', "claimed by"),
+        ('devices: ["IAX2/globex-202"', 'devices: ["IAX2/acme-202"', '"202": {name: Marge', "claimed by"),
         ("\n  globex:\n", '\n  "glo bex":\n', '"glo bex":', "company id"),
         ("company: globex\n", "company: nobody\n", "company: nobody", "unknown company"),
         ('spaces: "701-720"}', 'spaces: "720-701"}', '"720-701"', "spaces"),
