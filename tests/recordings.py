@@ -6,4 +6,15 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 STORIES = DATA / "asterisk-real"  # the first real run (IAX2); one folder per call story, and all/
+RUNS = (STORIES, DATA / "asterisk-real-2", DATA / "asterisk-real-3")  # IAX2 again (queues,
+# transfers, conference), then the same PBX on PJSIP
 DIRECTORY_YAML = DATA / "world" / "directory.yaml"  # the example PBX behind every recorded run
+
+
+def stories(run: Path) -> list[Path]:
+    """The story folders of one run (each with its expected.json), in name order."""
+    return sorted(p for p in run.iterdir() if (p / "expected.json").exists())
+
+
+def all_stories() -> list[Path]:
+    return [story for run in RUNS for story in stories(run)]

@@ -6,10 +6,12 @@ import json
 from datetime import UTC
 from pathlib import Path
 
-from recordings import DIRECTORY_YAML, STORIES
+from recordings import DIRECTORY_YAML, RUNS, STORIES, all_stories, stories
 
 from calldata.cdr import Cdr
 from calldata.ingest import csvfile
+
+__all__ = ["DIRECTORY_YAML", "RUNS", "STORIES", "all_stories", "expected", "read_master_csv", "run_expected", "stories"]
 
 
 def read_master_csv(path: Path) -> list[Cdr]:
@@ -24,11 +26,15 @@ def read_master_csv(path: Path) -> list[Cdr]:
     return records
 
 
-def story_names() -> list[str]:
-    return sorted(p.name for p in STORIES.iterdir() if (p / "expected.json").exists())
-
-
-def expected(name: str) -> dict[tuple[str, int], dict]:
+def expected(story: Path) -> dict[tuple[str, int], dict]:
     """The expected properties of each row of a story, keyed by (uniqueid, sequence)."""
-    rows = json.loads((STORIES / name / "expected.json").read_text())["rows"]
+    rows = json.loads((story / "expected.json").read_text())["rows"]
     return {(r["uniqueid"], r["sequence"]): r["properties"] for r in rows}
+
+
+def run_expected(run: Path) -> dict[tuple[str, int], dict]:
+    """Every published story's expected properties in one run (what its all/ must get)."""
+    wanted: dict[tuple[str, int], dict] = {}
+    for story in stories(run):
+        wanted.update(expected(story))
+    return wanted

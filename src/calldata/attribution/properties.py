@@ -143,7 +143,7 @@ def _flattened_device(lookup: Lookup, dst: str) -> Party:
 class _Relations:
     """How the legs of one call follow each other (only computed for calls of several legs)."""
 
-    __slots__ = ("consulted", "later", "picked", "prev", "rewritten", "xfer")
+    __slots__ = ("consulted", "later", "picked", "prev", "reached", "rewritten", "xfer")
 
     def __init__(self, n: int) -> None:
         self.prev: list[int | None] = [None] * n
@@ -151,6 +151,7 @@ class _Relations:
         self.picked = [False] * n
         self.rewritten = [False] * n
         self.consulted: list[str | None] = [None] * n  # what the transferrer dialled (attended)
+        self.reached: list[str | None] = [None] * n  # with no dst: what was dialled to reach Party A
         self.later = [False] * n  # an earlier leg of the same Party A exists (not its first leg)
 
 
@@ -184,6 +185,7 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]],
     picked_channels = {legs[i].channel: times[i][1] for i in range(n) if pickups[i]}
     # xfer: the extension (and its company) that handed the call on to this leg.
     xfer = rel.xfer
+    through: list[tuple[int, int]] = []  # (leg, the leg to a Local channel it continues)
     for i in range(n):
         p = prev[i]
         if p is None:
@@ -194,9 +196,18 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]],
         if end_of_pickup is not None and abs(end_of_pickup - times[i][0]) <= TOUCH:
             rel.picked[i] = True  # a pickup, not a transfer
             continue
-        if before.answer is not None and before.disposition == "ANSWERED" and bp[0] in (DEVICE, LOCAL) \
-                and bp[2] and before.dstchannel != legs[i].dstchannel:
+        if before.answer is None or before.disposition != "ANSWERED" or not bp[2] \
+                or before.dstchannel == legs[i].dstchannel:
+            continue
+        if bp[0] == DEVICE:
             xfer[i] = (bp[2], bp[1])
+        elif bp[0] == LOCAL:
+            far = [k for k in range(n) if legs[k].channel == _other_half(before.dstchannel)]
+            if any(legs[k].dstchannel == legs[i].dstchannel for k in far):
+                through.append((i, p))  # the Local channel bowed out: this leg continues that one
+            elif any(legs[k].answer is not None and legs[k].disposition == "ANSWERED" for k in far):
+                xfer[i] = (bp[2], bp[1])
+            # else the consultation through it reached nobody: nothing was handed on
     # The other way round: this leg's Party A was Party B of a leg that ended as this one
     # started (an outside party that an extension transferred): that leg's Party A handed it on.
     for i in range(n):
@@ -209,17 +220,19 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]],
                     abs(times[j][1] - start) <= TOUCH and before.answer is not None and \
                     before.disposition == "ANSWERED" and legs[i].dstchannel != before.channel:
                 ap = a_party[j]
-                if ap[0] in (DEVICE, LOCAL) and ap[2]:
+                if ap[0] in (DEVICE, LOCAL) and ap[2] and a_party[i][0] != LOCAL \
+                        and not _consultation(legs, i, before.channel):
                     xfer[i] = (ap[2], ap[1])
                 break
-    # A transfer carries through the Local channel it went to: `;2` inherits from the leg to `;1`.
+    for i, p in sorted(through, key=lambda leg: times[leg[0]]):  # a chain resolves in order
+        xfer[i] = xfer[p]
+    # A transfer carries through the Local channel it went to: `;2` inherits from the leg to `;1`
+    # when the transfer itself dialled it (no consultation leg reached `;1` without a transfer).
     for i in range(n):
         if a_party[i][0] == LOCAL and not xfer[i][0] and legs[i].channel.endswith(";2"):
-            first_half = legs[i].channel[:-1] + "1"
-            for k in range(n):
-                if legs[k].dstchannel == first_half and xfer[k][0]:
-                    xfer[i] = xfer[k]
-                    break
+            into = [xfer[k] for k in range(n) if legs[k].dstchannel == _other_half(legs[i].channel)]
+            if into and all(x[0] for x in into):
+                xfer[i] = into[0]
     # Legs whose `dst` a later blind transfer rewrote: the transferred leg repeats their dst.
     for t in range(n):
         p = prev[t]
@@ -238,7 +251,31 @@ def _relations(legs: Sequence[Leg], times: Sequence[tuple[int, int]],
             if c != t and legs[c].dstchannel == legs[t].dstchannel and times[c][0] < times[t][0]:
                 rel.consulted[t] = a_party[c][2] if a_party[c][0] == LOCAL and a_party[c][2] else legs[c].dst
                 break
+    # A leg with neither dst nor Party B (the transferrer back with the caller after aborting an
+    # attended transfer): what was dialled is what reached its Party A on the call it rejoined.
+    for i in range(n):
+        if legs[i].dst or legs[i].dstchannel:
+            continue
+        start = times[i][0]
+        for j in range(n):
+            if legs[j].dstchannel == legs[i].channel and legs[j].answer is not None \
+                    and times[j][0] < start <= times[j][1]:
+                rel.reached[i] = legs[j].dst
+                break
     return rel
+
+
+def _other_half(local: str) -> str:
+    """`Local/203@acme-00000002;1` <-> `Local/203@acme-00000002;2`."""
+    return local[:-1] + ("2" if local.endswith(";1") else "1")
+
+
+def _consultation(legs: Sequence[Leg], i: int, transferee: str) -> bool:
+    """Leg i goes to a Local channel the transferee also went to: it is the transferrer's
+    consultation of an attended transfer, not a leg the transferee was handed on to."""
+    local = legs[i].dstchannel
+    return local[-2:] == ";1" and any(k != i and leg.channel == transferee and leg.dstchannel == local
+                                      for k, leg in enumerate(legs))
 
 
 def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: Lookup) -> list[list[Any]]:
@@ -259,8 +296,8 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
         kinds.append(kind)
         pickups.append(app in PICKUP_APPS or (kind[0] != "" and companies[kind[0]].is_pickup(leg.dst)))
     rel = _relations(legs, times, b_party, a_party, pickups) if n > 1 else _ALONE
-    prev, xfer, picked, rewritten, consulted, later = \
-        rel.prev, rel.xfer, rel.picked, rel.rewritten, rel.consulted, rel.later
+    prev, xfer, picked, rewritten, consulted, later, reached = \
+        rel.prev, rel.xfer, rel.picked, rel.rewritten, rel.consulted, rel.later, rel.reached
 
     auth_codes, ddis = lookup.auth_codes, lookup.ddis
     out = []
@@ -323,6 +360,10 @@ def decide_call(legs: Sequence[Leg], times: Sequence[tuple[int, int]], lookup: L
             dial_short = _park_space(lookup, legs[p], home)  # type: ignore[index]
         elif consulted[i] is not None:
             dial_short = consulted[i]
+        elif not dst and b_kind == LOCAL and b_ext:
+            dial_short = b_ext  # the consultation of an attended transfer: the Local's extension
+        elif not dst and reached[i] is not None:
+            dial_short = reached[i]
         elif rewritten[i] and b_kind == DEVICE and b_ext:
             dial_short = b_ext
         else:
