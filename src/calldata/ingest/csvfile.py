@@ -13,7 +13,7 @@ import csv
 import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import islice, product
 from typing import BinaryIO, NamedTuple
 
@@ -232,6 +232,8 @@ def cdr_from_fields(fields: Sequence[str], layout: Layout, zone: tzinfo) -> Cdr:
     assert start is not None
     if "disposition" in values:
         values["disposition"] = normalise_disposition(values["disposition"])
+    if "end" not in layout.columns:  # cdr_pgsql's table, a cdr_custom without them: from the counts
+        answer, end = counted_times(start, duration, billsec, values.get("disposition", ""))
     if "amaflags" in values:
         values["amaflags"] = normalise_amaflags(values["amaflags"])
     sequence = _sequence(values.pop("sequence", ""))
@@ -244,6 +246,14 @@ def cdr_from_fields(fields: Sequence[str], layout: Layout, zone: tzinfo) -> Cdr:
         sequence=sequence,
         **values,
     )
+
+
+def counted_times(start: datetime, duration: int, billsec: int, disposition: str) -> tuple[datetime | None, datetime]:
+    """Answer and end from the counts, for rows that keep only the start: end = start + duration,
+    answer = end - billsec when the leg was answered (Asterisk's 1 s resolution, as the counts)."""
+    end = start + timedelta(seconds=duration)
+    answered = billsec > 0 or disposition == "ANSWERED"
+    return (end - timedelta(seconds=billsec) if answered else None), end
 
 
 def parse_line(raw: bytes, layout: Layout, zone: tzinfo) -> Cdr:
