@@ -10,13 +10,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from recordings import DIRECTORY_YAML, STORIES
+from recordings import STORIES
 
 from calldata.attribution.channels import base_name
 from calldata.attribution.directory import Directory, load_directory, park_spaces
 from calldata.cdr import Cdr
+from calldata.demo.demo import EXAMPLE_DIRECTORY
 
 REPO = Path(__file__).resolve().parents[2]
+# The generator is tested on the example PBX it ships with: the recorded first run's directory
+# (IAX2 phones; the tests' world directory adds the PJSIP endpoints of a later run).
+DIRECTORY_YAML = EXAMPLE_DIRECTORY
 STORY_LAYOUT = "cdr_csv+loguniqueid+loguserfield+newcdrcolumns"
 
 
