@@ -135,7 +135,7 @@ def test_comeback_without_party_b_uses_the_flattened_channel_in_dst(world: Looku
     assert (p["is_bounce"], p["dial_short"], p["target"], p["company"]) == (True, "203", "acme", "acme")
 
 
-def test_attended_transfer_through_a_local_channel_carries_xfer(world: Lookup) -> None:
+def test_attended_transfer_through_a_local_channel_sets_xfer_on_the_transferee(world: Lookup) -> None:
     # Asterisk 12+ atxfer dials the target through a Local channel; the transferee ends up
     # bridged to its `;1` half while the `;2` half talks to the new party.
     talk = leg(0, 20, 2, channel="IAX2/acme-201-1", dstchannel="IAX2/acme-202-2", dst="202", dcontext="acme", linkedid="21.1")
@@ -146,7 +146,9 @@ def test_attended_transfer_through_a_local_channel_carries_xfer(world: Lookup) -
     after = leg(20, 40, 20, channel="IAX2/acme-201-1", dstchannel="Local/203@acme-0000000a;1", dst="202",
                 dcontext="acme", linkedid="21.1")
     rows = properties([talk, consult, local, after], world)
-    assert [r["xfer"] for r in rows] == ["", "", "202", "202"]
+    # the `;2` leg is the consultation's own dial, placed before anything was transferred (as
+    # recorded: asterisk-real-2 story 32); only the transferee's leg carries the transfer
+    assert [r["xfer"] for r in rows] == ["", "", "", "202"]
     assert [r["dial_short"] for r in rows] == ["202", "202", "203", "203"]
     assert [r["target"] for r in rows] == ["acme"] * 4
 
