@@ -48,13 +48,29 @@ def normalise_disposition(value: str) -> str:
         raise CdrValueError(f"disposition: unknown value {value!r}") from None
 
 
+# The store keeps duration, billsec, amaflags and sequence in 32-bit integer columns, the C `int`
+# Asterisk itself counts them in; a value beyond is refused here, naming the field, so every
+# source quarantines it the same way on every store (SQLite would keep it, PostgreSQL would not).
+INT_MIN = -(2**31)
+INT_MAX = 2**31 - 1
+
+
+def in_store_range(field: str, value: int, written: object, *, least: int = 0) -> int:
+    """`value` if the store's integer column holds it and it is at least `least`; else `CdrValueError`."""
+    if value < least:
+        raise CdrValueError(f"{field}: below {least}: {written!r}")
+    if value > INT_MAX:
+        raise CdrValueError(f"{field}: too large for the store (at most {INT_MAX}): {written!r}")
+    return value
+
+
 def normalise_amaflags(value: str | int) -> int:
     """AMA flags given as a name (`DOCUMENTATION`) or a number (`3`) -> the number."""
     if isinstance(value, int):
-        return value
+        return in_store_range("amaflags", value, value)
     text = value.strip()
-    if text.isdigit():
-        return int(text)
+    if text.isascii() and text.isdigit():
+        return in_store_range("amaflags", int(text), value)
     try:
         return _AMAFLAGS[text.upper()]
     except KeyError:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+
+from sqlalchemy import func, make_url, select
 
 from calldata.store.engine import sync_engine
 from calldata.store.schema import cdr
@@ -84,19 +88,109 @@ def test_source_tz_and_forced_layout(store_url: str) -> None:
 
 
 def test_bad_arguments_and_missing_files(tmp_path: Path) -> None:
-    """Arguments are checked before any store is touched, so SQLite alone shows it."""
-    store_url = f"sqlite:///{tmp_path / 'calldata.sqlite3'}"
+    """Arguments and files are checked before any store is touched, so SQLite alone shows it."""
+    db = tmp_path / "calldata.sqlite3"
+    store_url = f"sqlite:///{db}"
     zone = calldata(store_url, "import", "--source-tz", "Mars/Olympus", str(DATA / "cdr_csv.csv"))
     assert zone.returncode == 2 and "unknown time zone 'Mars/Olympus'" in zone.stderr
     layout = calldata(store_url, "import", "--layout", "csv99", str(DATA / "cdr_csv.csv"))
     assert layout.returncode == 2 and "unknown layout 'csv99'" in layout.stderr
     junk = tmp_path / "junk.txt"
     junk.write_text("not,a,cdr\n")
-    missing = calldata(store_url, "import", str(tmp_path / "nosuch.csv"), str(junk), str(DATA / "cdr_csv.csv"))
-    assert missing.returncode == 1
-    assert "nosuch.csv: No such file or directory" in missing.stderr
-    assert "junk.txt: no known CSV CDR layout" in " ".join(missing.stderr.split())
-    assert _row(missing.stdout, "cdr_csv.csv")[2:] == ["2", "2", "0", "0"]  # the good file was still imported
+    missing = calldata(store_url, "import", str(DATA / "cdr_csv.csv"), str(tmp_path / "nosuch.csv"), str(junk))
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert len(missing.stderr.splitlines()) == 1, missing.stderr
+    assert "nothing imported" in missing.stderr and "nosuch.csv: No such file or directory" in missing.stderr
+    assert "junk.txt: no known CSV CDR layout" in missing.stderr
+    folder = calldata(store_url, "import", str(tmp_path))
+    assert folder.returncode == 2 and folder.stdout == ""
+    assert folder.stderr == f"calldata import: nothing imported: {tmp_path}: Is a directory\n"
+    forced = calldata(store_url, "import", "--layout", "cdr_csv", str(tmp_path / "nosuch.csv"))
+    assert forced.returncode == 2 and "nosuch.csv: No such file or directory" in forced.stderr
+    assert not db.exists()  # the good file given with them was not imported: nothing changed
+
+
+def test_an_empty_file_is_no_rows(store_url: str, tmp_path: Path) -> None:
+    """A freshly rotated Master.csv is empty (or holds only a blank line): nothing to store, no error."""
+    empty = tmp_path / "Master.csv"
+    empty.write_bytes(b"")
+    blank = tmp_path / "blank.csv"
+    blank.write_bytes(b"\n")
+    result = calldata(store_url, "import", str(empty), str(blank), str(DATA / "cdr_csv.csv"))
+    assert result.returncode == 0, result.stderr
+    assert _row(result.stdout, "Master.csv")[1:] == ["(no records)", "0", "0", "0", "0"]
+    assert _row(result.stdout, "blank.csv")[2:] == ["0", "0", "0", "0"]
+    assert _row(result.stdout, "total")[2:] == ["2", "2", "0", "0"]
+    forced = calldata(store_url, "import", "--layout", "cdr_csv", str(empty))
+    assert forced.returncode == 0, forced.stderr
+    assert _row(forced.stdout, "Master.csv")[1:] == ["cdr_csv", "0", "0", "0", "0"]
+
+
+def test_the_summary_names_the_store_without_its_password_and_the_speed(store_url: str) -> None:
+    """The PostgreSQL test server trusts loopback, so a password in its URL is accepted and ignored."""
+    url = make_url(store_url)
+    if url.get_backend_name() == "postgresql":
+        url = url.set(password="s3cret")
+    result = calldata(url.render_as_string(hide_password=False), "import", str(DATA / "cdr_csv.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "s3cret" not in result.stdout + result.stderr
+    shown = re.escape(url.render_as_string(hide_password=True))
+    assert re.search(rf"2 rows read in \d+\.\d s \([\d,]+ rows/s\) into {shown}$", result.stdout, re.M), result.stdout
+
+
+GENERATED_ROWS = 30_000
+INTERRUPT_BATCH = 500
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A large Master.csv, written by `calldata generate` as an operator would."""
+    path = tmp_path_factory.mktemp("generated") / "Master.csv"
+    made = subprocess.run(
+        [sys.executable, "-m", "calldata", "generate", "--rows", str(GENERATED_ROWS), "--out", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr
+    return path
+
+
+def _stored_count(store_url: str) -> int:
+    engine = sync_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(cdr))
+    finally:
+        engine.dispose()
+
+
+def test_ctrl_c_stops_between_batches_and_says_what_was_stored(store_url: str, generated: Path) -> None:
+    """SIGINT mid-import: exit 130, the summary counts what was stored, only whole batches are."""
+    args = ["import", "--batch-size", str(INTERRUPT_BATCH), str(generated)]
+    with subprocess.Popen(
+        [sys.executable, "-m", "calldata", "--database-url", store_url, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "500"},
+    ) as proc:
+        deadline = time.monotonic() + 120
+        while _stored_count(store_url) == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    stored = _stored_count(store_url)
+    assert 0 < stored < GENERATED_ROWS and stored % INTERRUPT_BATCH == 0
+    assert "Import (interrupted)" in stdout
+    assert _row(stdout, "Master.csv")[2:] == [str(stored), str(stored), "0", "0"]
+
+    rest = calldata(store_url, *args)
+    assert rest.returncode == 0, rest.stderr
+    assert _row(rest.stdout, "Master.csv")[2:] == [str(GENERATED_ROWS), str(GENERATED_ROWS - stored), str(stored), "0"]
+    assert _stored_count(store_url) == GENERATED_ROWS
 
 
 def test_quarantine_list_shortens_only_long_lines() -> None:

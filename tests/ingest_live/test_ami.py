@@ -125,10 +125,8 @@ def test_bad_events_are_quarantined_and_the_feed_goes_on(engine: Engine) -> None
     assert "disposition" in reason and position.endswith("event 2")
 
 
-def test_an_event_the_store_refuses_is_quarantined(engine: Engine) -> None:
-    """A sequence beyond PostgreSQL's integer breaks a constraint of the store, not the parser."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite integers hold any sequence")
+def test_an_event_beyond_the_stores_integers_is_quarantined(engine: Engine) -> None:
+    """A sequence beyond the store's 32-bit integer is refused by the parser, alike on every store."""
     huge = with_header(BLOCKS[2], b"Sequence", b"99999999999")
     with AmiServer() as server, running(engine, _source(server)):
         assert server.logged_in.wait(10)
@@ -137,7 +135,7 @@ def test_an_event_the_store_refuses_is_quarantined(engine: Engine) -> None:
         assert wait_for(lambda: _counter(engine, "quarantined") == 1)
     with engine.connect() as conn:
         (reason,) = conn.execute(select(quarantine.c.reason)).one()
-    assert reason.startswith("store:")
+    assert reason.startswith("sequence: too large for the store")
 
 
 def test_parse_event_headers() -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, tzinfo
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,10 +17,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from calldata.cli import context
 from calldata.ingest.csvfile import LAYOUTS, Layout, LayoutError, layout_from_spec
-from calldata.ingest.importer import BATCH_SIZE, FileImport, import_file
+from calldata.ingest.importer import BATCH_SIZE, FileImport, file_layout, import_file
 
 
 def _zone(name: str) -> tzinfo:
@@ -53,8 +60,54 @@ def import_files(
     """Import Asterisk CSV CDR files; bad lines go to the quarantine, re-imports add nothing twice."""
     zone = _zone(source_tz)
     forced = _layout(layout)
-    engine = context.store(ctx)
+    layouts = _checked(files, forced)
     console = Console(stderr=True)
+    stop = threading.Event()
+    try:
+        with _ctrl_c_sets(stop):
+            engine = context.store(ctx)
+            began = time.perf_counter()
+            results, failed = _import_each(engine, layouts, zone, batch_size, stop, console)
+            elapsed = time.perf_counter() - began
+            engine.dispose()
+    except KeyboardInterrupt:  # a second Ctrl-C: the transaction in flight is rolled back
+        console.print("calldata import: interrupted twice: stopped at once (the batch in flight is not stored)")
+        raise typer.Exit(130) from None
+    out = Console()
+    if results:
+        out.print(_summary(results, interrupted=stop.is_set()))
+    read = sum(r.read for _, r in results)
+    store = engine.url.render_as_string(hide_password=True)
+    out.print(
+        f"{read:,} rows read in {elapsed:.1f} s ({read / max(elapsed, 1e-9):,.0f} rows/s) into {store}",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
+    for path, reason in failed:
+        console.print(f"[red]not imported[/red] {path}: {reason}")
+    if failed:
+        console.print("(batches stored before a file failed are kept; importing it again adds only the rest)")
+    if any(r.quarantined for _, r in results):
+        console.print("quarantined lines: [bold]calldata quarantine list --source FILE[/bold]")
+    if stop.is_set():
+        console.print(
+            "interrupted: the summary is what was stored, in whole batches; importing the same files again adds only the rest"
+        )
+        raise typer.Exit(130)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _import_each(
+    engine: Engine,
+    layouts: dict[Path, Layout | None],
+    zone: tzinfo,
+    batch_size: int,
+    stop: threading.Event,
+    console: Console,
+) -> tuple[list[tuple[Path, FileImport]], list[tuple[Path, str]]]:
+    """Each file in turn, with a progress bar, until `stop` is set: what each did, and which failed part-way."""
     results: list[tuple[Path, FileImport]] = []
     failed: list[tuple[Path, str]] = []
     columns = (
@@ -65,10 +118,12 @@ def import_files(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console) as progress:
-        for path in files:
+        for path, layout in layouts.items():
+            if stop.is_set():
+                break
             try:
                 size = path.stat().st_size
-            except OSError as exc:
+            except OSError as exc:  # gone since it was checked
                 failed.append((path, exc.strerror or str(exc)))
                 continue
             task = progress.add_task(path.name, total=size)
@@ -77,31 +132,59 @@ def import_files(
                     engine,
                     path,
                     zone,
-                    layout=forced,
+                    layout=layout,
                     batch_size=batch_size,
                     progress=lambda done, task=task: progress.update(task, completed=done),
+                    stop=stop,
                 )
             except (LayoutError, OSError, EOFError) as exc:  # EOFError: a truncated .gz
                 failed.append((path, str(exc)))
                 continue
             finally:
-                progress.remove_task(task)  # the summary below says how it went
+                progress.remove_task(task)  # the summary says how it went
             results.append((path, result))
-    engine.dispose()
-    if results:
-        Console().print(_summary(results))
-    for path, reason in failed:
-        console.print(f"[red]not imported[/red] {path}: {reason}")
-    if failed:
-        console.print("(batches stored before a file failed are kept; importing it again adds only the rest)")
-    if any(r.quarantined for _, r in results):
-        console.print("quarantined lines: [bold]calldata quarantine list --source FILE[/bold]")
-    if failed:
-        raise typer.Exit(1)
+    return results, failed
 
 
-def _summary(results: list[tuple[Path, FileImport]]) -> Table:
-    table = Table(title="Import")
+def _checked(files: list[Path], forced: Layout | None) -> dict[Path, Layout | None]:
+    """Every file's layout, found before the store is touched: one missing file imports none."""
+    layouts: dict[Path, Layout | None] = {}
+    problems: list[str] = []
+    for path in files:
+        try:
+            if forced is None:
+                layouts[path] = file_layout(path)
+            else:
+                path.open("rb").close()
+                layouts[path] = forced
+        except OSError as exc:
+            problems.append(f"{path}: {exc.strerror or exc}")
+        except (LayoutError, EOFError) as exc:
+            problems.append(f"{path}: {exc}")
+    if problems:
+        typer.echo(f"calldata import: nothing imported: {'; '.join(problems)}", err=True)
+        raise typer.Exit(2)
+    return layouts
+
+
+@contextmanager
+def _ctrl_c_sets(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C sets `stop`, so the import ends between batches; a second Ctrl-C interrupts at once."""
+
+    def interrupted(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _summary(results: list[tuple[Path, FileImport]], *, interrupted: bool) -> Table:
+    table = Table(title="Import (interrupted)" if interrupted else "Import")
     table.add_column("file", overflow="fold")
     table.add_column("layout", overflow="fold")
     for name in ("read", "inserted", "already present", "quarantined"):

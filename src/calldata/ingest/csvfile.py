@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import islice, product
 from typing import BinaryIO, NamedTuple
 
-from calldata.cdr import Cdr, CdrValueError, normalise_amaflags, normalise_disposition
+from calldata.cdr import INT_MIN, Cdr, CdrValueError, in_store_range, normalise_amaflags, normalise_disposition
 
 # ---------------------------------------------------------------------------------------------
 # Layouts
@@ -196,21 +196,23 @@ def _localise(
 def _count(field: str, text: str) -> int:
     """Whole seconds; a high-resolution value (`CDR(duration,f)`) is truncated like Asterisk's."""
     try:
-        value = int(text) if text.isdigit() else int(float(text))
+        value = int(text) if text.isascii() and text.isdigit() else int(float(text))
     except (ValueError, OverflowError):
         raise CdrValueError(f"{field}: not a number: {text!r}") from None
     if value < 0:
         raise CdrValueError(f"{field}: not a count of seconds: {text!r}")
-    return value
+    return in_store_range(field, value, text)
 
 
 def _sequence(text: str) -> int | None:
+    """Asterisk's CDR counter, a C `int` that wraps to negative numbers after 2**31 CDRs."""
     if text == "":
         return None
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise CdrValueError(f"sequence: not a whole number: {text!r}") from None
+    return in_store_range("sequence", value, text, least=INT_MIN)
 
 
 def cdr_from_fields(fields: Sequence[str], layout: Layout, zone: tzinfo) -> Cdr:

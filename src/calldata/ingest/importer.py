@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
@@ -19,6 +20,7 @@ from calldata.store.quarantine import Rejected
 
 BATCH_SIZE = 5000  # records per transaction
 DETECT_RECORDS = 200  # records read to detect a file's layout
+NO_RECORDS = "(no records)"  # the layout of a file with nothing in it yet, e.g. a freshly rotated Master.csv
 
 
 class FileImport(msgspec.Struct):
@@ -49,6 +51,17 @@ def rejected(source: str, parsed: Parsed) -> Rejected:
     )
 
 
+def file_layout(path: Path) -> Layout | None:
+    """The layout of the file's first records; None if it has none (`LayoutError` if none fits).
+
+    Raises `OSError` for a path that is missing, a folder or unreadable, and `EOFError` for a
+    truncated `.gz`, so the importer can check every file before it stores anything.
+    """
+    with _open(path) as (stream, _):
+        records = list(raw_records(stream, limit=DETECT_RECORDS))
+    return detect_layout(records) if records else None
+
+
 def import_file(
     engine: Engine,
     path: Path,
@@ -57,17 +70,20 @@ def import_file(
     layout: Layout | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> FileImport:
     """Import one file, one transaction per batch; re-importing it stores nothing twice.
 
     The layout is detected from the file's first records unless given (`LayoutError` if none
-    fits). A `.gz` file (a rotated log) is read decompressed. `progress` is called with the
-    bytes of the file read so far after each batch.
+    fits; a file without records imports nothing). A `.gz` file (a rotated log) is read
+    decompressed. `progress` is called with the bytes of the file read so far after each batch.
+    Once `stop` is set the batch being read is dropped, so only whole batches are ever stored.
     """
     source = source_name(path)
     if layout is None:
-        with _open(path) as (stream, _):
-            layout = detect_layout(raw_records(stream, limit=DETECT_RECORDS))
+        layout = file_layout(path)
+        if layout is None:
+            return FileImport(path=source, layout=NO_RECORDS)
     summary = FileImport(path=source, layout=layout.name)
     records: list[Cdr] = []
     bad: list[Rejected] = []
@@ -80,13 +96,15 @@ def import_file(
             summary.present += stored.present
             summary.newly_quarantined += stored.quarantined
             summary.quarantined += len(bad)
+            summary.read += len(records) + len(bad)
             records.clear()
             bad.clear()
             if progress is not None:
                 progress(on_disk.tell())
 
         for parsed in read_cdrs(stream, layout, zone):
-            summary.read += 1
+            if stop is not None and stop.is_set():
+                return summary
             if isinstance(parsed.result, Cdr):
                 records.append(parsed.result)
             else:
