@@ -11,8 +11,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from calldata.attribution.directory import Directory, DirectoryError, load_directory
+from calldata.attribution.directory import Directory, DirectoryError, parse_directory, read_directory
 from calldata.cli import context
+from calldata.cli.directory import report_problems
 from calldata.cli import serve as serve_cli
 from calldata.demo import demo as steps
 from calldata.demo.cdr_csv import write_csv
@@ -38,11 +39,10 @@ def _directory(path: Path | None) -> tuple[Directory, str, str]:
     """The directory, its text and where it came from; a bad file is reported line by line."""
     path = path or steps.EXAMPLE_DIRECTORY
     try:
-        return load_directory(path), path.read_text(), str(path)
+        text = read_directory(path)
+        return parse_directory(text, str(path)), text, str(path)
     except DirectoryError as exc:
-        err = Console(stderr=True, soft_wrap=True)
-        for line, problem in exc.problems:
-            err.print(f"[red]{exc.source}:{line}:[/red] {problem}", highlight=False)
+        report_problems(exc, "nothing was done")
         raise typer.Exit(1) from None
 
 
@@ -104,6 +104,9 @@ def demo(
         version = steps.load_directory(engine, text, source)
     except steps.NotADemoStore as exc:
         console.print(f"[red]{settings.database_url}:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except DirectoryError as exc:  # a valid directory without companies
+        report_problems(exc, "nothing was done")
         raise typer.Exit(1) from None
     console.print(f"store {settings.database_url}; directory version {version} from {source}")
     have = steps.stored_rows(engine)

@@ -63,7 +63,7 @@ def load_directory(engine: Engine, text: str, source: str) -> int:
         if has_rows and (found is None or not found[0].source.startswith(SOURCE_PREFIX)):
             raise NotADemoStore("this database already holds CDRs that the demo did not generate; "
                                 "run the demo on an empty database (or its own calldata-demo.sqlite3)")
-        return versions.save(conn, text, SOURCE_PREFIX + source).id
+        return versions.save(conn, text, SOURCE_PREFIX + source)[0].id
 
 
 def stored_rows(engine: Engine) -> int:
