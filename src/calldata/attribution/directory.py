@@ -1,7 +1,7 @@
 """The PBX directory (companies, extensions, DDIs, trunks, auth codes) as typed, validated data.
 
-The YAML format is described in docs/directory.md; `../shared/world/directory.yaml` is the
-reference example. Every problem is reported with the file, the line and what is wrong, so an
+The YAML format is described in docs/directory.md; calldata/demo/directory.yaml is a complete
+example. Every problem is reported with the file, the line and what is wrong, so an
 operator can fix the file without guessing.
 """
 
