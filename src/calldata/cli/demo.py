@@ -60,15 +60,17 @@ def generate(
         typer.Option("--start", formats=["%Y-%m-%d"], help=f"First day, UTC (default {DEFAULT_START:%Y-%m-%d})."),
     ] = None,
     directory: DirectoryOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write realistic Asterisk CDRs as cdr_csv's Master.csv (usegmtime, loguniqueid, loguserfield, newcdrcolumns)."""
     pbx, _, source = _directory(directory)
     first = (start or DEFAULT_START).replace(tzinfo=DEFAULT_START.tzinfo)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     try:
-        stream = out.open("w", encoding="utf-8", newline="")
+        stream = out.open("w" if force else "x", encoding="utf-8", newline="")
     except OSError as exc:
-        console.print(f"[red]cannot write {out}:[/red] {exc.strerror}", highlight=False)
+        again = " (--force overwrites it)" if isinstance(exc, FileExistsError) else ""
+        console.print(f"[red]cannot write {out}:[/red] {exc.strerror}{again}", highlight=False)
         raise typer.Exit(1) from None
     began = time.perf_counter()
     with _progress(console) as progress, stream:
