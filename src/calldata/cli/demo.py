@@ -127,7 +127,7 @@ def demo(
                       + (f"; earlier legs updated as their calls grew: {regrown:,}" if regrown else "")
                       + f"), {time.perf_counter() - began:.1f} s")
     company = next(iter(pbx.companies), "default")
-    lines = steps.accounts(engine, settings, company)
+    lines = steps.accounts(engine, settings, company, steps.credentials_path(settings.database_url))
     engine.dispose()
     out = Console()
     out.print(f"\nThe Call Data API at {steps.base_url(settings)}/rest/call/read\n", highlight=False)
