@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from calldata.attribution.directory import Directory, DirectoryError, parse_directory, read_directory
 from calldata.cli import context
 from calldata.cli.directory import report_problems
+from calldata.cli.port import ensure_free
 from calldata.cli import serve as serve_cli
 from calldata.demo import demo as steps
 from calldata.demo.cdr_csv import write_csv
@@ -98,6 +99,8 @@ def demo(
     """A demo store (calldata-demo.sqlite3 unless --database-url) filled with realistic CDRs, then the API."""
     given = ctx.find_root().params.get("database_url")
     settings = context.settings(ctx).with_overrides(database_url=steps.store_url(given), host=host, port=port)
+    if not no_serve:
+        ensure_free(settings.host, settings.port)
     pbx, text, source = _directory(directory)
     console = Console(stderr=True)
     engine = sync_engine(settings.database_url)
