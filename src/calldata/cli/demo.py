@@ -13,9 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from calldata.attribution.directory import Directory, DirectoryError, parse_directory, read_directory
 from calldata.cli import context
+from calldata.cli import serve as serve_cli
 from calldata.cli.directory import report_problems
 from calldata.cli.port import ensure_free
-from calldata.cli import serve as serve_cli
 from calldata.demo import demo as steps
 from calldata.demo.cdr_csv import write_csv
 from calldata.demo import generator
