@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from demo_support import DIRECTORY_YAML, world
@@ -84,10 +85,16 @@ def test_an_interrupted_fill_resumes_on_the_same_days(engine: Engine) -> None:
     assert (resumed.inserted, resumed.present) == (300, 300)
 
 
-def test_demo_accounts_and_the_printed_curl(engine: Engine) -> None:
+def test_demo_accounts_and_the_printed_curl(engine: Engine, tmp_path: Path) -> None:
     settings = Settings(host="0.0.0.0", port=8123)
-    lines = demo.accounts(engine, settings, "acme")
+    lines = demo.accounts(engine, settings, "acme", tmp_path / "demo.credentials")
     curls = [line for line in lines if "curl" in line]
     assert curls and all("http://127.0.0.1:8123/rest/call/read" in line for line in curls)
     assert demo.store_url(None) == "sqlite:///calldata-demo.sqlite3"
     assert demo.store_url("postgresql://x/y") == "postgresql://x/y"
+
+
+def test_where_the_demo_keeps_its_credentials() -> None:
+    assert demo.credentials_path("sqlite:///calldata-demo.sqlite3") == Path("calldata-demo.sqlite3.credentials")
+    assert demo.credentials_path("sqlite:////srv/demo/store.db") == Path("/srv/demo/store.db.credentials")
+    assert demo.credentials_path("postgresql://demo@db/calldata") == Path("calldata-demo.credentials")

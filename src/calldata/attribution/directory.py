@@ -223,6 +223,10 @@ def parse_directory(text: str | bytes, source: str = "<directory>") -> Directory
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character)
+        line = text[:exc.position].count("\n" if isinstance(text, str) else b"\n") + 1
+        raise DirectoryError(source, [(line, f"not a text file: character #x{exc.character:02x} "
+                                             f"at offset {exc.position} ({exc.reason})")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -246,8 +250,23 @@ def parse_directory(text: str | bytes, source: str = "<directory>") -> Directory
     return directory
 
 
+def read_directory(path: Path) -> str:
+    """The text of a directory file; one that cannot be read or is not UTF-8 (a binary given by
+    mistake) raises DirectoryError naming the file, the line and the problem."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DirectoryError(str(path), [(1, f"cannot read: {exc.strerror}")]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise DirectoryError(str(path), [(line, f"not a text file: byte 0x{data[exc.start]:02x} at offset "
+                                                f"{exc.start} is not UTF-8")]) from None
+
+
 def load_directory(path: Path) -> Directory:
-    return parse_directory(path.read_bytes(), source=str(path))
+    return parse_directory(read_directory(path), source=str(path))
 
 
 def dump_directory(directory: Directory) -> str:

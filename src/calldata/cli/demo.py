@@ -11,9 +11,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from calldata.attribution.directory import Directory, DirectoryError, load_directory
+from calldata.attribution.directory import Directory, DirectoryError, parse_directory, read_directory
 from calldata.cli import context
 from calldata.cli import serve as serve_cli
+from calldata.cli.directory import report_problems
+from calldata.cli.port import ensure_free
 from calldata.demo import demo as steps
 from calldata.demo.cdr_csv import write_csv
 from calldata.demo import generator
@@ -38,11 +40,10 @@ def _directory(path: Path | None) -> tuple[Directory, str, str]:
     """The directory, its text and where it came from; a bad file is reported line by line."""
     path = path or steps.EXAMPLE_DIRECTORY
     try:
-        return load_directory(path), path.read_text(), str(path)
+        text = read_directory(path)
+        return parse_directory(text, str(path)), text, str(path)
     except DirectoryError as exc:
-        err = Console(stderr=True, soft_wrap=True)
-        for line, problem in exc.problems:
-            err.print(f"[red]{exc.source}:{line}:[/red] {problem}", highlight=False)
+        report_problems(exc, "nothing was done")
         raise typer.Exit(1) from None
 
 
@@ -60,15 +61,17 @@ def generate(
         typer.Option("--start", formats=["%Y-%m-%d"], help=f"First day, UTC (default {DEFAULT_START:%Y-%m-%d})."),
     ] = None,
     directory: DirectoryOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write realistic Asterisk CDRs as cdr_csv's Master.csv (usegmtime, loguniqueid, loguserfield, newcdrcolumns)."""
     pbx, _, source = _directory(directory)
     first = (start or DEFAULT_START).replace(tzinfo=DEFAULT_START.tzinfo)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     try:
-        stream = out.open("w", encoding="utf-8", newline="")
+        stream = out.open("w" if force else "x", encoding="utf-8", newline="")
     except OSError as exc:
-        console.print(f"[red]cannot write {out}:[/red] {exc.strerror}", highlight=False)
+        again = " (--force overwrites it)" if isinstance(exc, FileExistsError) else ""
+        console.print(f"[red]cannot write {out}:[/red] {exc.strerror}{again}", highlight=False)
         raise typer.Exit(1) from None
     began = time.perf_counter()
     with _progress(console) as progress, stream:
@@ -96,6 +99,8 @@ def demo(
     """A demo store (calldata-demo.sqlite3 unless --database-url) filled with realistic CDRs, then the API."""
     given = ctx.find_root().params.get("database_url")
     settings = context.settings(ctx).with_overrides(database_url=steps.store_url(given), host=host, port=port)
+    if not no_serve:
+        ensure_free(settings.host, settings.port)
     pbx, text, source = _directory(directory)
     console = Console(stderr=True)
     engine = sync_engine(settings.database_url)
@@ -104,6 +109,9 @@ def demo(
         version = steps.load_directory(engine, text, source)
     except steps.NotADemoStore as exc:
         console.print(f"[red]{settings.database_url}:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except DirectoryError as exc:  # a valid directory without companies
+        report_problems(exc, "nothing was done")
         raise typer.Exit(1) from None
     console.print(f"store {settings.database_url}; directory version {version} from {source}")
     have = steps.stored_rows(engine)
@@ -122,7 +130,7 @@ def demo(
                       + (f"; earlier legs updated as their calls grew: {regrown:,}" if regrown else "")
                       + f"), {time.perf_counter() - began:.1f} s")
     company = next(iter(pbx.companies), "default")
-    lines = steps.accounts(engine, settings, company)
+    lines = steps.accounts(engine, settings, company, steps.credentials_path(settings.database_url))
     engine.dispose()
     out = Console()
     out.print(f"\nThe Call Data API at {steps.base_url(settings)}/rest/call/read\n", highlight=False)

@@ -10,6 +10,7 @@ import uvicorn
 
 from calldata.api.app import create_app
 from calldata.cli import context
+from calldata.cli.port import ensure_free
 from calldata.config import Settings
 from calldata.store.engine import sync_engine, upgrade
 
@@ -32,6 +33,7 @@ def serve(
 ) -> None:
     """Serve POST /rest/call/read, GET /health and GET /openapi.json (migrates the store first)."""
     settings = context.settings(ctx).with_overrides(host=host, port=port)
+    ensure_free(settings.host, settings.port)
     if ingest is None:
         run(settings, access_log=access_log)
         return

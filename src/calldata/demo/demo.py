@@ -7,18 +7,21 @@ more call:
 2. `load_directory`: the example directory becomes the store's current directory version (so
    every stored row is attributed); a store holding other CDRs is refused, never touched;
 3. `fill`: generated CDRs stored through the sink in batches, skipped when already there;
-4. `accounts`: the demo users and API key (calldata.auth.demo_accounts);
+4. `accounts`: the demo users and API key (calldata.auth.demo_accounts), the same as last run
+   while the file `credentials_path` names holds credentials that still work;
 5. the CLI prints the ready-to-paste curl commands and serves the API.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+import msgspec
+from sqlalchemy import Engine, func, make_url, select
 
 from calldata.attribution import versions
 from calldata.attribution.directory import Directory
@@ -63,7 +66,7 @@ def load_directory(engine: Engine, text: str, source: str) -> int:
         if has_rows and (found is None or not found[0].source.startswith(SOURCE_PREFIX)):
             raise NotADemoStore("this database already holds CDRs that the demo did not generate; "
                                 "run the demo on an empty database (or its own calldata-demo.sqlite3)")
-        return versions.save(conn, text, SOURCE_PREFIX + source).id
+        return versions.save(conn, text, SOURCE_PREFIX + source)[0].id
 
 
 def stored_rows(engine: Engine) -> int:
@@ -118,11 +121,42 @@ def _store(engine: Engine, batch: list[Cdr]) -> Stored:
         return store_batch(conn, batch)
 
 
-def accounts(engine: Engine, settings: Settings, company: str) -> list[str]:
-    """Fresh demo accounts (see calldata.auth.demo_accounts) and the lines to print about them."""
+def credentials_path(database_url: str) -> Path:
+    """Where the demo keeps the credentials it printed: beside its SQLite file (`<file>.credentials`),
+    or `calldata-demo.credentials` in the working directory for any other database."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        store = Path(url.database)
+        return store.with_name(store.name + ".credentials")
+    return Path("calldata-demo.credentials")
+
+
+def _kept(path: Path) -> demo_accounts.DemoAccounts | None:
+    """The credentials the last run printed, if their file is there and readable."""
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=demo_accounts.DemoAccounts)
+    except (OSError, msgspec.DecodeError):
+        return None
+
+
+def _keep(path: Path, made: demo_accounts.DemoAccounts) -> None:
+    """Write the credentials where only their owner can read them (mode 0600), replacing the file whole."""
+    part = path.with_name(path.name + ".part")
+    part.unlink(missing_ok=True)
+    descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(msgspec.json.encode(made))
+    os.replace(part, path)
+
+
+def accounts(engine: Engine, settings: Settings, company: str, kept: Path) -> list[str]:
+    """The demo accounts (see calldata.auth.demo_accounts), the same as last run while the file
+    `kept` holds credentials that still work, and the lines to print about them."""
     with engine.begin() as conn:
-        made = demo_accounts.create(conn, settings, company)
-    return demo_accounts.instructions(made, base_url(settings))
+        made = demo_accounts.ensure(conn, settings, company, _kept(kept))
+    _keep(kept, made)
+    return [*demo_accounts.instructions(made, base_url(settings)), "",
+            f"(these credentials are kept in {kept}, readable only by you: the next run prints them again)"]
 
 
 def base_url(settings: Settings) -> str:
