@@ -175,12 +175,11 @@ class Authenticator:
         limits = [throttle.Limit(throttle.login_bucket(login), s.login_failures_per_login),
                   throttle.Limit(throttle.address_bucket(address), s.login_failures_per_address)]
         self._housekeeping()
-        with self.engine.begin() as conn:
-            user = users.find(conn, login)
-        stored = user["password_hash"] if user else None
-        known = bool(stored and self.recent.verified(stored, password))
         try:
             with self.engine.begin() as conn:
+                user = users.find(conn, login)
+                stored = user["password_hash"] if user else None
+                known = bool(stored and self.recent.verified(stored, password))
                 if known:
                     throttle.check(conn, limits, self.window)
                     reserved: list[int] = []
