@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, insert, select
 
 from calldata.auth import audit
-from calldata.auth.authenticate import AuthFailure, Authenticator
+from calldata.auth.authenticate import Authenticator
 from calldata.auth.schema import auth_audit, auth_failure
 
-from auth_helpers import PASSWORD
+from auth_helpers import PASSWORD, login_status
 
 ATTEMPTS = 2000
 
@@ -21,21 +21,13 @@ def rows(engine: Engine) -> list[dict]:
         return [dict(r._mapping) for r in conn.execute(select(auth_audit).order_by(auth_audit.c.id))]
 
 
-def attempt(auth: Authenticator, login: str, password: str, address: str) -> int:
-    try:
-        auth.login(login, password, address, start_session=False)
-    except AuthFailure as exc:
-        return exc.status
-    return 200
-
-
 def test_thousands_of_throttled_attempts_leave_a_bounded_number_of_rows(engine, settings, add_user):
     add_user("ann")
     auth = Authenticator(engine, settings)
     before = len(rows(engine))
     # one address cycling through login names, another hammering one login
-    statuses = [attempt(auth, f"user{n}", "guess", "198.51.100.1") for n in range(ATTEMPTS // 2)]
-    statuses += [attempt(auth, "ann", "guess", "198.51.100.2") for _ in range(ATTEMPTS // 2)]
+    statuses = [login_status(auth, f"user{n}", "guess", "198.51.100.1") for n in range(ATTEMPTS // 2)]
+    statuses += [login_status(auth, "ann", "guess", "198.51.100.2") for _ in range(ATTEMPTS // 2)]
     assert statuses.count(429) == ATTEMPTS - settings.login_failures_per_address - settings.login_failures_per_login
     logged = rows(engine)[before:]
     failed = [r for r in logged if r["event"] == audit.LOGIN_FAILED]
@@ -52,7 +44,7 @@ def test_inline_logins_are_counted_not_written_each_time(engine, settings, add_u
     add_user("ann")
     auth = Authenticator(engine, settings)
     for _ in range(50):
-        assert attempt(auth, "ann", PASSWORD, "192.0.2.10") == 200
+        assert login_status(auth, "ann", PASSWORD, "192.0.2.10") == 200
     logins = [r for r in rows(engine) if r["event"] == audit.LOGIN]
     assert [(r["login"], r["detail"], r["count"]) for r in logins] == [("ann", "inline", 50)]
 

@@ -14,22 +14,13 @@ from servers import served
 from sqlalchemy import Engine, func, select
 
 from calldata.auth import passwords
-from calldata.auth.authenticate import AuthFailure, Authenticator
+from calldata.auth.authenticate import Authenticator
 from calldata.auth.schema import auth_failure
 from calldata.config import Settings
 
-from auth_helpers import PASSWORD
+from auth_helpers import PASSWORD, login_status
 
 ATTEMPTS = 60
-
-
-def outcome(auth: Authenticator, login: str, password: str, address: str) -> int:
-    """The HTTP status the attempt would answer."""
-    try:
-        auth.login(login, password, address, start_session=False)
-    except AuthFailure as exc:
-        return exc.status
-    return 200
 
 
 def test_concurrent_wrong_passwords_get_exactly_the_limit_checked(engine, settings, add_user, monkeypatch):
@@ -42,7 +33,7 @@ def test_concurrent_wrong_passwords_get_exactly_the_limit_checked(engine, settin
 
     def attempt(n: int) -> int:
         start.wait()
-        return outcome(auth, "ann", f"guess {n}", f"10.0.{n}.1")  # every one from its own address
+        return login_status(auth, "ann", f"guess {n}", f"10.0.{n}.1")  # every one from its own address
 
     with ThreadPoolExecutor(ATTEMPTS) as pool:
         statuses = Counter(pool.map(attempt, range(ATTEMPTS)))
@@ -82,8 +73,8 @@ def test_an_attacker_alternating_with_the_real_user_never_passes_the_limit(
     limit = settings.login_failures_per_login
     attacker, user = Counter(), Counter()
     for n in range(30):
-        attacker[outcome(auth, "ann", f"guess {n}", "203.0.113.7")] += 1
-        user[outcome(auth, "ann", PASSWORD, "192.0.2.10")] += 1
+        attacker[login_status(auth, "ann", f"guess {n}", "203.0.113.7")] += 1
+        user[login_status(auth, "ann", PASSWORD, "192.0.2.10")] += 1
     assert attacker == {401: limit, 429: 30 - limit}  # was 30 checked: each success cleared the count
     # the user got in until the attacker had used the limit up, then waits like everyone else
     assert user == {200: limit - 1, 429: 30 - limit + 1}
@@ -99,7 +90,7 @@ def test_concurrent_right_passwords_neither_lock_out_nor_count(engine, settings,
 
     def attempt(_: int) -> int:
         start.wait()
-        return outcome(auth, "ann", PASSWORD, "192.0.2.10")
+        return login_status(auth, "ann", PASSWORD, "192.0.2.10")
 
     with ThreadPoolExecutor(20) as pool:
         assert set(pool.map(attempt, range(20))) == {200}
