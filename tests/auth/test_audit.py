@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, select
+from alembic import command
+from sqlalchemy import Engine, func, insert, select, text
 
 from calldata.auth import audit
 from calldata.auth.authenticate import Authenticator
 from calldata.auth.schema import auth_audit, auth_failure
+from calldata.store.engine import alembic_config
 
 from auth_helpers import PASSWORD, login_status
 
@@ -79,3 +81,15 @@ def test_old_rows_are_pruned_by_the_retention_setting(engine, settings, add_user
     assert "gone" not in logins and "kept" in logins and "ann" in logins
     with engine.connect() as conn:  # attempts older than the throttling window went too
         assert conn.execute(select(func.count()).select_from(auth_failure)).scalar_one() == 0
+
+
+def test_the_migration_keeps_existing_entries_as_single_events(engine):
+    config = alembic_config(engine)
+    command.downgrade(config, "0006_auth_throttle-1")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO auth_audit (at, event, login) VALUES (:at, 'login_failed', 'ann')"),
+                     {"at": datetime(2026, 1, 2, 3, 4, 5)})
+    command.upgrade(config, "head")
+    [row] = rows(engine)
+    assert (row["login"], row["count"], row["at"], row["last_at"]) == (
+        "ann", 1, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))

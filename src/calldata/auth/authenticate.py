@@ -120,6 +120,7 @@ class Authenticator:
 
     def identify(self, creds: Credentials, address: str = "") -> Identity:
         """The identity the credentials prove, without starting a session."""
+        self._housekeeping()
         if creds.username is not None and creds.password is not None:
             return self.login(creds.username, creds.password, address, start_session=False)
         pepper = self.settings.token_pepper
@@ -154,6 +155,7 @@ class Authenticator:
         return _key_identity(holder)
 
     def _note_use(self, holder: keys.KeyHolder, now: datetime, address: str) -> None:
+        self._housekeeping()  # the asyncpg path's only visit to this engine, once a minute per key
         with self.autocommit.connect() as conn:
             keys.note_use(conn, holder, now, address)
 
@@ -215,7 +217,8 @@ class Authenticator:
             audit.record(conn, audit.LOGIN_THROTTLED, who, address=address, detail=limit)
 
     def _housekeeping(self) -> None:
-        """At most once an hour per process: forget old attempts, prune the audit log."""
+        """At most once an hour per process, on a request that needs identity: forget attempts
+        older than the throttling window, prune the audit log."""
         now = time.monotonic()
         if now < self.housekeeping_due:
             return
