@@ -41,6 +41,7 @@ class Settings:
     login_failures_per_login: int = 5
     login_failures_per_address: int = 20
     login_failure_window_seconds: int = 900
+    audit_retention_days: int = 365  # audit entries last seen longer ago are deleted (0: keep all)
     password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # an argon2-cffi profile name
     password_cache_seconds: int = 60  # a password verified this recently skips argon2 (0: never)
     token_pepper: str = field(default="", repr=False)

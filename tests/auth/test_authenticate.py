@@ -12,12 +12,12 @@ from calldata.auth import audit, keys, users
 from calldata.auth.authenticate import (
     BAD_KEY,
     BAD_SESSION,
-    THROTTLED,
     WRONG_LOGIN,
     AuthFailure,
     Authenticator,
     Credentials,
     credentials,
+    throttled,
 )
 from calldata.auth.permissions import BILLING_CALL_SUMMARY as SUMMARY
 from calldata.auth.schema import auth_audit, auth_key, auth_session, auth_user
@@ -91,7 +91,8 @@ def test_failed_logins_are_throttled_per_login(engine, settings, add_user):
         assert failure(auth.login, "ann", "guess", f"10.0.0.{n}").status == 401
     # now even the right password is refused, from any address, and the attempt is audited
     got = failure(auth.login, "ann", PASSWORD, "10.9.9.9")
-    assert (got.status, got.message) == (429, THROTTLED)
+    assert (got.status, got.message) == (429, throttled(got.retry_after))
+    assert got.retry_after is not None and 0 < got.retry_after <= settings.login_failure_window_seconds
     assert events(engine, "ann")[-1] == audit.LOGIN_THROTTLED
     # another login is not affected
     add_user("bob")
@@ -107,17 +108,16 @@ def test_failed_logins_are_throttled_per_address(engine, settings, add_user):
     assert auth.login("ann", PASSWORD, "10.0.0.1").login == "ann"
 
 
-def test_a_success_clears_the_logins_failures_and_old_failures_expire(engine, settings, add_user):
+def test_a_success_neither_counts_nor_clears_failures_and_old_failures_expire(engine, settings, add_user):
     add_user("ann")
     auth = Authenticator(engine, Settings(**{**_fields(settings), "login_failures_per_login": 2,
                                               "login_failure_window_seconds": 1}))
     failure(auth.login, "ann", "guess")
-    auth.login("ann", PASSWORD)
-    failure(auth.login, "ann", "guess")
-    assert auth.login("ann", PASSWORD).login == "ann"  # only one failure since the success
-    failure(auth.login, "ann", "guess")
-    failure(auth.login, "ann", "guess")
+    for _ in range(3):  # successes give their own reservation back: they are not failures
+        assert auth.login("ann", PASSWORD).login == "ann"
+    failure(auth.login, "ann", "guess")  # the first failure still counts: this one fills the bucket
     assert failure(auth.login, "ann", PASSWORD).status == 429
+    assert failure(auth.login, "ann", PASSWORD).status == 429  # the right password resets nothing
     from calldata.auth.schema import auth_failure
     with engine.begin() as conn:  # age the failures past the window
         conn.execute(update(auth_failure).values(at=datetime.now(UTC) - timedelta(seconds=5)))

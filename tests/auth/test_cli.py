@@ -19,13 +19,32 @@ ENV = {"CALLDATA_PASSWORD_HASH_PROFILE": "CHEAPEST"}
 def run(store_url: str):
     runner = CliRunner()
 
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, ["--database-url", store_url, *args], input=input, env=ENV)
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None):
+        return runner.invoke(app, ["--database-url", store_url, *args], input=input, env={**ENV, **(env or {})})
 
     return invoke
 
 
-def test_users_grants_and_keys_from_the_cli(run, authenticator):
+DIRECTORY = "companies:\n  acme: {name: Acme}\n  globex: {name: Globex}\n"
+
+
+@pytest.fixture
+def directory(run, tmp_path) -> None:
+    """The store has a directory naming the companies acme and globex."""
+    path = tmp_path / "directory.yaml"
+    path.write_text(DIRECTORY)
+    assert run("directory", "load", str(path)).exit_code == 0
+
+
+def one_line_error(result) -> str:
+    """The single stderr line of a refused command (which must exit non-zero)."""
+    assert result.exit_code != 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_users_grants_and_keys_from_the_cli(run, authenticator, directory):
     assert run("user", "add", "ann", "--name", "Ann", "--home", "acme", "--password-stdin",
                input="s3cret pass\n").exit_code == 0
     assert run("user", "add", "ann", "--password-stdin", input="x\n").exit_code == 1
@@ -105,3 +124,45 @@ def test_a_billing_system_uses_what_the_cli_made_over_tcp(store_url: str, server
     _cli(store_url, "key", "revoke", "1")
     r = httpx.post(f"{server}/rest/call/read", headers={"authorization": f"Bearer {key}"})
     assert r.status_code == 401
+
+
+def test_company_grants_name_companies_of_the_directory(run, tmp_path):
+    assert run("user", "add", "ann", "--password-stdin", input="s3cret pass\n").exit_code == 0
+    refused = one_line_error(run("user", "grant", "ann", "Billing Call-Summary", "-c", "acme"))
+    assert "company 'acme': no directory is loaded yet" in refused and "calldata directory load" in refused
+    path = tmp_path / "directory.yaml"
+    path.write_text(DIRECTORY)
+    assert run("directory", "load", str(path)).exit_code == 0
+    refused = one_line_error(run("user", "grant", "ann", "Billing Call-Summary", "-c", "acme", "-c", "acne"))
+    assert refused == "error: company 'acne': not in the directory (see `calldata directory show`)"
+    assert "Billing" not in run("user", "list").output  # nothing was granted, not even acme
+    assert run("user", "grant", "ann", "Billing Call-Summary", "-c", "acme").exit_code == 0
+    assert run("user", "grant", "ann", "System-Admin").exit_code == 0  # system-wide needs no company
+    assert "Billing Call-Summary: acme" in run("user", "list").output
+
+
+def test_logins_are_validated(run):
+    for bad in ["", " ann", "ann smith", "-ann", "ann;ls", "ann\n", "é", "a" * 65]:
+        refused = one_line_error(run("user", "add", "--password-stdin", "--", bad, input="pw\n"))
+        assert refused.startswith(f"error: login {bad!r}: 1-64 letters, digits"), bad
+    for good in ["ann", "billing-bot", "ann.smith@example.com", "a_1", "a" * 64]:
+        assert run("user", "add", good, "--password-stdin", input="pw\n").exit_code == 0, good
+
+
+def test_audit_limit_must_be_positive_and_counts_are_shown(run, authenticator):
+    assert one_line_error(run("user", "audit", "--limit", "-1")) == "error: --limit: must be 1 or more, not -1"
+    assert one_line_error(run("user", "audit", "--limit", "0")) == "error: --limit: must be 1 or more, not 0"
+    for _ in range(3):
+        with pytest.raises(AuthFailure):
+            authenticator.login("nobody", "guess", "10.1.2.3")
+    shown = run("user", "audit", "--limit", "1", env={"COLUMNS": "200"})
+    assert shown.exit_code == 0
+    row = next(line for line in shown.stdout.splitlines() if "login_failed" in line)
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    assert cells[1:] == ["3", cells[2], "login_failed", "nobody", "", "10.1.2.3", "no such login"]
+    assert cells[2] <= cells[0]  # the first and last time
+
+
+def test_revoke_help_says_what_company_does(run):
+    text = " ".join(run("user", "revoke", "--help").output.split())
+    assert "Revoke the grant for this company only" in text and "Grant for this company" not in text

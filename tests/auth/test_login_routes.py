@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from calldata.api.auth_routes import COOKIE, install
 from calldata.auth import keys
-from calldata.auth.authenticate import BAD_SESSION, NOT_AUTHENTICATED, THROTTLED, WRONG_LOGIN
+from calldata.auth.authenticate import BAD_SESSION, NOT_AUTHENTICATED, WRONG_LOGIN, throttled
 from calldata.auth.permissions import BILLING_CALL_REPORTING as REPORTING
 from calldata.auth.permissions import BILLING_CALL_SUMMARY as SUMMARY
 from calldata.config import Settings
@@ -84,7 +84,9 @@ def test_too_many_failures_answer_429(engine, settings, add_user):
     for _ in range(2):
         assert client.post("/rest/auth/", json=login_body("ann", "wrong")).status_code == 401
     r = client.post("/rest/auth/", json=login_body("ann", PASSWORD))
-    assert (r.status_code, r.json()) == (429, {"result": "fail", "message": THROTTLED})
+    wait = int(r.headers["retry-after"])
+    assert 0 < wait <= settings.login_failure_window_seconds
+    assert (r.status_code, r.json()) == (429, {"result": "fail", "message": throttled(wait)})
 
 
 def test_auth_with_a_key_or_cookie_says_who_that_is_without_a_new_session(client, add_user, engine, settings):

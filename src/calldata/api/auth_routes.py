@@ -80,6 +80,14 @@ def _request_credentials(request: Request, body: dict[str, Any]) -> Credentials:
     )
 
 
+def _refusal(exc: ApiError | AuthFailure) -> Response:
+    """The fail envelope; a 429 says in `Retry-After` how many seconds to wait."""
+    response = fail(exc.status, exc.message)
+    if isinstance(exc, AuthFailure) and exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def _rule_for(scope: Scope) -> Rule | None:
     """The rule of the route that will answer, or None when no route matches (a 404 follows)."""
     for route in scope["app"].router.routes:
@@ -120,7 +128,7 @@ class AuthMiddleware:
             rule = _rule_for(scope)
             companies = rule(identity) if rule else None
         except (ApiError, AuthFailure) as exc:
-            await fail(exc.status, exc.message)(scope, receive, send)
+            await _refusal(exc)(scope, receive, send)
             return
         except Forbidden as exc:
             await fail(403, str(exc))(scope, receive, send)
@@ -229,7 +237,7 @@ def login_endpoint(authenticator: Authenticator) -> Any:
             else:
                 identity = await run_in_threadpool(authenticator.identify, creds, address)
         except (ApiError, AuthFailure) as exc:
-            return fail(exc.status, exc.message)
+            return _refusal(exc)
         response = _json({"result": "success", "user": user_object(identity)})
         if identity.via == "session" and identity.session:
             response.set_cookie(

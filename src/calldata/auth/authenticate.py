@@ -8,6 +8,7 @@ argon2 verification as a known one.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -27,16 +28,22 @@ NOT_AUTHENTICATED = (
 WRONG_LOGIN = "auth: wrong username or password"
 BAD_KEY = "auth.key: not a valid API key (unknown, expired or revoked)"
 BAD_SESSION = "session: unknown or expired; log in again"
-THROTTLED = "auth: too many failed logins; wait and try again later"
+HOUSEKEEPING_SECONDS = 3600
+
+
+def throttled(retry_after: int) -> str:
+    """The 429 message: how long until a login can be tried again."""
+    return f"auth: too many failed logins; try again in {retry_after} s"
 
 
 class AuthFailure(Exception):
-    """Authentication did not succeed; `status` is 400, 401 or 429."""
+    """Authentication did not succeed; `status` is 400, 401 or 429 (with `retry_after` seconds)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +116,11 @@ class Authenticator:
         self.window = timedelta(seconds=settings.login_failure_window_seconds)
         passwords.dummy_hash(settings.password_hash_profile)  # also checks the profile name
         self.recent = RecentPasswords(settings.password_cache_seconds)
+        self.housekeeping_due = 0.0  # time.monotonic() of the next prune
 
     def identify(self, creds: Credentials, address: str = "") -> Identity:
         """The identity the credentials prove, without starting a session."""
+        self._housekeeping()
         if creds.username is not None and creds.password is not None:
             return self.login(creds.username, creds.password, address, start_session=False)
         pepper = self.settings.token_pepper
@@ -146,6 +155,7 @@ class Authenticator:
         return _key_identity(holder)
 
     def _note_use(self, holder: keys.KeyHolder, now: datetime, address: str) -> None:
+        self._housekeeping()  # the asyncpg path's only visit to this engine, once a minute per key
         with self.autocommit.connect() as conn:
             keys.note_use(conn, holder, now, address)
 
@@ -159,33 +169,37 @@ class Authenticator:
         reuse: str | None = None,
     ) -> Identity:
         """Check a password; with `start_session`, keep (`reuse`, when it is this user's live
-        session) or start a session. Raises AuthFailure 401, or 429 when throttled."""
+        session) or start a session. Raises AuthFailure 401, or 429 when throttled.
+
+        The attempt is reserved in the throttling buckets before argon2 runs (a password this
+        process verified moments ago only checks that no bucket is full): see auth.throttle."""
         s = self.settings
-        buckets = [throttle.login_bucket(login), throttle.address_bucket(address)]
-        with self.engine.begin() as conn:
-            throttled = (
-                throttle.failures(conn, buckets[0], self.window) >= s.login_failures_per_login
-                or throttle.failures(conn, buckets[1], self.window) >= s.login_failures_per_address
-            )
-            if throttled:
-                audit.record(conn, audit.LOGIN_THROTTLED, login, address=address)
-            user = users.find(conn, login)
-        if throttled:
-            raise AuthFailure(429, THROTTLED)
+        limits = [throttle.Limit(throttle.login_bucket(login), s.login_failures_per_login),
+                  throttle.Limit(throttle.address_bucket(address), s.login_failures_per_address)]
+        self._housekeeping()
+        try:
+            with self.engine.begin() as conn:
+                user = users.find(conn, login)
+                stored = user["password_hash"] if user else None
+                known = bool(stored and self.recent.verified(stored, password))
+                if known:
+                    throttle.check(conn, limits, self.window)
+                    reserved: list[int] = []
+                else:
+                    reserved = throttle.reserve(conn, limits, self.window)
+        except throttle.Throttled as exc:
+            self._throttled(login, address, by_login=exc.bucket == limits[0].bucket)
+            raise AuthFailure(429, throttled(exc.retry_after), retry_after=exc.retry_after) from None
         # argon2 runs outside any transaction; an unknown login verifies a dummy hash.
-        stored = user["password_hash"] if user else None
-        matches = bool(stored and self.recent.verified(stored, password)) or passwords.verify(
-            stored, password, s.password_hash_profile
-        )
+        matches = known or passwords.verify(stored, password, s.password_hash_profile)
         if user is None or not matches or user["disabled"]:
             reason = "no such login" if user is None else "disabled" if matches else "wrong password"
-            with self.engine.begin() as conn:
-                throttle.count_failure(conn, buckets, self.window)
+            with self.engine.begin() as conn:  # the reservation stays: it is the failure
                 audit.record(conn, audit.LOGIN_FAILED, login, address=address, detail=reason)
             raise AuthFailure(401, WRONG_LOGIN)
         self.recent.remember(user["password_hash"], password)
         with self.engine.begin() as conn:
-            throttle.clear(conn, buckets[0])
+            throttle.release(conn, reserved)
             if passwords.needs_rehash(user["password_hash"], s.password_hash_profile):
                 users.rehash_password(conn, user["id"], password, s.password_hash_profile)
             token = None
@@ -194,6 +208,24 @@ class Authenticator:
             how = ("session reused" if token == reuse else "session") if start_session else "inline"
             audit.record(conn, audit.LOGIN, login, actor=login, address=address, detail=how)
             return _identity(conn, user["id"], "session" if start_session else "password", session=token)
+
+    def _throttled(self, login: str, address: str, *, by_login: bool) -> None:
+        """Audit a refused attempt. Refused for its address, it is counted without the login
+        name, so cycling through names adds to one row per address and hour, not one each."""
+        who, limit = (login, "login limit") if by_login else ("", "address limit")
+        with self.engine.begin() as conn:
+            audit.record(conn, audit.LOGIN_THROTTLED, who, address=address, detail=limit)
+
+    def _housekeeping(self) -> None:
+        """At most once an hour per process, on a request that needs identity: forget attempts
+        older than the throttling window, prune the audit log."""
+        now = time.monotonic()
+        if now < self.housekeeping_due:
+            return
+        self.housekeeping_due = now + HOUSEKEEPING_SECONDS
+        with self.engine.begin() as conn:
+            throttle.prune(conn, self.window)
+            audit.prune(conn, self.settings.audit_retention_days)
 
     def _session_for(self, conn: Connection, user_id: int, reuse: str | None, address: str) -> str:
         pepper = self.settings.token_pepper

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 SYSTEM_WIDE = "yes"
@@ -37,6 +37,20 @@ def check_grant(permission: str, scope: str) -> None:
         raise GrantError(f"{permission} can only be granted system-wide")
     if not COMPANY_ID.fullmatch(scope):
         raise GrantError(f"company {scope!r}: a company id is 1-32 letters, digits or _")
+
+
+def check_companies(companies: Iterable[str], known: Collection[str] | None) -> None:
+    """Refuse a grant for a company the directory does not name (`known`: its companies, None
+    when no directory is loaded yet), so that a typo cannot grant rows of no one, or later of
+    whichever company takes that id."""
+    for company in companies:
+        if known is None:
+            raise GrantError(
+                f"company {company!r}: no directory is loaded yet, so no company can be granted"
+                " (load it with `calldata directory load FILE` first, or grant system-wide)"
+            )
+        if company not in known:
+            raise GrantError(f"company {company!r}: not in the directory (see `calldata directory show`)")
 
 
 def grants_by_permission(rows: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:

@@ -1,8 +1,9 @@
-"""The identity tables, in SQLAlchemy Core, on the store's shared `metadata` (migration 0002_auth)."""
+"""The identity tables, in SQLAlchemy Core, on the store's shared `metadata` (migrations 0002_auth,
+0006_auth_throttle)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Table, Text, false, text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, Table, Text, false, text
 
 from calldata.store.schema import metadata
 from calldata.store.types import GrowingId, UTCDateTime
@@ -67,7 +68,8 @@ auth_key = Table(
     sqlite_autoincrement=True,
 )
 
-# Failed logins, counted per bucket ("login:<name>", "address:<ip>") over a sliding window.
+# Password attempts reserved per bucket ("login:<name>", "address:<ip>") over a sliding window:
+# failures, and checks still running (calldata.auth.throttle).
 auth_failure = Table(
     "auth_failure",
     metadata,
@@ -77,17 +79,23 @@ auth_failure = Table(
     sqlite_autoincrement=True,
 )
 Index("ix_auth_failure_bucket_at", auth_failure.c.bucket, auth_failure.c.at)
+Index("ix_auth_failure_at", auth_failure.c.at)  # pruning every bucket
 
 auth_audit = Table(
     "auth_audit",
     metadata,
     Column("id", GrowingId, primary_key=True, autoincrement=True),
-    Column("at", UTCDateTime, nullable=False),
+    Column("at", UTCDateTime, nullable=False),  # the first time
     Column("event", Text, nullable=False),
     Column("login", Text, nullable=False, server_default=text("''")),  # the account concerned
     Column("actor", Text, nullable=False, server_default=text("''")),  # who did it: cli, a login
     Column("address", Text, nullable=False, server_default=text("''")),
     Column("detail", Text, nullable=False, server_default=text("''")),
+    # a repeated event (calldata.auth.audit.REPEATED): how often, and the last time, in its hour
+    Column("count", Integer, nullable=False, server_default=text("1")),
+    Column("last_at", UTCDateTime, nullable=False),
     sqlite_autoincrement=True,
 )
-Index("ix_auth_audit_at", auth_audit.c.at)
+Index("ix_auth_audit_last_at", auth_audit.c.last_at)  # listing, newest first; pruning
+Index("ix_auth_audit_event_login_address_at", auth_audit.c.event, auth_audit.c.login,
+      auth_audit.c.address, auth_audit.c.at)  # finding the row a repeated event counts into

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,10 @@ from calldata.auth import audit
 from calldata.auth.passwords import hash_password
 from calldata.auth.permissions import SYSTEM_WIDE, COMPANY_ID, check_grant, grants_by_permission
 from calldata.auth.schema import auth_grant, auth_session, auth_user
+
+
+# A login: something a client can send in JSON and an operator can type in a shell without quotes.
+LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
 
 class AccountError(ValueError):
@@ -29,8 +34,10 @@ def add_user(
     actor: str,
 ) -> int:
     """Create an account; returns its id."""
-    if not login or login != login.strip() or len(login) > 200:
-        raise AccountError(f"login {login!r}: must be 1-200 characters, no surrounding spaces")
+    if not LOGIN.fullmatch(login):
+        raise AccountError(
+            f"login {login!r}: 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
+        )
     if home and not COMPANY_ID.fullmatch(home):
         raise AccountError(f"home company {home!r}: a company id is 1-32 letters, digits or _")
     if conn.execute(select(auth_user.c.id).where(auth_user.c.login == login)).first():

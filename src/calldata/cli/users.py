@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from calldata.attribution import versions
 from calldata.auth import users
-from calldata.auth.permissions import PERMISSIONS, GrantError
+from calldata.auth.permissions import PERMISSIONS, GrantError, check_companies
 from calldata.cli import context
 
 app = typer.Typer(help="Manage users and their permissions.", no_args_is_help=True)
@@ -19,9 +20,15 @@ app = typer.Typer(help="Manage users and their permissions.", no_args_is_help=Tr
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
 ]
-Companies = Annotated[
+GrantCompanies = Annotated[
     list[str] | None,
-    typer.Option("--company", "-c", help="Grant for this company only (repeatable); none: system-wide."),
+    typer.Option("--company", "-c", help="Grant for this company only (repeatable; it must be in the"
+                 " directory); none: system-wide."),
+]
+RevokeCompanies = Annotated[
+    list[str] | None,
+    typer.Option("--company", "-c", help="Revoke the grant for this company only (repeatable); none:"
+                 " every grant of the permission, system-wide and per company."),
 ]
 
 
@@ -44,8 +51,9 @@ def read_password(from_stdin: bool) -> str:
     return password
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {exc}")
+def _fail(exc: Exception | str) -> typer.Exit:
+    """One line on stderr (never wrapped), and the exit to raise."""
+    typer.echo(f"error: {exc}", err=True)
     return typer.Exit(1)
 
 
@@ -95,9 +103,11 @@ def passwd(ctx: typer.Context, login: str, password_stdin: PasswordStdin = False
 
 
 @app.command(help=f"Grant a permission ({', '.join(PERMISSIONS)}) system-wide or for companies.")
-def grant(ctx: typer.Context, login: str, permission: str, company: Companies = None) -> None:
+def grant(ctx: typer.Context, login: str, permission: str, company: GrantCompanies = None) -> None:
     try:
         with context.store(ctx).begin() as conn:
+            lookup = versions.current_lookup(conn)
+            check_companies(company or [], None if lookup is None else lookup.companies)
             users.grant(conn, login, permission, company or [], actor=actor())
     except (users.AccountError, GrantError) as exc:
         raise _fail(exc) from None
@@ -106,7 +116,7 @@ def grant(ctx: typer.Context, login: str, permission: str, company: Companies = 
 
 
 @app.command()
-def revoke(ctx: typer.Context, login: str, permission: str, company: Companies = None) -> None:
+def revoke(ctx: typer.Context, login: str, permission: str, company: RevokeCompanies = None) -> None:
     """Take a permission back: for the companies given, or entirely."""
     try:
         with context.store(ctx).begin() as conn:
@@ -135,17 +145,22 @@ def disable(
 def audit(
     ctx: typer.Context,
     login: Annotated[str | None, typer.Option(help="Only this user's entries.")] = None,
-    limit: Annotated[int, typer.Option(help="How many entries.")] = 50,
+    limit: Annotated[int, typer.Option(help="How many entries (1 or more).")] = 50,
 ) -> None:
-    """The audit log, newest first: logins, key use, changes to users, keys and grants."""
+    """The audit log, most recently seen first: logins, key use, changes to users, keys and
+    grants. A repeated event is one entry per hour with its count and first and last time."""
     from calldata.auth import audit as audit_log
 
-    table = Table("at (UTC)")
-    table.add_column("event", no_wrap=True)
+    if limit < 1:
+        raise _fail(f"--limit: must be 1 or more, not {limit}")
+    table = Table()
+    for heading in ("last (UTC)", "count", "first (UTC)", "event"):
+        table.add_column(heading, no_wrap=True)
     for heading in ("login", "actor", "address", "detail"):
         table.add_column(heading)
     with context.store(ctx).connect() as conn:
         for e in audit_log.listing(conn, login, limit):
-            table.add_row(f"{e['at']:%Y-%m-%d %H:%M:%S}", e["event"], e["login"], e["actor"],
-                          e["address"], e["detail"])
+            first = "" if e["count"] == 1 else f"{e['at']:%Y-%m-%d %H:%M:%S}"
+            table.add_row(f"{e['last_at']:%Y-%m-%d %H:%M:%S}", str(e["count"]), first, e["event"],
+                          e["login"], e["actor"], e["address"], e["detail"])
     Console().print(table)
