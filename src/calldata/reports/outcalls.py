@@ -39,7 +39,7 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
             "calldate": int(leg.calldate.timestamp()),
             "dialled": leg.dial_full or "",
             "dial_short": leg.dial_short or "",
-            "type": "External" if leg.trunk else "Internal",
+            "type": "External" if leg.trunk or leg.target == "" else "Internal",
             "trunk": leg.trunk or "",
             "duration": leg.duration,
             "billsecs": leg.billsec,

@@ -28,6 +28,7 @@ class Leg(NamedTuple):
     dial_short: str | None
     dial_full: str | None
     trunk: str | None
+    target: str | None
     xfer: str | None
     is_pick: bool
     is_bounce: bool
