@@ -21,9 +21,9 @@ from calldata.reports.request import ReportError
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 COLUMNS = {
-    "incalls": (("when", "calldate"), ("caller", "caller"), ("type", "type"), ("ring", "ringtime"),
+    "incalls": (("day time", "calldate"), ("caller", "caller"), ("type", "type"), ("ring", "ringtime"),
                 ("bill", "billsecs"), ("detail", "detail"), ("acctid", "acctid")),
-    "outcalls": (("when", "calldate"), ("dialled", "dial_short"), ("type", "type"), ("trunk", "trunk"),
+    "outcalls": (("day time", "calldate"), ("dialled", "dial_short"), ("type", "type"), ("trunk", "trunk"),
                  ("bill", "billsecs"), ("detail", "detail"), ("acctid", "acctid")),
 }
 
@@ -50,10 +50,12 @@ def _print(kind: str, values: dict[str, Any], zone: tzinfo) -> None:
     for key, entry in values.items():
         title = f"{key} {entry['name']}" + (f" ({entry['totals']['calls']} calls, {entry['totals']['billsecs']} s)"
                                             if "totals" in entry else f" ({len(entry['calls'])} calls)")
-        table = Table(*(head for head, _ in COLUMNS[kind]), title=title, title_justify="left", box=box.SIMPLE)
-        table.columns[-2].min_width = 26
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                      padding=(0, 1), collapse_padding=True, show_edge=False)
+        for head, _ in COLUMNS[kind]:
+            table.add_column(head, no_wrap=head != "detail", min_width=20 if head == "detail" else None)
         for call in entry["calls"]:
-            when = datetime.fromtimestamp(call["calldate"], zone).strftime("%m-%d %H:%M")
+            when = datetime.fromtimestamp(call["calldate"], zone).strftime("%d %H:%M")
             table.add_row(when, *(str(call[member]) for _, member in COLUMNS[kind][1:]))
         console.print(table)
 
