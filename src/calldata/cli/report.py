@@ -85,14 +85,17 @@ def run(
     settings = context.settings(ctx)
     try:
         wanted = report_request({"scope": scope}, kind)
-        with context.store(ctx).connect() as conn:
-            values = report(conn, kind, wanted, settings.display_tz)
     except ApiError as exc:
         raise _stop(exc.message) from None
+    try:
+        with context.store(ctx).connect() as conn:
+            values = report(conn, kind, wanted, settings.display_tz)
     except ReportError as exc:
         raise _stop(f"scope.{exc.key}: {exc.message}") from None
     except SQLAlchemyError as exc:
-        raise _stop(f"database: {str(exc).splitlines()[0]}") from None
+        raise _stop(f"database: {str(exc.orig or exc).splitlines()[0]}") from None
+    except ValueError as exc:  # a database URL calldata cannot use (store.engine)
+        raise _stop(str(exc)) from None
     if as_json:
         typer.echo(msgspec.json.encode(values).decode())
     else:
