@@ -41,6 +41,7 @@ def test_tables_fit_80_columns_and_say_what_happened(store_url: str, world: Engi
 
 @pytest.mark.parametrize(("args", "named"), [
     (["incalls", "--company", "acme", "--month", "2026-13"], "scope.month"),
+    (["incalls", "--company", "acme", "--month", "11/2026"], "--month"),
     (["incalls", "--company", "acme", "--month", "2026-11", "--day", "31"], "scope.day"),
     (["incalls", "--company", "nobody", "--month", "2026-11"], "scope.company"),
     (["outcalls", "--company", "acme", "--extension", "201"], "--extension"),

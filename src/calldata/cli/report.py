@@ -33,7 +33,7 @@ def _month(value: str | None) -> tuple[int, int] | None:
         return None
     found = _MONTH.fullmatch(value)
     if found is None:
-        raise typer.BadParameter(f"not a month (YYYY-MM): {value!r}")
+        raise _stop(f"--month: not a month (YYYY-MM): {value!r}")
     return int(found[1]), int(found[2])
 
 
@@ -67,8 +67,8 @@ def run(
     month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: this month).")] = None,
     day: Annotated[int | None, typer.Option("--day", help="Report from this day of the month...")] = None,
     days: Annotated[int | None, typer.Option("--days", help="...for this many days (default 1).")] = None,
-    extension: Annotated[list[str], typer.Option("--extension", help="incalls: only this extension (repeatable).")] = [],  # noqa: B006
-    device: Annotated[list[str], typer.Option("--device", help="outcalls: only this device (repeatable).")] = [],  # noqa: B006
+    extension: Annotated[list[str] | None, typer.Option("--extension", help="incalls: only this extension (repeatable).")] = None,
+    device: Annotated[list[str] | None, typer.Option("--device", help="outcalls: only this device (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's `values` as JSON.")] = False,
 ) -> None:
     """A company's calls in per extension, or out per device, for a month or some days."""
@@ -93,7 +93,8 @@ def run(
     except ReportError as exc:
         raise _stop(f"scope.{exc.key}: {exc.message}") from None
     except SQLAlchemyError as exc:
-        raise _stop(f"database: {str(exc.orig or exc).splitlines()[0]}") from None
+        cause = getattr(exc, "orig", None) or exc
+        raise _stop(f"database: {str(cause).splitlines()[0]}") from None
     except ValueError as exc:  # a database URL calldata cannot use (store.engine)
         raise _stop(str(exc)) from None
     if as_json:
