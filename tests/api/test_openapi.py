@@ -11,7 +11,8 @@ from calldata.api.openapi import base_description, description
 from calldata.config import Settings
 
 pytestmark = pytest.mark.anyio
-OWN_PATHS = {"/rest/call/read", "/rest/call/read/{type}", "/health", "/openapi.json"}
+OWN_PATHS = {"/rest/call/read", "/rest/call/read/{type}", "/rest/call/incalls", "/rest/call/outcalls", "/health",
+             "/openapi.json"}
 
 
 def routes_of_app() -> list[Route]:

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from calldata.api import attribution_report, auth_routes, call_read, health, metrics
+from calldata.api import attribution_report, auth_routes, call_read, health, metrics, reports
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.api.prefetch import Prefetcher
@@ -51,6 +51,8 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/rest/call/read", read, methods=["POST"]),
             Route("/rest/call/read/{type}", read, methods=["POST"]),
+            *(Route(f"/rest/call/{kind}", reports.endpoint(engine, kind, settings.display_tz), methods=["POST"])
+              for kind in reports.KINDS),
             Route("/health", health.endpoint(engine), methods=["GET"]),
             Route("/rest/attribution/report", attribution_report.endpoint(engine), methods=["POST"]),
             Route("/openapi.json", openapi, methods=["GET"]),

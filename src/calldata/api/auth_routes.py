@@ -32,7 +32,7 @@ from calldata.auth.authenticate import (
     Credentials,
     credentials,
 )
-from calldata.auth.permissions import SYSTEM_ADMIN, Forbidden, Identity, Rule, call_read, needs
+from calldata.auth.permissions import SYSTEM_ADMIN, Forbidden, Identity, Rule, call_read, call_report, needs
 from calldata.config import Settings
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.engine import sync_engine
@@ -48,6 +48,8 @@ MAX_BODY = 1 << 20
 ROUTE_RULES: dict[str, Rule] = {
     "/rest/call/read": call_read,
     "/rest/call/read/{type}": call_read,
+    "/rest/call/incalls": call_report,
+    "/rest/call/outcalls": call_report,
 }
 DEFAULT_RULE = needs(SYSTEM_ADMIN)
 

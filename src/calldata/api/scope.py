@@ -48,17 +48,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 
 def read_query(body: dict[str, Any], path_type: str | None, max_rows_cap: int) -> ReadQuery:
     """Check `type` and `scope` (call-read.md, Request) and say what to read."""
-    for where, kind in (("type", body.get("type", "cdr")), ("path", path_type or "cdr")):
-        if kind not in TYPES:
-            raise bad_request(f"{where}: unsupported type {_show(kind)} (supported: {', '.join(TYPES)})")
-    scope = body.get("scope")
-    if scope is None:
-        scope = {}
-    if not isinstance(scope, dict):
-        raise bad_request(f"scope: must be an object, not {_kind(scope)}")
-    unknown = sorted(set(scope) - set(SCOPE_KEYS))
-    if unknown:
-        raise bad_request(f"scope.{unknown[0]}: unknown key (known: {', '.join(SCOPE_KEYS)})")
+    scope = checked_scope(body, path_type, SCOPE_KEYS)
     min_id = _integer(scope, "minID", 0, _MAX_ID)
     max_rows = _integer(scope, "maxRows", 1, _MAX_ID)
     min_ms = _integer(scope, "minDate", 0, _MAX_EPOCH_MS)
@@ -73,6 +63,22 @@ def read_query(body: dict[str, Any], path_type: str | None, max_rows_cap: int) -
         cachedata=_flag(scope, "cachedata"),
         queuedata=_flag(scope, "queuedata"),
     )
+
+
+def checked_scope(body: dict[str, Any], path_type: str | None, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The body's `scope` object after checking `type` (body and path) and refusing unknown keys."""
+    for where, kind in (("type", body.get("type", "cdr")), ("path", path_type or "cdr")):
+        if kind not in TYPES:
+            raise bad_request(f"{where}: unsupported type {_show(kind)} (supported: {', '.join(TYPES)})")
+    scope = body.get("scope")
+    if scope is None:
+        scope = {}
+    if not isinstance(scope, dict):
+        raise bad_request(f"scope: must be an object, not {_kind(scope)}")
+    unknown = sorted(set(scope) - set(keys))
+    if unknown:
+        raise bad_request(f"scope.{unknown[0]}: unknown key (known: {', '.join(keys)})")
+    return scope
 
 
 def _integer(scope: dict[str, Any], key: str, least: int, most: int) -> int | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 import yaml
@@ -49,6 +50,7 @@ class Company(msgspec.Struct, forbid_unknown_fields=True):
     outside_prefix: str = ""
     extensions: dict[str, Extension] = {}
     ddis: dict[str, str] = {}
+    timezone: str | None = None  # the zone its reports' months and days are counted in
 
 
 class AuthCode(msgspec.Struct, forbid_unknown_fields=True):
@@ -153,6 +155,14 @@ def _first_error(data: dict[str, Any]) -> tuple[str, list[str | int]]:
     return "invalid", []
 
 
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def _check(directory: Directory, lines: _Lines) -> list[tuple[int, str]]:
     """The rules a well-typed directory can still break (ids, references, double claims)."""
     problems: list[tuple[int, str]] = []
@@ -168,6 +178,9 @@ def _check(directory: Directory, lines: _Lines) -> list[tuple[int, str]]:
                 problems.append((lines.of("companies", cid, "contexts"),
                                  f"context {ctx!r} is claimed by companies {contexts[ctx]!r} and {cid!r}"))
             contexts.setdefault(ctx, cid)
+        if company.timezone is not None and not _is_zone(company.timezone):
+            problems.append((lines.of("companies", cid, "timezone"),
+                             f"company {cid!r}: unknown time zone {company.timezone!r} (an IANA name such as Europe/Berlin)"))
         if company.outside_prefix and not company.outside_prefix.isdigit():
             problems.append((lines.of("companies", cid, "outside_prefix"),
                              f"company {cid!r}: outside_prefix must be digits, got {company.outside_prefix!r}"))

@@ -123,3 +123,24 @@ def call_read(identity: Identity) -> frozenset[str] | None:
         f"permission: /rest/call/read needs {SYSTEM_ADMIN} or {BILLING_CALL_SUMMARY} system-wide,"
         f" or {BILLING_CALL_SUMMARY} or {BILLING_CALL_REPORTING} for a company"
     )
+
+
+def call_report(identity: Identity) -> frozenset[str] | None:
+    """/rest/call/incalls and outcalls (reports.md): every company for System-Admin, Billing
+    Call-Summary or Billing / Call Reporting held system-wide; else the companies either is
+    granted for (the handler refuses a company outside them)."""
+    if any(identity.holds(p) for p in (SYSTEM_ADMIN, BILLING_CALL_SUMMARY, BILLING_CALL_REPORTING)):
+        return None
+    companies = identity.companies(BILLING_CALL_SUMMARY, BILLING_CALL_REPORTING)
+    if companies:
+        return companies
+    raise Forbidden(report_refusal())
+
+
+def report_refusal(company: str | None = None) -> str:
+    """What a caller lacking the reports' permission is told (for one company, or at all)."""
+    which = f" of company {company!r}" if company else ""
+    return (
+        f"permission: call reports{which} need {SYSTEM_ADMIN}, or {BILLING_CALL_SUMMARY} or"
+        f" {BILLING_CALL_REPORTING} for {'that' if company else 'the'} company"
+    )

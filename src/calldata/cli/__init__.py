@@ -15,6 +15,7 @@ from calldata.cli import (
     ingest,
     keys,
     quarantine,
+    report,
     serve,
     users,
 )
@@ -53,6 +54,7 @@ app.add_typer(attribution.app, name="attribution")
 app.add_typer(ingest.app, name="ingest")
 app.command("reprocess")(attribution.reprocess)
 app.command("import")(importing.import_files)
+app.command("report")(report.run)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("generate")(demo.generate)

@@ -1,0 +1,103 @@
+"""`calldata report incalls|outcalls`: the API's call reports (docs/api.md) as readable tables."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from calldata.api.errors import ApiError
+from calldata.api.report_scope import report_request
+from calldata.cli import context
+from calldata.reports.build import KINDS, report
+from calldata.reports.request import ReportError
+
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+COLUMNS = {
+    "incalls": (("day time", "calldate"), ("caller", "caller"), ("type", "type"), ("ring", "ringtime"),
+                ("bill", "billsecs"), ("detail", "detail"), ("acctid", "acctid")),
+    "outcalls": (("day time", "calldate"), ("dialled", "dial_short"), ("type", "type"), ("trunk", "trunk"),
+                 ("bill", "billsecs"), ("detail", "detail"), ("acctid", "acctid")),
+}
+
+
+def _month(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    found = _MONTH.fullmatch(value)
+    if found is None:
+        raise _stop(f"--month: not a month (YYYY-MM): {value!r}")
+    return int(found[1]), int(found[2])
+
+
+def _stop(message: str) -> typer.Exit:
+    typer.echo(f"calldata report: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _print(kind: str, values: dict[str, Any], zone: tzinfo) -> None:
+    """One table per extension or device, times in the server's display zone; fits 80 columns."""
+    console = Console()
+    if not values:
+        console.print("no calls in the period")
+    for key, entry in values.items():
+        title = f"{key} {entry['name']}" + (f" ({entry['totals']['calls']} calls, {entry['totals']['billsecs']} s)"
+                                            if "totals" in entry else f" ({len(entry['calls'])} calls)")
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                      padding=(0, 1), collapse_padding=True, show_edge=False)
+        for head, _ in COLUMNS[kind]:
+            table.add_column(head, no_wrap=head != "detail", min_width=20 if head == "detail" else None)
+        for call in entry["calls"]:
+            when = datetime.fromtimestamp(call["calldate"], zone).strftime("%d %H:%M")
+            table.add_row(when, *(str(call[member]) for _, member in COLUMNS[kind][1:]))
+        console.print(table)
+
+
+def run(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="incalls (per extension) or outcalls (per device).")],
+    company: Annotated[list[str], typer.Option("--company", help="Company id (repeat for several).")],
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: this month).")] = None,
+    day: Annotated[int | None, typer.Option("--day", help="Report from this day of the month...")] = None,
+    days: Annotated[int | None, typer.Option("--days", help="...for this many days (default 1).")] = None,
+    extension: Annotated[list[str] | None, typer.Option("--extension", help="incalls: only this extension (repeatable).")] = None,
+    device: Annotated[list[str] | None, typer.Option("--device", help="outcalls: only this device (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's `values` as JSON.")] = False,
+) -> None:
+    """A company's calls in per extension, or out per device, for a month or some days."""
+    if kind not in KINDS:
+        raise _stop(f"unknown report {kind!r} (known: {', '.join(KINDS)})")
+    if extension and kind != "incalls" or device and kind != "outcalls":
+        raise _stop("--extension is for incalls, --device for outcalls")
+    year_month = _month(month)
+    scope: dict[str, Any] = {"company": company, "extensions": extension or None, "deviceids": device or None,
+                             "day": day, "days": days}
+    if year_month is not None:
+        scope.update(year=year_month[0], month=year_month[1])
+    scope = {key: value for key, value in scope.items() if value is not None}
+    settings = context.settings(ctx)
+    try:
+        wanted = report_request({"scope": scope}, kind)
+    except ApiError as exc:
+        raise _stop(exc.message) from None
+    try:
+        with context.store(ctx).connect() as conn:
+            values = report(conn, kind, wanted, settings.display_tz)
+    except ReportError as exc:
+        raise _stop(f"scope.{exc.key}: {exc.message}") from None
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        raise _stop(f"database: {str(cause).splitlines()[0]}") from None
+    except ValueError as exc:  # a database URL calldata cannot use (store.engine)
+        raise _stop(str(exc)) from None
+    if as_json:
+        typer.echo(msgspec.json.encode(values).decode())
+    else:
+        _print(kind, values, settings.zone)

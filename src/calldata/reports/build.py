@@ -1,0 +1,59 @@
+"""A whole report: check the scope against the directory, then per company one query and its table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from calldata.reports import query
+from calldata.reports.incalls import incalls
+from calldata.reports.outcalls import outcalls
+from calldata.reports.period import period
+from calldata.reports.query import Leg
+from calldata.reports.request import ReportError, ReportRequest
+from calldata.reports.roster import Roster, current_roster
+
+Tabulate = Callable[[Sequence[Leg], Roster, str, Sequence[str]], dict[str, Any]]
+# kind -> (the side of a leg the company is on, the filter's scope key, the table)
+KINDS: dict[str, tuple[str, str, Tabulate]] = {
+    "incalls": ("target", "extensions", incalls),
+    "outcalls": ("company", "deviceids", outcalls),
+}
+
+
+def report(conn: Connection, kind: str, request: ReportRequest, display_tz: str,
+           now: datetime | None = None) -> dict[str, Any]:
+    """The `values` of an incalls or outcalls answer; ReportError names a scope key it cannot use."""
+    side, filter_key, tabulate = KINDS[kind]
+    roster = current_roster(conn)
+    known = {} if roster is None else roster.directory.companies
+    for company in request.companies:
+        if company not in known:
+            why = "no directory is loaded" if roster is None else "not a company of the directory"
+            raise ReportError("company", f"{company!r}: {why}")
+    assert roster is not None
+    wanted = request.extensions if kind == "incalls" else request.deviceids
+    values: dict[str, Any] = {}
+    spans = [(company, period(request, roster.zone(company, display_tz), now)) for company in request.companies]
+    for name in wanted:
+        if not any(_owns(roster, kind, company, name) for company in request.companies):
+            raise ReportError(filter_key, f"{name!r}: not one of the {filter_key} of {', '.join(request.companies)}")
+    for company, (start, end) in spans:
+        mine = [name for name in wanted if _owns(roster, kind, company, name)]
+        if wanted and not mine:
+            continue
+        table = tabulate(query.legs(conn, side, company, start, end), roster, company, mine)
+        for key, entry in table.items():
+            values[f"{company}/{key}" if request.several else key] = entry
+    return values
+
+
+def _owns(roster: Roster, kind: str, company: str, name: str) -> bool:
+    """The company has that extension (incalls) or device (outcalls)."""
+    if kind == "incalls":
+        return name in roster.directory.companies[company].extensions
+    device = roster.devices.get(name.lower())
+    return device is not None and device[0] == company

@@ -1,0 +1,52 @@
+"""incalls: per extension of a company, the legs that rang one of its devices (reports.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from calldata.reports.detail import detail, picked_up
+from calldata.reports.query import Leg
+from calldata.reports.roster import Roster
+
+
+def ringtime(leg: Leg) -> int:
+    """Seconds from the leg's start to its answer, or to its end when it was not answered (a
+    queue member's unanswered leg carries the answer time of the IVR that answered the caller)."""
+    until = leg.answer if leg.disposition == "ANSWERED" and leg.answer else leg.end
+    if until is None:
+        return leg.duration
+    return max(0, int((until - leg.calldate).total_seconds()))
+
+
+def incalls(legs: Sequence[Leg], roster: Roster, company: str, extensions: Sequence[str] = ()) -> dict[str, Any]:
+    """Extension -> {name, calls}: `legs` are the company's legs in (target side), in time order.
+
+    A leg counts for the extension whose device is its Party B (for a hunt group or queue leg,
+    the member rung). Extensions named in `extensions` are present even without calls.
+    """
+    taken = picked_up(legs, roster)
+    report: dict[str, Any] = {ext: {"name": roster.name(company, ext), "calls": []} for ext in extensions}
+    for leg in legs:
+        device = roster.device(leg.dstchannel)
+        if device is None or device[0] != company or (extensions and device[1] not in extensions):
+            continue
+        ext = device[1]
+        forwarded = (
+            leg.dial_short
+            if leg.dial_short and leg.dial_short != ext and roster.is_user(company, leg.dial_short)
+            else None
+        )
+        entry = report.setdefault(ext, {"name": roster.name(company, ext), "calls": []})
+        entry["calls"].append({
+            "acctid": leg.acctid,
+            "calldate": int(leg.calldate.timestamp()),
+            "caller": leg.src or leg.src_ext or "",
+            "type": "Internal" if roster.internal(leg.channel) else "External",
+            "ringtime": ringtime(leg),
+            "billsecs": leg.billsec,
+            "detail": detail(leg, taken.get(leg.acctid), forwarded),
+            "qtime": "",
+            "qstatus": "",
+        })
+    return report

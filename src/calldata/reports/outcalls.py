@@ -1,0 +1,50 @@
+"""outcalls: per device of a company, the legs it placed (reports.md); costs come with rating."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from calldata.reports.detail import detail, picked_up
+from calldata.reports.query import Leg
+from calldata.reports.roster import Roster
+
+
+def _entry(roster: Roster, company: str, extension: str, device: str) -> dict[str, Any]:
+    return {"name": roster.name(company, extension), "device": device, "extension": extension,
+            "calls": [], "totals": {"calls": 0, "billsecs": 0}}
+
+
+def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Sequence[str] = ()) -> dict[str, Any]:
+    """Device -> {name, device, extension, calls, totals}: `legs` are the company's legs out
+    (company side), in time order. A leg counts for the device that is its Party A; the record
+    Asterisk writes of a pickup (on the rung phone's channel, no Party B) is no call placed.
+    Devices named in `deviceids` are present even without calls."""
+    wanted = {d.lower() for d in deviceids}
+    report: dict[str, Any] = {}
+    for key in sorted(wanted):
+        cid, ext, device = roster.devices[key]
+        report[device] = _entry(roster, cid, ext, device)
+    taken = picked_up(legs, roster)
+    for leg in legs:
+        caller = roster.device(leg.channel)
+        if caller is None or caller[0] != company or (wanted and caller[2].lower() not in wanted):
+            continue
+        if leg.is_pick and not leg.dstchannel:
+            continue
+        _, ext, device = caller
+        entry = report.setdefault(device, _entry(roster, company, ext, device))
+        entry["calls"].append({
+            "acctid": leg.acctid,
+            "calldate": int(leg.calldate.timestamp()),
+            "dialled": leg.dial_full or "",
+            "dial_short": leg.dial_short or "",
+            "type": "External" if leg.trunk or leg.target == "" else "Internal",
+            "trunk": leg.trunk or "",
+            "duration": leg.duration,
+            "billsecs": leg.billsec,
+            "detail": detail(leg, taken.get(leg.acctid)),
+        })
+        entry["totals"]["calls"] += 1
+        entry["totals"]["billsecs"] += leg.billsec
+    return report

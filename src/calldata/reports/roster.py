@@ -1,0 +1,69 @@
+"""The directory as a report needs it: extension names, devices as the directory spells them, zones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from calldata.attribution import versions
+from calldata.attribution.channels import base_name, local_parts
+from calldata.attribution.directory import Directory, parse_directory
+
+# (company, extension, the device as the directory spells it)
+Device = tuple[str, str, str]
+
+
+@dataclass(slots=True)
+class Roster:
+    """Lookups over one directory version: who a channel is, and what a company calls things."""
+
+    directory: Directory
+    devices: dict[str, Device] = field(default_factory=dict)  # lower-cased device -> Device
+
+    def __post_init__(self) -> None:
+        for cid, company in self.directory.companies.items():
+            for ext, extension in company.extensions.items():
+                for device in extension.devices:
+                    self.devices[device.lower()] = (cid, ext, device)
+
+    def device(self, channel: str) -> Device | None:
+        """The directory's device behind a channel (`IAX2/acme-201-3265` -> acme 201), or None."""
+        return self.devices.get(base_name(channel).lower()) if channel else None
+
+    def internal(self, channel: str) -> bool:
+        """The channel is one of the PBX's own: a device of any company, or a Local channel."""
+        return self.device(channel) is not None or (bool(channel) and local_parts(base_name(channel)) is not None)
+
+    def zone(self, company: str, fallback: str) -> ZoneInfo:
+        """The company's own time zone, else the server's display zone."""
+        return ZoneInfo(self.directory.companies[company].timezone or fallback)
+
+    def name(self, company: str, extension: str) -> str:
+        found = self.directory.companies[company].extensions.get(extension)
+        return found.name if found is not None else ""
+
+    def is_user(self, company: str, extension: str) -> bool:
+        """A person's extension (not a hunt group, queue, IVR or feature code)."""
+        found = self.directory.companies[company].extensions.get(extension)
+        return found is not None and found.type == "user"
+
+
+# Rosters by (version id, sha256): a version's text never changes, so neither does its roster.
+_ROSTERS: dict[tuple[int, str], Roster] = {}
+
+
+def current_roster(conn: Connection) -> Roster | None:
+    """The roster of the current directory (parsed once per version), or None without one."""
+    found = versions.current(conn)
+    if found is None:
+        return None
+    version, text = found
+    key = (version.id, version.sha256)
+    roster = _ROSTERS.get(key)
+    if roster is None:
+        roster = Roster(parse_directory(text, f"directory version {version.id}"))
+        _ROSTERS.clear()
+        _ROSTERS[key] = roster
+    return roster
