@@ -84,7 +84,7 @@ Index("ix_cdr_calldate_acctid", cdr.c.calldate, cdr.c.acctid)
 Index("ix_cdr_company_acctid", cdr.c.company, cdr.c.acctid)
 Index("ix_cdr_target_acctid", cdr.c.target, cdr.c.acctid)
 Index("ix_cdr_bill_to_acctid", cdr.c.bill_to, cdr.c.acctid)
-# a company's legs of one period (calldata.reports.query; migration 0009_report_indexes)
+# a company's legs of one period (calldata.reports.query; migration 0007_report_indexes)
 Index("ix_cdr_company_calldate_acctid", cdr.c.company, cdr.c.calldate, cdr.c.acctid)
 Index("ix_cdr_target_calldate_acctid", cdr.c.target, cdr.c.calldate, cdr.c.acctid)
 

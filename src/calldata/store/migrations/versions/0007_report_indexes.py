@@ -1,7 +1,7 @@
 """indexes for the call reports (/rest/call/incalls and outcalls)
 
-Revision ID: 0009_report_indexes
-Revises: 0005_read_indexes
+Revision ID: 0007_report_indexes
+Revises: 0006_auth_throttle
 
 A report reads one company's legs of one period: its calls out by `company`, its calls in by
 `target`; each (column, calldate, acctid) index gives that range already in the report's order
@@ -10,8 +10,8 @@ A report reads one company's legs of one period: its calls out by `company`, its
 
 from alembic import op
 
-revision = "0009_report_indexes"
-down_revision = "0005_read_indexes"
+revision = "0007_report_indexes"
+down_revision = "0006_auth_throttle"
 branch_labels = None
 depends_on = None
 
