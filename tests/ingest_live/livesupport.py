@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 
 from calldata.ingest import checkpoints  # noqa: F401 - registers ingest_source with the metadata
 from calldata.ingest.runner import store
@@ -146,6 +146,14 @@ class PbxTable:
         with self.engine.begin() as conn:
             conn.execute(text(f"INSERT INTO {self.name} ({quoted}) VALUES ({params})"), values)
 
+    def insert_open(self, uniqueid: str) -> Connection:
+        """A row inserted in a transaction left open, as a slow writer of Asterisk's pool does:
+        its key is taken now, the row is seen when the caller commits the connection returned."""
+        conn = self.engine.connect()
+        conn.begin()
+        cols, times = ("`start`, calldate", "NOW(), NOW()") if self.engine.dialect.name == "mysql" else ("calldate", "now()")
+        conn.execute(text(f"INSERT INTO {self.name} ({cols}, uniqueid, disposition) VALUES ({times}, :u, 'ANSWERED')"), {"u": uniqueid})
+        return conn
 
 
 

@@ -7,7 +7,7 @@ from datetime import UTC
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 from calldata.ingest import checkpoints
 from calldata.ingest.table import Holes, TableSource
@@ -72,17 +72,14 @@ def test_a_key_that_commits_late_is_not_skipped(engine: Engine, pbx_table: PbxTa
     """Two writers (as cdr_adaptive_odbc's pool): the lower key commits after the higher one was read."""
     rows = synthetic_rows(3)
     source = _source(pbx_table, gap_wait=30)
-    slow = pbx_table.engine.connect()
-    tx = slow.begin()
-    quoted = "`start`, calldate" if pbx_table.engine.dialect.name == "mysql" else "calldate"
-    slow.execute(text(f"INSERT INTO {pbx_table.name} (uniqueid, disposition, {quoted}) VALUES ('late.1', 'ANSWERED', {'NOW(), NOW()' if 'start' in quoted else 'now()'})"))
+    slow = pbx_table.insert_open("late.1")
     pbx_table.insert(rows)  # keys 2..4 commit first
     source.open("")
     first = source.read(0)
     assert first is not None and len(first.records) == 3
     holes = json.loads(first.position)["holes"]
     assert [h[:2] for h in holes] == [[1, 1]]
-    tx.commit()
+    slow.commit()
     slow.close()
     late = source.read(0)
     source.close()
