@@ -126,6 +126,7 @@ class PbxTable:
         self.url = url
         self.name = name
         self.engine = engine
+        self.writers: list[Connection] = []  # transactions left open by insert_open
 
     def insert(self, rows: Sequence[dict[str, str]]) -> None:
         if not rows:
@@ -150,10 +151,17 @@ class PbxTable:
         """A row inserted in a transaction left open, as a slow writer of Asterisk's pool does:
         its key is taken now, the row is seen when the caller commits the connection returned."""
         conn = self.engine.connect()
+        self.writers.append(conn)
         conn.begin()
         cols, times = ("`start`, calldate", "NOW(), NOW()") if self.engine.dialect.name == "mysql" else ("calldate", "now()")
         conn.execute(text(f"INSERT INTO {self.name} ({cols}, uniqueid, disposition) VALUES ({times}, :u, 'ANSWERED')"), {"u": uniqueid})
         return conn
+
+    def close_writers(self) -> None:
+        """Roll back what insert_open left open (it would block dropping the table)."""
+        for conn in self.writers:
+            conn.close()
+        self.writers.clear()
 
 
 
