@@ -47,9 +47,11 @@ def _pbx_table(request: pytest.FixtureRequest, kind: str, *, keyed: bool) -> Ite
     except Exception as exc:  # the server is down or refuses us: under CI that is a failure
         message = f"{kind} server for the PBX table: {str(exc).splitlines()[0]}"
         pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    table = PbxTable(url, name, engine)
     try:
-        yield PbxTable(url, name, engine)
+        yield table
     finally:
+        table.close_writers()
         with engine.begin() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
         engine.dispose()

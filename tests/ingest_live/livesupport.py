@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from recordings import STORIES
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 
 from calldata.ingest import checkpoints  # noqa: F401 - registers ingest_source with the metadata
 from calldata.ingest.runner import store
@@ -127,6 +127,7 @@ class PbxTable:
         self.url = url
         self.name = name
         self.engine = engine
+        self.writers: list[Connection] = []  # transactions left open by insert_open
 
     def insert(self, rows: Sequence[dict[str, str]]) -> None:
         if not rows:
@@ -147,6 +148,21 @@ class PbxTable:
         with self.engine.begin() as conn:
             conn.execute(text(f"INSERT INTO {self.name} ({quoted}) VALUES ({params})"), values)
 
+    def insert_open(self, uniqueid: str) -> Connection:
+        """A row inserted in a transaction left open, as a slow writer of Asterisk's pool does:
+        its key is taken now, the row is seen when the caller commits the connection returned."""
+        conn = self.engine.connect()
+        self.writers.append(conn)
+        conn.begin()
+        cols, times = ("`start`, calldate", "NOW(), NOW()") if self.engine.dialect.name == "mysql" else ("calldate", "now()")
+        conn.execute(text(f"INSERT INTO {self.name} ({cols}, uniqueid, disposition) VALUES ({times}, :u, 'ANSWERED')"), {"u": uniqueid})
+        return conn
+
+    def close_writers(self) -> None:
+        """Roll back what insert_open left open (it would block dropping the table)."""
+        for conn in self.writers:
+            conn.close()
+        self.writers.clear()
 
 
 

@@ -7,10 +7,11 @@ from datetime import UTC
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 from calldata.ingest import checkpoints
-from calldata.ingest.table import Holes, TableSource
+from calldata.ingest.gaps import Gaps
+from calldata.ingest.table import TableSource
 from calldata.store.schema import quarantine
 
 from livesupport import PbxTable, all_story_rows, drain, expected_key, stored_keys, synthetic_rows
@@ -72,33 +73,30 @@ def test_a_key_that_commits_late_is_not_skipped(engine: Engine, pbx_table: PbxTa
     """Two writers (as cdr_adaptive_odbc's pool): the lower key commits after the higher one was read."""
     rows = synthetic_rows(3)
     source = _source(pbx_table, gap_wait=30)
-    slow = pbx_table.engine.connect()
-    tx = slow.begin()
-    quoted = "`start`, calldate" if pbx_table.engine.dialect.name == "mysql" else "calldate"
-    slow.execute(text(f"INSERT INTO {pbx_table.name} (uniqueid, disposition, {quoted}) VALUES ('late.1', 'ANSWERED', {'NOW(), NOW()' if 'start' in quoted else 'now()'})"))
+    slow = pbx_table.insert_open("late.1")
     pbx_table.insert(rows)  # keys 2..4 commit first
     source.open("")
     first = source.read(0)
     assert first is not None and len(first.records) == 3
-    holes = json.loads(first.position)["holes"]
-    assert [h[:2] for h in holes] == [[1, 1]]
-    tx.commit()
+    gaps = json.loads(first.position)["gaps"]
+    assert [g[:2] for g in gaps] == [[1, 1]]
+    slow.commit()
     slow.close()
     late = source.read(0)
     source.close()
     assert late is not None and [r.uniqueid for r in late.records] == ["late.1"]
-    assert json.loads(late.position)["holes"] == []
+    assert json.loads(late.position)["gaps"] == []
 
 
-def test_holes_expire_and_split() -> None:
-    holes = Holes()
-    holes.add(3, 9, now=100.0)
-    holes.fill(5)
-    assert [r[:2] for r in holes.as_list()] == [[3, 4], [6, 9]]
-    holes.expire(now=159.0, wait=60)
-    assert len(holes.ranges) == 2
-    holes.expire(now=161.0, wait=60)
-    assert holes.ranges == []
+def test_gaps_split_and_are_given_up_after_the_wait() -> None:
+    gaps = Gaps()
+    gaps.add(3, 9)
+    assert gaps.give_up(59.0, wait=60) == []
+    gaps.fill(5)
+    assert [r[:2] for r in gaps.as_list()] == [[3, 4], [6, 9]]
+    gaps.add(12, 12)
+    assert gaps.give_up(1.0, wait=60) == [(3, 4), (6, 9)]
+    assert gaps.as_list() == [[12, 12, 1.0]]
 
 
 def test_an_unreachable_database_is_a_wait_not_a_crash(engine: Engine) -> None:

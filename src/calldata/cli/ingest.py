@@ -72,11 +72,13 @@ def _store_when_reachable(ctx: typer.Context, stopping: threading.Event) -> Engi
 
 @app.command("status")
 def status(ctx: typer.Context) -> None:
-    """Rows ingested, quarantined, reconnects and lag per source (the figures GET /metrics serves)."""
+    """Rows ingested, quarantined, keys given up, reconnects and lag per source (the figures GET /metrics serves)."""
     engine = context.store(ctx)
     with engine.connect() as conn:
         states = checkpoints.listing(conn)
-    table = Table("source", "kind", "ingested", "already present", "quarantined", "reconnects", "lag (s)", "last error", "position")
+    table = Table(
+        "source", "kind", "ingested", "already present", "quarantined", "reconnects", "keys given up", "lag (s)", "last error", "position"
+    )
     for s in states:
         lag = s.lag_seconds()
         table.add_row(
@@ -86,6 +88,7 @@ def status(ctx: typer.Context) -> None:
             str(s.present),
             str(s.quarantined),
             str(s.reconnects),
+            str(s.given_up),
             "" if lag is None else f"{lag:.1f}",
             s.last_error,
             s.position if len(s.position) <= 60 else s.position[:57] + "...",

@@ -29,6 +29,7 @@ ingest_source = Table(
     Column("newest_calldate", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_error", Text, nullable=False, server_default=text("''")),
+    Column("given_up", BigInteger, nullable=False, server_default=text("0")),
 )
 
 
@@ -45,6 +46,7 @@ class SourceState(msgspec.Struct, frozen=True):
     newest_calldate: datetime | None
     updated_at: datetime
     last_error: str
+    given_up: int  # keys the source stopped waiting for (a table's skipped keys that never appeared)
 
     def lag_seconds(self, now: datetime | None = None) -> float | None:
         """Now minus the newest calldate stored from this source (None before the first row)."""
@@ -75,6 +77,7 @@ def save(
     position: str,
     stored: Stored,
     newest: datetime | None,
+    given_up: int = 0,
 ) -> None:
     """Advance a source to `position` and add a batch's counts, inside the batch's transaction."""
     now = datetime.now(UTC)
@@ -89,6 +92,7 @@ def save(
         newest_calldate=newest,
         updated_at=now,
         last_error="",
+        given_up=given_up,
     )
     t = ingest_source
     newest_expr = t.c.newest_calldate if newest is None else func.coalesce(
@@ -106,6 +110,7 @@ def save(
                 "inserted": t.c.inserted + stmt.excluded.inserted,
                 "present": t.c.present + stmt.excluded.present,
                 "quarantined": t.c.quarantined + stmt.excluded.quarantined,
+                "given_up": t.c.given_up + stmt.excluded.given_up,
                 "newest_calldate": newest_expr,
                 "updated_at": stmt.excluded.updated_at,
                 "last_error": "",

@@ -17,7 +17,7 @@ from calldata.ingest import checkpoints
 
 
 class IngestCollector(Collector):
-    """Per-source rows ingested, duplicates recognised, quarantined, reconnects, lag."""
+    """Per-source rows ingested, duplicates recognised, quarantined, keys given up, reconnects, lag."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -32,6 +32,9 @@ class IngestCollector(Collector):
             "calldata_ingest_duplicates", "Records already stored (same natural key) when the source offered them", labels=labels
         )
         quarantined = CounterMetricFamily("calldata_ingest_quarantined", "Records sent to the quarantine", labels=labels)
+        given_up = CounterMetricFamily(
+            "calldata_ingest_keys_given_up", "Skipped keys of a table no longer waited for (gap_wait of polling passed)", labels=labels
+        )
         reconnects = CounterMetricFamily("calldata_ingest_reconnects", "Connections to the source re-established", labels=labels)
         lag = GaugeMetricFamily("calldata_ingest_lag_seconds", "Now minus the newest calldate stored from the source", labels=labels)
         age = GaugeMetricFamily(
@@ -42,8 +45,9 @@ class IngestCollector(Collector):
             rows.add_metric(key, s.inserted)
             present.add_metric(key, s.present)
             quarantined.add_metric(key, s.quarantined)
+            given_up.add_metric(key, s.given_up)
             reconnects.add_metric(key, s.reconnects)
             if (value := s.lag_seconds(now)) is not None:
                 lag.add_metric(key, value)
             age.add_metric(key, (now - s.updated_at).total_seconds())
-        yield from (rows, present, quarantined, reconnects, lag, age)
+        yield from (rows, present, quarantined, given_up, reconnects, lag, age)

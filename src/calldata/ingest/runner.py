@@ -61,7 +61,7 @@ def store(engine: Engine, source: Source, batch: Batch) -> Stored:
     try:
         with engine.begin() as conn:
             stored = store_batch(conn, batch.records, batch.rejected)
-            checkpoints.save(conn, source.name, source.kind, batch.position, stored, batch.newest())
+            checkpoints.save(conn, source.name, source.kind, batch.position, stored, batch.newest(), batch.given_up)
         return stored
     except Exception as exc:
         if not _refused(exc):
@@ -80,7 +80,7 @@ def store(engine: Engine, source: Source, batch: Batch) -> Stored:
     with engine.begin() as conn:
         stored = store_batch(conn, [], bad)
         total += stored
-        checkpoints.save(conn, source.name, source.kind, batch.position, total, batch.newest())
+        checkpoints.save(conn, source.name, source.kind, batch.position, total, batch.newest(), batch.given_up)
     return total
 
 

@@ -13,11 +13,13 @@ from calldata.store.quarantine import Rejected
 
 
 class Batch(NamedTuple):
-    """Records read from a source, the ones that did not parse, and the position just past them."""
+    """Records read from a source, the ones that did not parse, the position just past them, and
+    how many keys the source stopped waiting for (a table's skipped keys, counted in the metrics)."""
 
     records: list[Cdr]
     rejected: list[Rejected]
     position: str
+    given_up: int = 0
 
     def newest(self) -> datetime | None:
         """The latest call start in the batch (for the lag metric)."""

@@ -2,17 +2,17 @@
 
 With an integer serial key (an integrator's `acctid`/`id`) rows are read in key order. Writers
 such as cdr_adaptive_odbc use several connections, so a lower key can commit after a higher one:
-keys skipped over are kept as *holes* in the checkpoint and looked up again until they appear
-or `gap_wait` seconds pass (a rolled-back insert never fills its key). Without a key, rows are
-read by calldate from `lookback` seconds before the newest one seen, and the natural key drops
-the ones already stored.
+keys skipped over are kept as *gaps* in the checkpoint and looked up again until they appear
+or `gap_wait` seconds spent polling pass (`calldata.ingest.gaps`); a key given up is logged and
+counted. Without a key, rows are read by calldate from `lookback` seconds before the newest one
+seen, and the natural key drops the ones already stored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from calldata.cdr import Cdr, CdrValueError
 from calldata.ingest.csvfile import Layout, cdr_from_fields
+from calldata.ingest.gaps import Gaps, PollClock
 from calldata.ingest.source import Batch, Poller, SourceUnavailable
 from calldata.store.quarantine import Rejected
 
@@ -52,6 +53,7 @@ COLUMN_FIELDS = {
     "sequence": "sequence",
 }
 KEY_CANDIDATES = ("acctid", "id", "cdr_id")
+log = logging.getLogger(__name__)
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
 
 
@@ -113,35 +115,8 @@ class RowReader:
         return cdr_from_fields(texts, self.layout, self.zone)
 
 
-class Holes:
-    """Key ranges skipped over by the reader, each with the time it was first seen missing."""
-
-    def __init__(self, ranges: Iterable[Sequence[float]] = ()) -> None:
-        self.ranges: list[list[float]] = [list(r) for r in ranges]
-
-    def add(self, lo: int, hi: int, now: float) -> None:
-        if lo <= hi:
-            self.ranges.append([lo, hi, now])
-
-    def fill(self, key: int) -> None:
-        """A key in a hole appeared: split its range."""
-        out: list[list[float]] = []
-        for lo, hi, seen in self.ranges:
-            if lo <= key <= hi:
-                out += [r for r in ([lo, key - 1, seen], [key + 1, hi, seen]) if r[0] <= r[1]]
-            else:
-                out.append([lo, hi, seen])
-        self.ranges = out
-
-    def expire(self, now: float, wait: float) -> None:
-        self.ranges = [r for r in self.ranges if now - r[2] < wait]
-
-    def as_list(self) -> list[list[int | float]]:
-        return [[int(lo), int(hi), round(seen, 3)] for lo, hi, seen in self.ranges]
-
-
 class TableSource:
-    """Follows one Asterisk CDR table; the position is JSON (`upto` + `holes`, or `since`)."""
+    """Follows one Asterisk CDR table; the position is JSON (`upto` + `gaps`, or `since`)."""
 
     kind = "table"
 
@@ -157,6 +132,7 @@ class TableSource:
         poll_seconds: float = 1.0,
         gap_wait: float = 60.0,
         lookback: float = 7200.0,
+        clock: PollClock | None = None,
     ) -> None:
         self.name = name
         self.url = url
@@ -167,6 +143,8 @@ class TableSource:
         self._poller = Poller(poll_seconds)
         self.gap_wait = gap_wait
         self.lookback = timedelta(seconds=lookback)
+        self._clock = clock or PollClock()
+        self._looked = 0.0  # the clock at the last look
         self._engine: Engine | None = None
         self._reconnects = 0
         self._opened_once = False
@@ -189,7 +167,8 @@ class TableSource:
         self._key = self._find_key(names)
         state = json.loads(position) if position else {}
         self._upto: int = int(state.get("upto", 0))
-        self._holes = Holes(state.get("holes", ()))
+        self._gaps = Gaps.from_position(state)
+        self._looked = self._clock()
         self._since: datetime | None = datetime.fromisoformat(state["since"]) if state.get("since") else None
         self._seen: dict[str, datetime] = {}  # keyless: natural keys read inside the lookback window
 
@@ -224,7 +203,8 @@ class TableSource:
 
     def read(self, wait: float) -> Batch | None:
         """The next batch; polls at most every `poll_seconds` (`wait=0`: look once, now)."""
-        return self._poller.read(self._look, wait)
+        with self._clock.polling():
+            return self._poller.read(self._look, wait)
 
     def _look(self) -> Batch | None:
         try:
@@ -252,30 +232,36 @@ class TableSource:
         assert self._engine is not None and self._key is not None
         key = self._table.c[self._key]
         cols = [key, *(self._table.c[c] for c in self._rows.columns)]
-        now = time.time()
-        self._holes.expire(now, self.gap_wait)
         with self._engine.connect() as conn:
             late: list[Sequence[Any]] = []
-            if self._holes.ranges:
-                cond = or_(*(and_(key >= int(lo), key <= int(hi)) for lo, hi, _ in self._holes.ranges))
+            if self._gaps.ranges:
+                cond = or_(*(and_(key >= int(lo), key <= int(hi)) for lo, hi, _ in self._gaps.ranges))
                 late = list(conn.execute(select(*cols).where(cond).order_by(key)))
             rows = list(
                 conn.execute(select(*cols).where(key > self._upto).order_by(key).limit(self.batch_size))
             )
-        if not rows and not late:
-            return None
         for row in late:
-            self._holes.fill(int(row[0]))
+            self._gaps.fill(int(row[0]))
+        now = self._clock()
+        given_up = self._gaps.give_up(now - self._looked, self.gap_wait)  # only after this look missed them
+        self._looked = now
+        for lo, hi in given_up:
+            log.warning(
+                "%s: gave up waiting for %s %s after %g s of polling (rolled back, or committed later than gap_wait)",
+                self.name, self._key, lo if lo == hi else f"{lo}..{hi}", self.gap_wait,
+            )
+        if not rows and not late and not given_up:
+            return None
         expect = self._upto + 1
         for row in rows:
             k = int(row[0])
-            self._holes.add(expect, k - 1, now)
+            self._gaps.add(expect, k - 1)
             expect = k + 1
         if rows:
             self._upto = int(rows[-1][0])
         records, rejected, _ = self._parse([*late, *rows], self._key)
-        position = json.dumps({"upto": self._upto, "holes": self._holes.as_list()})
-        return Batch(records, rejected, position)
+        position = json.dumps({"upto": self._upto, "gaps": self._gaps.as_list()})
+        return Batch(records, rejected, position, sum(hi - lo + 1 for lo, hi in given_up))
 
     def _read_by_date(self) -> Batch | None:
         assert self._engine is not None
