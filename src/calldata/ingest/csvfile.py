@@ -234,8 +234,11 @@ def cdr_from_fields(fields: Sequence[str], layout: Layout, zone: tzinfo) -> Cdr:
     assert start is not None
     if "disposition" in values:
         values["disposition"] = normalise_disposition(values["disposition"])
-    if "end" not in layout.columns:  # cdr_pgsql's table, a cdr_custom without them: from the counts
-        answer, end = counted_times(start, duration, billsec, values.get("disposition", ""))
+    kept = layout.columns
+    if "answer" not in kept or "end" not in kept:  # cdr_pgsql's table, a cdr_custom: from the counts
+        counted_answer, counted_end = counted_times(start, duration, billsec, values.get("disposition", ""))
+        answer = answer if "answer" in kept else counted_answer
+        end = end if "end" in kept else counted_end
     if "amaflags" in values:
         values["amaflags"] = normalise_amaflags(values["amaflags"])
     sequence = _sequence(values.pop("sequence", ""))
