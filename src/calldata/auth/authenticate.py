@@ -2,7 +2,8 @@
 
 Every failure is an `AuthFailure` carrying the HTTP status and a message that never tells an
 unknown login from a wrong password or a disabled account; an unknown login costs the same
-argon2 verification as a known one.
+argon2 verification as a known one. Every step is a short transaction that is run again when
+the database drops its connection; one it cannot finish raises StoreUnavailable instead.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
@@ -20,6 +22,7 @@ from calldata.auth.schema import auth_grant, auth_user
 from calldata.auth.tokens import digest
 from calldata.config import Settings
 from calldata.store.asyncpg_pool import AsyncpgPool
+from calldata.store.retry import autocommit, transaction
 
 NOT_AUTHENTICATED = (
     "auth: not authenticated; log in with POST /rest/auth/, or send auth credentials or an API key"
@@ -114,17 +117,20 @@ class Authenticator:
         """The identity the credentials prove, without starting a session."""
         if creds.username is not None and creds.password is not None:
             return self.login(creds.username, creds.password, address, start_session=False)
-        pepper = self.settings.token_pepper
-        if creds.key is not None:
-            with self.autocommit.connect() as conn:
-                return self.key_identity(conn, creds.key, address)
-        if creds.session is not None:
-            with self.engine.begin() as conn:
-                user_id = sessions.user_of(conn, creds.session, pepper=pepper, idle=self.idle)
-                if user_id is not None:
-                    return _identity(conn, user_id, "session", session=creds.session)
-            raise AuthFailure(401, BAD_SESSION)
+        key, token = creds.key, creds.session
+        if key is not None:
+            return autocommit(self.autocommit, lambda conn: self.key_identity(conn, key, address))
+        if token is not None:
+            identity = autocommit(self.autocommit, lambda conn: self._session_identity(conn, token))
+            if identity is None:
+                raise AuthFailure(401, BAD_SESSION)
+            return identity
         raise AuthFailure(401, NOT_AUTHENTICATED)
+
+    def _session_identity(self, conn: Connection, token: str) -> Identity | None:
+        """In autocommit: a lookup and at most a last-use timestamp, both fine to run twice."""
+        user_id = sessions.user_of(conn, token, pepper=self.settings.token_pepper, idle=self.idle)
+        return None if user_id is None else _identity(conn, user_id, "session", session=token)
 
     def key_identity(self, conn: Connection, key: str, address: str = "") -> Identity:
         """The identity an API key proves, in one statement on `conn`.
@@ -146,8 +152,7 @@ class Authenticator:
         return _key_identity(holder)
 
     def _note_use(self, holder: keys.KeyHolder, now: datetime, address: str) -> None:
-        with self.autocommit.connect() as conn:
-            keys.note_use(conn, holder, now, address)
+        autocommit(self.autocommit, lambda conn: keys.note_use(conn, holder, now, address))
 
     def login(
         self,
@@ -159,17 +164,23 @@ class Authenticator:
         reuse: str | None = None,
     ) -> Identity:
         """Check a password; with `start_session`, keep (`reuse`, when it is this user's live
-        session) or start a session. Raises AuthFailure 401, or 429 when throttled."""
+        session) or start a session. Raises AuthFailure 401, or 429 when throttled.
+
+        Each step is one transaction, committed once however often the database drops its
+        connection (calldata.store.retry)."""
         s = self.settings
         buckets = [throttle.login_bucket(login), throttle.address_bucket(address)]
-        with self.engine.begin() as conn:
+
+        def check(conn: Connection) -> tuple[bool, dict[str, Any] | None]:
             throttled = (
                 throttle.failures(conn, buckets[0], self.window) >= s.login_failures_per_login
                 or throttle.failures(conn, buckets[1], self.window) >= s.login_failures_per_address
             )
             if throttled:
                 audit.record(conn, audit.LOGIN_THROTTLED, login, address=address)
-            user = users.find(conn, login)
+            return throttled, users.find(conn, login)
+
+        throttled, user = transaction(self.engine, check)
         if throttled:
             raise AuthFailure(429, THROTTLED)
         # argon2 runs outside any transaction; an unknown login verifies a dummy hash.
@@ -179,21 +190,28 @@ class Authenticator:
         )
         if user is None or not matches or user["disabled"]:
             reason = "no such login" if user is None else "disabled" if matches else "wrong password"
-            with self.engine.begin() as conn:
+
+            def count(conn: Connection) -> None:
                 throttle.count_failure(conn, buckets, self.window)
                 audit.record(conn, audit.LOGIN_FAILED, login, address=address, detail=reason)
+
+            transaction(self.engine, count)
             raise AuthFailure(401, WRONG_LOGIN)
         self.recent.remember(user["password_hash"], password)
-        with self.engine.begin() as conn:
+        user_id, stored = user["id"], user["password_hash"]
+
+        def succeed(conn: Connection) -> Identity:
             throttle.clear(conn, buckets[0])
-            if passwords.needs_rehash(user["password_hash"], s.password_hash_profile):
-                users.rehash_password(conn, user["id"], password, s.password_hash_profile)
+            if passwords.needs_rehash(stored, s.password_hash_profile):
+                users.rehash_password(conn, user_id, password, s.password_hash_profile)
             token = None
             if start_session:
-                token = self._session_for(conn, user["id"], reuse, address)
+                token = self._session_for(conn, user_id, reuse, address)
             how = ("session reused" if token == reuse else "session") if start_session else "inline"
             audit.record(conn, audit.LOGIN, login, actor=login, address=address, detail=how)
-            return _identity(conn, user["id"], "session" if start_session else "password", session=token)
+            return _identity(conn, user_id, "session" if start_session else "password", session=token)
+
+        return transaction(self.engine, succeed)
 
     def _session_for(self, conn: Connection, user_id: int, reuse: str | None, address: str) -> str:
         pepper = self.settings.token_pepper
@@ -205,7 +223,8 @@ class Authenticator:
     def logout(self, token: str, address: str = "") -> bool:
         """End a live session; False when it was unknown or had expired."""
         pepper = self.settings.token_pepper
-        with self.engine.begin() as conn:
+
+        def end(conn: Connection) -> bool:
             user_id = sessions.user_of(conn, token, pepper=pepper, idle=self.idle)
             if user_id is None:
                 return False
@@ -213,6 +232,8 @@ class Authenticator:
             login = conn.execute(select(auth_user.c.login).where(auth_user.c.id == user_id)).scalar_one()
             audit.record(conn, audit.LOGOUT, login, actor=login, address=address)
             return True
+
+        return transaction(self.engine, end)
 
 
 def _identity(
