@@ -17,8 +17,10 @@ from starlette.responses import Response
 from calldata.api.errors import bad_request
 from calldata.api.prefetch import Prefetcher
 from calldata.api.scope import ReadQuery, parse_body, read_query
+from calldata.api.unavailable import unavailable
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.reads import Page, PageQuery, read_page, read_page_pooled
+from calldata.store.retry import StoreUnavailable
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 PageReader = Callable[[PageQuery], Awaitable[Page]]
@@ -75,7 +77,10 @@ def endpoint(read_pages: PageReader, max_rows_cap: int, ahead: Prefetcher) -> En
                 PageQuery(min_id, query.max_rows, query.min_date, query.max_date, query.cachedata, companies)
             )
 
-        page = await ahead.page(query, companies, read)
+        try:
+            page = await ahead.page(query, companies, read)
+        except StoreUnavailable as exc:
+            return unavailable(exc)
         return Response(envelope(query, page), media_type="application/json")
 
     return call_read
