@@ -6,7 +6,7 @@ envelope around the page, so a request costs a few small allocations however man
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Hashable
 from typing import Any
 
 import msgspec
@@ -40,6 +40,13 @@ def visible_companies(request: Request) -> Collection[str] | None:
     An authenticating middleware sets `request.state.companies`; without one the API is open.
     """
     return getattr(request.state, "companies", None)
+
+
+def identity_of(request: Request) -> Hashable:
+    """Who asks (the user behind the key, session or password; None on an open API): the pages
+    read ahead for one identity share a budget."""
+    identity = getattr(request.state, "identity", None)
+    return None if identity is None else identity.user_id
 
 
 def envelope(query: ReadQuery, page: Page) -> bytes:
@@ -78,7 +85,7 @@ def endpoint(read_pages: PageReader, max_rows_cap: int, ahead: Prefetcher) -> En
             )
 
         try:
-            page = await ahead.page(query, companies, read)
+            page = await ahead.page(query, companies, read, identity_of(request))
         except StoreUnavailable as exc:
             return unavailable(exc)
         return Response(envelope(query, page), media_type="application/json")
