@@ -24,7 +24,16 @@ def free_port() -> int:
 
 @contextmanager
 def served(store_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """The base URL of `python -m calldata serve` on the store, once /health answers; stopped after.
+    """The base URL of `python -m calldata serve` on the store, once /health answers; stopped after."""
+    with serving_process(store_url, env) as (base, _process):
+        yield base
+
+
+@contextmanager
+def serving_process(
+    store_url: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`served`, with the server's process too (its pid, to read its memory in /proc).
 
     The server's output goes to a file, not a pipe nobody reads (a full pipe would stall the
     server at its next log line); its end is printed when the server stops, so a failing test
@@ -50,7 +59,7 @@ def served(store_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("calldata serve did not answer /health within 30 s")
             time.sleep(0.1)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
