@@ -18,8 +18,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 T = TypeVar("T")
 
-# Before each attempt: at once, then after short pauses (a restarting server needs a moment).
-PAUSES = (0.0, 0.05, 0.25)
+# Before each attempt: at once, then after growing pauses (a restarting server needs a moment;
+# connections ended again and again need a few tries), about 0.9 s in all.
+PAUSES = (0.0, 0.05, 0.1, 0.25, 0.5)
 UNREACHABLE = "database: unavailable (its connections keep dropping, or it does not answer); try again shortly"
 IN_DOUBT = "database: the connection dropped while committing and the outcome is unknown; try again shortly"
 
