@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO
 
 import httpx
 import pytest
@@ -23,17 +25,32 @@ def free_port() -> int:
 @contextmanager
 def served(store_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """The base URL of `python -m calldata serve` on the store, once /health answers; stopped after."""
+    with serving_process(store_url, env) as (base, _process):
+        yield base
+
+
+@contextmanager
+def serving_process(
+    store_url: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`served`, with the server's process too (its pid, to read its memory in /proc).
+
+    The server's output goes to a file, not a pipe nobody reads (a full pipe would stall the
+    server at its next log line); its end is printed when the server stops, so a failing test
+    shows it.
+    """
     port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "calldata", "--database-url", store_url, "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})},
+        stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"calldata serve exited with {proc.returncode}:\n{proc.stdout.read() if proc.stdout else ''}")
+                pytest.fail(f"calldata serve exited with {proc.returncode}:\n{_tail(log)}")
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
@@ -42,7 +59,7 @@ def served(store_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("calldata serve did not answer /health within 30 s")
             time.sleep(0.1)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
@@ -50,3 +67,10 @@ def served(store_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        print(f"calldata serve said:\n{_tail(log)}")
+        log.close()
+
+
+def _tail(log: IO[str], lines: int = 200) -> str:
+    log.seek(0)
+    return "".join(log.readlines()[-lines:])

@@ -47,6 +47,11 @@ class Settings:
     token_pepper: str = field(default="", repr=False)
     # addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed
     trusted_proxies: str = ""
+    # reading the next page ahead (calldata.api.prefetch; docs/api.md): how long a page is kept,
+    # and the bytes held for all clients and for one identity (0: no reading ahead)
+    prefetch_seconds: int = 2
+    prefetch_max_bytes: int = 64 * 1024 * 1024
+    prefetch_max_bytes_per_identity: int = 16 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -32,7 +32,8 @@ def create_app(settings: Settings) -> Starlette:
         if engine.dialect.name == "postgresql"
         else None
     )
-    ahead = Prefetcher()
+    ahead = Prefetcher(ttl=settings.prefetch_seconds, max_bytes=settings.prefetch_max_bytes,
+                       identity_bytes=settings.prefetch_max_bytes_per_identity)
     read = call_read.endpoint(call_read.page_reader(engine, pool), settings.max_rows_cap, ahead)
 
     @asynccontextmanager

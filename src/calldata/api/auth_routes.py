@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calldata.api.errors import ApiError, bad_request, fail
 from calldata.api.scope import parse_body
+from calldata.api.unavailable import unavailable
 from calldata.auth.authenticate import (
     BAD_SESSION,
     NOT_AUTHENTICATED,
@@ -36,6 +37,7 @@ from calldata.auth.permissions import SYSTEM_ADMIN, Forbidden, Identity, Rule, c
 from calldata.config import Settings
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.engine import sync_engine
+from calldata.store.retry import StoreUnavailable
 
 COOKIE = "Red60urne"
 LOGIN_PATHS = frozenset({"/rest/auth", "/rest/auth/"})
@@ -100,7 +102,7 @@ def _rule_for(scope: Scope) -> Rule | None:
 
 
 class AuthMiddleware:
-    """Every /rest/ call except login and logout: 400, 401, 403 or 429 here, or on to the route."""
+    """Every /rest/ call except login and logout: 400, 401, 403, 429 or 503 here, or on to the route."""
 
     def __init__(
         self, app: ASGIApp, authenticator: Authenticator, keys_on: AsyncpgPool | None = None
@@ -134,6 +136,9 @@ class AuthMiddleware:
             return
         except Forbidden as exc:
             await fail(403, str(exc))(scope, receive, send)
+            return
+        except StoreUnavailable as exc:
+            await unavailable(exc)(scope, receive, send)
             return
         state = scope.setdefault("state", {})
         state.update(body=body, identity=identity, companies=companies)
@@ -226,6 +231,7 @@ def login_endpoint(authenticator: Authenticator) -> Any:
           "400": {$ref: "#/components/responses/Fail"}
           "401": {$ref: "#/components/responses/Fail"}
           "429": {$ref: "#/components/responses/Fail"}
+          "503": {$ref: "#/components/responses/Fail"}
         """
         try:
             body = parse_body(await _read_body(request.receive))
@@ -240,6 +246,8 @@ def login_endpoint(authenticator: Authenticator) -> Any:
                 identity = await run_in_threadpool(authenticator.identify, creds, address)
         except (ApiError, AuthFailure) as exc:
             return _refusal(exc)
+        except StoreUnavailable as exc:
+            return unavailable(exc)
         response = _json({"result": "success", "user": user_object(identity)})
         if identity.via == "session" and identity.session:
             response.set_cookie(
@@ -266,11 +274,15 @@ def logout_endpoint(authenticator: Authenticator) -> Any:
                   properties:
                     result: {type: string, enum: [success]}
           "401": {$ref: "#/components/responses/Fail"}
+          "503": {$ref: "#/components/responses/Fail"}
         """
         token = request.cookies.get(COOKIE)
-        ended = bool(token) and await run_in_threadpool(
-            authenticator.logout, token or "", _address(request.scope)
-        )
+        try:
+            ended = bool(token) and await run_in_threadpool(
+                authenticator.logout, token or "", _address(request.scope)
+            )
+        except StoreUnavailable as exc:
+            return unavailable(exc)
         response = (
             _json({"result": "success"}) if ended else fail(401, BAD_SESSION if token else NOT_AUTHENTICATED)
         )

@@ -6,7 +6,7 @@ envelope around the page, so a request costs a few small allocations however man
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Hashable
 from typing import Any
 
 import msgspec
@@ -17,8 +17,10 @@ from starlette.responses import Response
 from calldata.api.errors import bad_request
 from calldata.api.prefetch import Prefetcher
 from calldata.api.scope import ReadQuery, parse_body, read_query
+from calldata.api.unavailable import unavailable
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.reads import Page, PageQuery, read_page, read_page_pooled
+from calldata.store.retry import StoreUnavailable
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 PageReader = Callable[[PageQuery], Awaitable[Page]]
@@ -38,6 +40,13 @@ def visible_companies(request: Request) -> Collection[str] | None:
     An authenticating middleware sets `request.state.companies`; without one the API is open.
     """
     return getattr(request.state, "companies", None)
+
+
+def identity_of(request: Request) -> Hashable:
+    """Who asks (the user behind the key, session or password; None on an open API): the pages
+    read ahead for one identity share a budget."""
+    identity = getattr(request.state, "identity", None)
+    return None if identity is None else identity.user_id
 
 
 def envelope(query: ReadQuery, page: Page) -> bytes:
@@ -75,7 +84,10 @@ def endpoint(read_pages: PageReader, max_rows_cap: int, ahead: Prefetcher) -> En
                 PageQuery(min_id, query.max_rows, query.min_date, query.max_date, query.cachedata, companies)
             )
 
-        page = await ahead.page(query, companies, read)
+        try:
+            page = await ahead.page(query, companies, read, identity_of(request))
+        except StoreUnavailable as exc:
+            return unavailable(exc)
         return Response(envelope(query, page), media_type="application/json")
 
     return call_read

@@ -2,7 +2,8 @@
 
 Every failure is an `AuthFailure` carrying the HTTP status and a message that never tells an
 unknown login from a wrong password or a disabled account; an unknown login costs the same
-argon2 verification as a known one.
+argon2 verification as a known one. Every step is a short transaction that is run again when
+the database drops its connection; one it cannot finish raises StoreUnavailable instead.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
@@ -21,6 +23,7 @@ from calldata.auth.schema import auth_grant, auth_user
 from calldata.auth.tokens import digest
 from calldata.config import Settings
 from calldata.store.asyncpg_pool import AsyncpgPool
+from calldata.store.retry import autocommit, transaction
 
 NOT_AUTHENTICATED = (
     "auth: not authenticated; log in with POST /rest/auth/, or send auth credentials or an API key"
@@ -123,17 +126,20 @@ class Authenticator:
         self._housekeeping()
         if creds.username is not None and creds.password is not None:
             return self.login(creds.username, creds.password, address, start_session=False)
-        pepper = self.settings.token_pepper
-        if creds.key is not None:
-            with self.autocommit.connect() as conn:
-                return self.key_identity(conn, creds.key, address)
-        if creds.session is not None:
-            with self.engine.begin() as conn:
-                user_id = sessions.user_of(conn, creds.session, pepper=pepper, idle=self.idle)
-                if user_id is not None:
-                    return _identity(conn, user_id, "session", session=creds.session)
-            raise AuthFailure(401, BAD_SESSION)
+        key, token = creds.key, creds.session
+        if key is not None:
+            return autocommit(self.autocommit, lambda conn: self.key_identity(conn, key, address))
+        if token is not None:
+            identity = autocommit(self.autocommit, lambda conn: self._session_identity(conn, token))
+            if identity is None:
+                raise AuthFailure(401, BAD_SESSION)
+            return identity
         raise AuthFailure(401, NOT_AUTHENTICATED)
+
+    def _session_identity(self, conn: Connection, token: str) -> Identity | None:
+        """In autocommit: a lookup and at most a last-use timestamp, both fine to run twice."""
+        user_id = sessions.user_of(conn, token, pepper=self.settings.token_pepper, idle=self.idle)
+        return None if user_id is None else _identity(conn, user_id, "session", session=token)
 
     def key_identity(self, conn: Connection, key: str, address: str = "") -> Identity:
         """The identity an API key proves, in one statement on `conn`.
@@ -156,8 +162,7 @@ class Authenticator:
 
     def _note_use(self, holder: keys.KeyHolder, now: datetime, address: str) -> None:
         self._housekeeping()  # the asyncpg path's only visit to this engine, once a minute per key
-        with self.autocommit.connect() as conn:
-            keys.note_use(conn, holder, now, address)
+        autocommit(self.autocommit, lambda conn: keys.note_use(conn, holder, now, address))
 
     def login(
         self,
@@ -172,49 +177,57 @@ class Authenticator:
         session) or start a session. Raises AuthFailure 401, or 429 when throttled.
 
         The attempt is reserved in the throttling buckets before argon2 runs (a password this
-        process verified moments ago only checks that no bucket is full): see auth.throttle."""
+        process verified moments ago only checks that no bucket is full): see auth.throttle.
+        Each step is one transaction, committed once however often the database drops its
+        connection (calldata.store.retry)."""
         s = self.settings
         limits = [throttle.Limit(throttle.login_bucket(login), s.login_failures_per_login),
                   throttle.Limit(throttle.address_bucket(address), s.login_failures_per_address)]
         self._housekeeping()
+
+        def reserve(conn: Connection) -> tuple[dict[str, Any] | None, bool, list[int]]:
+            user = users.find(conn, login)
+            stored = user["password_hash"] if user else None
+            if stored and self.recent.verified(stored, password):
+                throttle.check(conn, limits, self.window)
+                return user, True, []
+            return user, False, throttle.reserve(conn, limits, self.window)
+
         try:
-            with self.engine.begin() as conn:
-                user = users.find(conn, login)
-                stored = user["password_hash"] if user else None
-                known = bool(stored and self.recent.verified(stored, password))
-                if known:
-                    throttle.check(conn, limits, self.window)
-                    reserved: list[int] = []
-                else:
-                    reserved = throttle.reserve(conn, limits, self.window)
+            user, known, reserved = transaction(self.engine, reserve)
         except throttle.Throttled as exc:
             self._throttled(login, address, by_login=exc.bucket == limits[0].bucket)
             raise AuthFailure(429, throttled(exc.retry_after), retry_after=exc.retry_after) from None
         # argon2 runs outside any transaction; an unknown login verifies a dummy hash.
+        stored = user["password_hash"] if user else None
         matches = known or passwords.verify(stored, password, s.password_hash_profile)
         if user is None or not matches or user["disabled"]:
             reason = "no such login" if user is None else "disabled" if matches else "wrong password"
-            with self.engine.begin() as conn:  # the reservation stays: it is the failure
-                audit.record(conn, audit.LOGIN_FAILED, login, address=address, detail=reason)
+            transaction(self.engine, lambda conn: audit.record(  # the reservation stays: it is the failure
+                conn, audit.LOGIN_FAILED, login, address=address, detail=reason))
             raise AuthFailure(401, WRONG_LOGIN)
         self.recent.remember(user["password_hash"], password)
-        with self.engine.begin() as conn:
+        user_id = user["id"]
+
+        def succeed(conn: Connection) -> Identity:
             throttle.release(conn, reserved)
-            if passwords.needs_rehash(user["password_hash"], s.password_hash_profile):
-                users.rehash_password(conn, user["id"], password, s.password_hash_profile)
+            if passwords.needs_rehash(stored, s.password_hash_profile):
+                users.rehash_password(conn, user_id, password, s.password_hash_profile)
             token = None
             if start_session:
-                token = self._session_for(conn, user["id"], reuse, address)
+                token = self._session_for(conn, user_id, reuse, address)
             how = ("session reused" if token == reuse else "session") if start_session else "inline"
             audit.record(conn, audit.LOGIN, login, actor=login, address=address, detail=how)
-            return _identity(conn, user["id"], "session" if start_session else "password", session=token)
+            return _identity(conn, user_id, "session" if start_session else "password", session=token)
+
+        return transaction(self.engine, succeed)
 
     def _throttled(self, login: str, address: str, *, by_login: bool) -> None:
         """Audit a refused attempt. Refused for its address, it is counted without the login
         name, so cycling through names adds to one row per address and hour, not one each."""
         who, limit = (login, "login limit") if by_login else ("", "address limit")
-        with self.engine.begin() as conn:
-            audit.record(conn, audit.LOGIN_THROTTLED, who, address=address, detail=limit)
+        transaction(self.engine, lambda conn: audit.record(
+            conn, audit.LOGIN_THROTTLED, who, address=address, detail=limit))
 
     def _housekeeping(self) -> None:
         """At most once an hour per process, on a request that needs identity: forget attempts
@@ -223,9 +236,12 @@ class Authenticator:
         if now < self.housekeeping_due:
             return
         self.housekeeping_due = now + HOUSEKEEPING_SECONDS
-        with self.engine.begin() as conn:
+
+        def prune(conn: Connection) -> None:
             throttle.prune(conn, self.window)
             audit.prune(conn, self.settings.audit_retention_days)
+
+        transaction(self.engine, prune)
 
     def _session_for(self, conn: Connection, user_id: int, reuse: str | None, address: str) -> str:
         pepper = self.settings.token_pepper
@@ -237,7 +253,8 @@ class Authenticator:
     def logout(self, token: str, address: str = "") -> bool:
         """End a live session; False when it was unknown or had expired."""
         pepper = self.settings.token_pepper
-        with self.engine.begin() as conn:
+
+        def end(conn: Connection) -> bool:
             user_id = sessions.user_of(conn, token, pepper=pepper, idle=self.idle)
             if user_id is None:
                 return False
@@ -245,6 +262,8 @@ class Authenticator:
             login = conn.execute(select(auth_user.c.login).where(auth_user.c.id == user_id)).scalar_one()
             audit.record(conn, audit.LOGOUT, login, actor=login, address=address)
             return True
+
+        return transaction(self.engine, end)
 
 
 def _identity(

@@ -9,6 +9,7 @@ statement once and decode rows in C.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -17,6 +18,8 @@ import asyncpg
 from sqlalchemy import ClauseElement, make_url
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from calldata.store.retry import PAUSES, UNREACHABLE, StoreUnavailable
 
 _DIALECT = PGDialect_asyncpg()
 
@@ -40,13 +43,23 @@ def dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-# The server ended the connection under us (restart, failover, pg_terminate_backend).
+# The connection cannot be used any more: the server ended it (restart, failover,
+# pg_terminate_backend) or refused a new one, or asyncpg found it in a state that a connection
+# lost mid-statement leaves behind ("cannot switch to state ...", "connection is closed").
 _LOST = (
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
-    ConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
 )
+
+
+def _lost(exc: Exception) -> bool:
+    """True for a lost connection; not for asyncpg refusing a value or a setting (ValueError)."""
+    return isinstance(exc, _LOST) and not isinstance(exc, ValueError)
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:
@@ -82,7 +95,8 @@ class AsyncpgPool:
 
         Values go to asyncpg as they are: SQLAlchemy's type processing is skipped, so give
         what asyncpg takes (aware datetimes for timestamptz, lists for arrays). Only for reads:
-        a statement whose connection was lost is run once more, on a fresh connection.
+        a statement whose connection was lost is run again on a fresh connection (a few times,
+        `calldata.store.retry.PAUSES`), then StoreUnavailable.
         """
         pool = self._pool
         if pool is None:
@@ -90,9 +104,22 @@ class AsyncpgPool:
         compiled = _compiled(stmt)
         values = {**compiled.values, **params}
         args = [values[name] for name in compiled.names]
-        try:
-            return await pool.fetch(compiled.sql, *args)
-        except _LOST:
-            # A restart drops every pooled connection at once: replace them all, not one by one.
-            await pool.expire_connections()
-            return await pool.fetch(compiled.sql, *args)
+        failure: Exception | None = None
+        for pause in PAUSES:
+            if pause:
+                await asyncio.sleep(pause)
+            try:
+                async with pool.acquire() as conn:
+                    try:
+                        return await conn.fetch(compiled.sql, *args)
+                    except Exception as exc:
+                        if _lost(exc):
+                            conn.terminate()  # never back into the pool in whatever state it is in
+                        raise
+            except Exception as exc:
+                if not _lost(exc):
+                    raise
+                failure = exc
+                # A restart drops every pooled connection at once: replace them all, not one by one.
+                await pool.expire_connections()
+        raise StoreUnavailable(UNREACHABLE) from failure
