@@ -75,7 +75,12 @@ def endpoint(engine: AsyncEngine) -> Endpoint:
         if since is not None and until is not None and since > until:
             raise bad_request("since: later than until")
         async with engine.connect() as conn:
-            report = await conn.run_sync(lambda sync: coverage(sync, since, until, top))
+            # The app's engine autocommits; the report streams its rows through a server-side
+            # cursor, which PostgreSQL opens only inside a transaction (and one transaction gives
+            # the counts and the rows the same snapshot).
+            await conn.execution_options(isolation_level=conn.dialect.default_isolation_level)
+            async with conn.begin():
+                report = await conn.run_sync(lambda sync: coverage(sync, since, until, top))
         return Response(msgspec.json.encode({"result": "success", "report": report}), media_type="application/json")
 
     return attribution_report
