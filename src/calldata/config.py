@@ -46,6 +46,10 @@ class Settings:
     token_pepper: str = field(default="", repr=False)
     # addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed
     trusted_proxies: str = ""
+    # slow and surplus clients (calldata.api.connections; docs/deployment.md)
+    header_timeout_seconds: int = 10  # a request's headers must all arrive within this
+    body_timeout_seconds: int = 30  # and its body within this after the headers
+    max_connections: int = 500  # open connections beyond this are answered 503 and closed
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
