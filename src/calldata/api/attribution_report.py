@@ -54,8 +54,35 @@ def endpoint(engine: AsyncEngine) -> Endpoint:
                   top: {oneOf: [{type: integer, minimum: 1, maximum: 1000}, {type: string, pattern: "^[0-9]+$"}], default: 10}
                   auth: {type: object}
         responses:
-          "200": {description: "{result: success, report: {rows, unattributed, company_or_target, missing, channels, contexts, numbers}}"}
-          "400": {description: a fail envelope naming the bad key}
+          "200":
+            description: The report.
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [result, report]
+                  properties:
+                    result: {type: string, enum: [success]}
+                    report:
+                      type: object
+                      required: [since, until, directory_version, rows, unattributed, company_or_target,
+                                 missing, channels, contexts, numbers]
+                      properties:
+                        since: {type: string, nullable: true, description: ISO date-time (UTC)}
+                        until: {type: string, nullable: true, description: ISO date-time (UTC)}
+                        directory_version: {type: integer, nullable: true}
+                        rows: {type: integer}
+                        unattributed: {type: integer}
+                        company_or_target: {type: integer}
+                        missing: {type: object, additionalProperties: {type: integer}}
+                        channels: {$ref: "#/components/schemas/Counts"}
+                        contexts: {$ref: "#/components/schemas/Counts"}
+                        numbers: {$ref: "#/components/schemas/Counts"}
+          "400": {$ref: "#/components/responses/Fail"}
+          "401": {$ref: "#/components/responses/Fail"}
+          "403": {$ref: "#/components/responses/Fail"}
+          "429": {$ref: "#/components/responses/TooManyRequests"}
+          "500": {$ref: "#/components/responses/Fail"}
         """
         body = await request_body(request)
         unknown = sorted(set(body) - KEYS)

@@ -44,7 +44,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return fail(404, f"unknown command: {asked}")
     if exc.status_code == 405:
-        return fail(405, f"method not allowed: {asked}")
+        return fail(405, f"method not allowed: {asked}", exc.headers)  # Allow: what the path serves
     return fail(exc.status_code, str(exc.detail))
 
 
