@@ -57,7 +57,7 @@ def test_every_route_and_method_the_app_serves_is_described() -> None:
 def test_every_identity_checked_operation_documents_429_and_the_errors_of_any_path() -> None:
     doc = description(routes_of_app())  # type: ignore[arg-type]
     responses = doc["components"]["responses"]
-    for name in ("NotFound", "MethodNotAllowed", "TooManyRequests"):
+    for name in ("NotFound", "MethodNotAllowed", "TooManyRequests", "RequestTimeout", "Busy"):
         assert responses[name]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Fail"}
     assert "Allow" in responses["MethodNotAllowed"]["headers"]
     checked = [
