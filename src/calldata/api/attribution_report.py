@@ -49,9 +49,15 @@ def endpoint(engine: AsyncEngine) -> Endpoint:
                 type: object
                 additionalProperties: false
                 properties:
-                  since: {description: "epoch milliseconds, or an ISO date (UTC)", oneOf: [{type: integer, minimum: 0, maximum: 253402300799999}, {type: string}]}
-                  until: {description: "epoch milliseconds, or an ISO date (UTC), exclusive", oneOf: [{type: integer, minimum: 0, maximum: 253402300799999}, {type: string}]}
-                  top: {oneOf: [{type: integer, minimum: 1, maximum: 1000}, {type: string, pattern: "^[0-9]+$"}], default: 10}
+                  since:
+                    description: epoch milliseconds (up to 9999-12-31), or an ISO date (UTC)
+                    oneOf: [{type: integer, minimum: 0, maximum: 253402300799999}, {type: string}]
+                  until:
+                    description: epoch milliseconds (up to 9999-12-31), or an ISO date (UTC), exclusive
+                    oneOf: [{type: integer, minimum: 0, maximum: 253402300799999}, {type: string}]
+                  top:
+                    oneOf: [{type: integer, minimum: 1, maximum: 1000}, {type: string, pattern: "^[0-9]+$"}]
+                    default: 10
                   auth: {type: object}
         responses:
           "200":

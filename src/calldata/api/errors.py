@@ -53,4 +53,5 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     logger.error("internal error answering %s %s", request.method, request.url.path, exc_info=exc)
     # The server drops the connection after a 500 (ServerErrorMiddleware); say so, so that a
     # keep-alive client does not send its next request into a closed socket.
-    return fail(500, "internal error: the server could not answer this request (see its log)", {"connection": "close"})
+    message = "internal error: the server could not answer this request (see its log)"
+    return fail(500, message, {"connection": "close"})
