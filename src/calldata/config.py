@@ -52,6 +52,10 @@ class Settings:
     prefetch_seconds: int = 2
     prefetch_max_bytes: int = 64 * 1024 * 1024
     prefetch_max_bytes_per_identity: int = 16 * 1024 * 1024
+    # slow and surplus clients (calldata.api.connections; docs/deployment.md)
+    header_timeout_seconds: int = 10  # a request's headers must all arrive within this
+    body_timeout_seconds: int = 30  # and its body within this after the headers
+    max_connections: int = 500  # open connections beyond this are answered 503 and closed
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

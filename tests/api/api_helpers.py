@@ -29,11 +29,13 @@ async def serving(app: Starlette, key: str | None = None) -> AsyncIterator[httpx
             yield client
 
 
-def issue_key(engine: Engine, login: str = "billing", companies: Sequence[str] = ()) -> str:
-    """An API key of a new user holding Billing Call-Summary system-wide, or for `companies` only."""
+def issue_key(
+    engine: Engine, login: str = "billing", companies: Sequence[str] = (), permission: str = BILLING_CALL_SUMMARY
+) -> str:
+    """An API key of a new user holding `permission` system-wide, or for `companies` only."""
     with engine.begin() as conn:
         user_id = users.add_user(conn, login, "not used by these tests", profile="CHEAPEST", actor="test")
-        users.grant(conn, login, BILLING_CALL_SUMMARY, list(companies), actor="test")
+        users.grant(conn, login, permission, list(companies), actor="test")
         _key_id, key = keys.create(conn, user_id, pepper="", actor="test")
     return key
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 import calldata.auth.schema  # noqa: F401  (the auth tables join `metadata`, so stores are emptied)
 from api_helpers import Connect, issue_key, serving
 from calldata.api.app import create_app
+from calldata.auth.permissions import SYSTEM_ADMIN
 from calldata.config import Settings
 
 
@@ -23,6 +24,12 @@ def anyio_backend() -> str:
 def billing_key(engine: Engine) -> str:
     """The API key of a billing client allowed to read every row."""
     return issue_key(engine)
+
+
+@pytest.fixture
+def admin_key(engine: Engine) -> str:
+    """The API key of a System-Admin: past identity on every route, the admin-only ones too."""
+    return issue_key(engine, "admin", permission=SYSTEM_ADMIN)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from api_helpers import Connect
 from calldata.api.app import create_app
+from calldata.api.auth_routes import OWN_PATHS as AUTH_OWN_PATHS
 from calldata.api.openapi import base_description, description
 from calldata.config import Settings
 
@@ -45,3 +46,35 @@ async def test_openapi_json_is_served_with_its_components(connect: Connect) -> N
     assert {name for name, spec in row.items() if spec.get("type") == "integer"} == {"acctid", "duration", "billsec", "amaflags"}
     request = doc["components"]["schemas"]["ReadRequest"]["properties"]["scope"]["properties"]
     assert set(request) == {"minID", "maxRows", "minDate", "maxDate", "queuedata", "cachedata"}
+
+
+def test_every_route_and_method_the_app_serves_is_described() -> None:
+    doc = description(routes_of_app())  # type: ignore[arg-type]
+    served = {(r.path, m.lower()) for r in routes_of_app() for m in r.methods or () if m != "HEAD"}
+    described = {(path, method) for path, item in doc["paths"].items() for method in item}
+    assert served - described == set()  # /metrics too
+
+
+def test_every_identity_checked_operation_documents_429_and_the_errors_of_any_path() -> None:
+    doc = description(routes_of_app())  # type: ignore[arg-type]
+    responses = doc["components"]["responses"]
+    for name in ("NotFound", "MethodNotAllowed", "TooManyRequests", "RequestTimeout", "Busy"):
+        assert responses[name]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Fail"}
+    assert "Allow" in responses["MethodNotAllowed"]["headers"]
+    checked = [
+        (path, operation) for path, item in doc["paths"].items() for operation in item.values()
+        if path.startswith("/rest/") and path not in AUTH_OWN_PATHS
+    ]
+    assert checked
+    for path, operation in checked:
+        assert operation["responses"]["429"] == {"$ref": "#/components/responses/TooManyRequests"}, path
+
+
+async def test_404_and_405_answer_the_documented_envelope(connect: Connect) -> None:
+    async with connect() as client:
+        unknown = await client.get("/no/such/thing")
+        wrong_method = await client.put("/health")
+    for r, status in ((unknown, 404), (wrong_method, 405)):
+        assert r.status_code == status and r.headers["content-type"] == "application/json"
+        assert set(r.json()) == {"result", "message"} and r.json()["result"] == "fail"
+    assert set(wrong_method.headers["allow"].split(", ")) == {"GET", "HEAD"}

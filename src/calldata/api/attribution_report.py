@@ -6,7 +6,7 @@ maxDate, or an ISO date / date-time in UTC), `top` (how many channels, contexts,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from calldata.api.call_read import Endpoint, request_body
 from calldata.api.errors import bad_request
+from calldata.api.scope import EPOCH, MAX_EPOCH_MS, whole_number
 from calldata.attribution.report import coverage
 
 KEYS = frozenset({"since", "until", "top", "auth"})
@@ -25,24 +26,13 @@ def _when(body: dict[str, Any], key: str) -> datetime | None:
     value = body.get(key)
     if value is None:
         return None
-    if isinstance(value, str) and not value.isdigit():
+    if isinstance(value, str) and not (value.isascii() and value.strip().isdigit()):
         try:
             when = datetime.fromisoformat(value)
-        except ValueError:
+            return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)).astimezone(UTC)
+        except (ValueError, OverflowError):  # OverflowError: an offset taking it past year 1 or 9999
             raise bad_request(f"{key}: expected epoch milliseconds or an ISO date, got {value!r}") from None
-        return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    if isinstance(value, bool) or not isinstance(value, int | str) or int(value) < 0:
-        raise bad_request(f"{key}: expected epoch milliseconds or an ISO date, got {value!r}")
-    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-
-
-def _top(body: dict[str, Any]) -> int:
-    value = body.get("top", 10)
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
-        raise bad_request(f"top: expected an integer from 1 to 1000, got {value!r}")
-    return value
+    return EPOCH + timedelta(milliseconds=whole_number(value, key, 0, MAX_EPOCH_MS))
 
 
 def endpoint(engine: AsyncEngine) -> Endpoint:
@@ -59,23 +49,62 @@ def endpoint(engine: AsyncEngine) -> Endpoint:
                 type: object
                 additionalProperties: false
                 properties:
-                  since: {description: "epoch milliseconds, or an ISO date (UTC)", oneOf: [{type: integer}, {type: string}]}
-                  until: {description: "epoch milliseconds, or an ISO date (UTC), exclusive", oneOf: [{type: integer}, {type: string}]}
-                  top: {type: integer, minimum: 1, maximum: 1000, default: 10}
+                  since:
+                    description: epoch milliseconds (up to 9999-12-31), or an ISO date (UTC)
+                    oneOf: [{type: integer, minimum: 0, maximum: 253402300799999}, {type: string}]
+                  until:
+                    description: epoch milliseconds (up to 9999-12-31), or an ISO date (UTC), exclusive
+                    oneOf: [{type: integer, minimum: 0, maximum: 253402300799999}, {type: string}]
+                  top:
+                    oneOf: [{type: integer, minimum: 1, maximum: 1000}, {type: string, pattern: "^[0-9]+$"}]
+                    default: 10
                   auth: {type: object}
         responses:
-          "200": {description: "{result: success, report: {rows, unattributed, company_or_target, missing, channels, contexts, numbers}}"}
-          "400": {description: a fail envelope naming the bad key}
+          "200":
+            description: The report.
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [result, report]
+                  properties:
+                    result: {type: string, enum: [success]}
+                    report:
+                      type: object
+                      required: [since, until, directory_version, rows, unattributed, company_or_target,
+                                 missing, channels, contexts, numbers]
+                      properties:
+                        since: {type: string, nullable: true, description: ISO date-time (UTC)}
+                        until: {type: string, nullable: true, description: ISO date-time (UTC)}
+                        directory_version: {type: integer, nullable: true}
+                        rows: {type: integer}
+                        unattributed: {type: integer}
+                        company_or_target: {type: integer}
+                        missing: {type: object, additionalProperties: {type: integer}}
+                        channels: {$ref: "#/components/schemas/Counts"}
+                        contexts: {$ref: "#/components/schemas/Counts"}
+                        numbers: {$ref: "#/components/schemas/Counts"}
+          "400": {$ref: "#/components/responses/Fail"}
+          "401": {$ref: "#/components/responses/Fail"}
+          "403": {$ref: "#/components/responses/Fail"}
+          "429": {$ref: "#/components/responses/TooManyRequests"}
+          "500": {$ref: "#/components/responses/Fail"}
         """
         body = await request_body(request)
         unknown = sorted(set(body) - KEYS)
         if unknown:
             raise bad_request(f"{unknown[0]}: unknown key (expected since, until, top)")
-        since, until, top = _when(body, "since"), _when(body, "until"), _top(body)
+        since, until = _when(body, "since"), _when(body, "until")
+        top = 10 if body.get("top") is None else whole_number(body["top"], "top", 1, 1000)
         if since is not None and until is not None and since > until:
             raise bad_request("since: later than until")
         async with engine.connect() as conn:
-            report = await conn.run_sync(lambda sync: coverage(sync, since, until, top))
+            # The app's engine autocommits; the report streams its rows through a server-side
+            # cursor, which PostgreSQL opens only inside a transaction (and one transaction gives
+            # the counts and the rows the same snapshot).
+            await conn.execution_options(isolation_level=conn.dialect.default_isolation_level)
+            async with conn.begin():
+                report = await conn.run_sync(lambda sync: coverage(sync, since, until, top))
         return Response(msgspec.json.encode({"result": "success", "report": report}), media_type="application/json")
 
     return attribution_report

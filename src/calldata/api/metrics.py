@@ -21,6 +21,17 @@ def install(app: Starlette, settings: Settings) -> None:
     registry.register(IngestCollector(engine))
 
     async def endpoint(_request: Request) -> Response:
+        """The ingest figures for Prometheus (docs/ingest.md).
+        ---
+        summary: Prometheus metrics of the live ingesters (no identity needed; scrape it locally)
+        responses:
+          "200":
+            description: Prometheus text exposition format.
+            content:
+              text/plain:
+                schema: {type: string}
+          "500": {$ref: "#/components/responses/Fail"}
+        """
         body = await run_in_threadpool(generate_latest, registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,10 +16,15 @@ DEFAULT_MAX_ROWS = 500
 SCOPE_KEYS = ("minID", "maxRows", "minDate", "maxDate", "queuedata", "cachedata")
 TYPES = ("cdr",)
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31 23:59:59.999 UTC
 _MAX_ID = 2**63 - 1  # acctid is a BIGINT
-_MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31 23:59:59.999 UTC
 _DIGITS = re.compile(r"[+-]?[0-9]+")
+_LONGEST = 100  # characters of a numeric string; any longer is out of every range
+MAX_DEPTH = 32  # a real body is two or three levels deep; far deeper is an attack, not a mistake
+# Floats too large for a double decode as infinity (refused naming the field), not as a
+# decode error that could only name the body.
+_DECODER = msgspec.json.Decoder(float_hook=float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +44,39 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
+        body = _DECODER.decode(raw)
+    except msgspec.DecodeError as exc:  # also a number too long for any field (ValidationError)
         raise bad_request(f"body: not valid JSON ({exc})") from None
+    except UnicodeDecodeError:
+        raise bad_request("body: not valid UTF-8") from None
+    except RecursionError:
+        raise bad_request(f"body: nested deeper than {MAX_DEPTH} levels") from None
     if not isinstance(body, dict):
         raise bad_request(f"body: must be a JSON object, not {_kind(body)}")
+    _check_values(body)
     return body
+
+
+def _check_values(body: dict[str, Any]) -> None:
+    """Refuse what no field may hold, naming the field: a NUL character (PostgreSQL text cannot
+    store one), a number beyond a double's range (1e400), nesting past MAX_DEPTH."""
+    pending: list[tuple[str, Any, int]] = [("", body, 0)]
+    while pending:
+        path, value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise bad_request(f"body: nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, member in value.items():
+                inner = f"{path}.{key}" if path else key
+                if "\x00" in key:
+                    raise bad_request(f"{inner}: a key must not contain a NUL character")
+                pending.append((inner, member, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str) and "\x00" in value:
+            raise bad_request(f"{path}: must not contain a NUL character")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise bad_request(f"{path}: number out of range")
 
 
 def read_query(body: dict[str, Any], path_type: str | None, max_rows_cap: int) -> ReadQuery:
@@ -51,15 +84,15 @@ def read_query(body: dict[str, Any], path_type: str | None, max_rows_cap: int) -
     scope = checked_scope(body, path_type, SCOPE_KEYS)
     min_id = _integer(scope, "minID", 0, _MAX_ID)
     max_rows = _integer(scope, "maxRows", 1, _MAX_ID)
-    min_ms = _integer(scope, "minDate", 0, _MAX_EPOCH_MS)
-    max_ms = _integer(scope, "maxDate", 0, _MAX_EPOCH_MS)
+    min_ms = _integer(scope, "minDate", 0, MAX_EPOCH_MS)
+    max_ms = _integer(scope, "maxDate", 0, MAX_EPOCH_MS)
     if min_ms is not None and max_ms is not None and min_ms > max_ms:
         raise bad_request(f"scope.minDate: {min_ms} is after scope.maxDate {max_ms}")
     return ReadQuery(
         min_id=min_id,
         max_rows=DEFAULT_MAX_ROWS if max_rows is None else min(max_rows, max_rows_cap),
-        min_date=None if min_ms is None else _EPOCH + timedelta(milliseconds=min_ms),
-        max_date=None if max_ms is None else _EPOCH + timedelta(milliseconds=max_ms),
+        min_date=None if min_ms is None else EPOCH + timedelta(milliseconds=min_ms),
+        max_date=None if max_ms is None else EPOCH + timedelta(milliseconds=max_ms),
         cachedata=_flag(scope, "cachedata"),
         queuedata=_flag(scope, "queuedata"),
     )
@@ -82,10 +115,14 @@ def checked_scope(body: dict[str, Any], path_type: str | None, keys: tuple[str, 
 
 
 def _integer(scope: dict[str, Any], key: str, least: int, most: int) -> int | None:
-    """A JSON number or numeric string holding a whole number in [least, most]; None when absent."""
+    """`scope[key]` as a whole number in [least, most]; None when absent."""
     value = scope.get(key)
-    if value is None:
-        return None
+    return None if value is None else whole_number(value, f"scope.{key}", least, most)
+
+
+def whole_number(value: Any, field: str, least: int, most: int) -> int:
+    """A JSON number or numeric string holding a whole number in [least, most]; else a 400
+    naming `field`."""
     number: int | None = None
     if isinstance(value, bool):
         pass
@@ -94,15 +131,17 @@ def _integer(scope: dict[str, Any], key: str, least: int, most: int) -> int | No
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        if len(value.strip()) > _LONGEST:  # int() of thousands of digits is slow, then refused
+            raise bad_request(f"{field}: out of range, got {_show(value)} (at most {most})")
         number = int(value.strip())
     if number is None:
-        raise bad_request(f"scope.{key}: must be an integer (a number or a numeric string), not {_show(value)}")
+        raise bad_request(f"{field}: must be an integer (a number or a numeric string), not {_show(value)}")
     if number < 0:
-        raise bad_request(f"scope.{key}: must not be negative, got {number}")
+        raise bad_request(f"{field}: must not be negative, got {_show(number)}")
     if number < least:
-        raise bad_request(f"scope.{key}: must be at least {least}, got {number}")
+        raise bad_request(f"{field}: must be at least {least}, got {number}")
     if number > most:
-        raise bad_request(f"scope.{key}: out of range, got {number} (at most {most})")
+        raise bad_request(f"{field}: out of range, got {_show(number)} (at most {most})")
     return number
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from calldata.api import connections
 from calldata.api.app import create_app
 from calldata.cli import context
 from calldata.cli.port import ensure_free
@@ -64,4 +65,6 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
+        # Header and body read timeouts and a bound on open connections (calldata.api.connections).
+        http=connections.protocol(settings),
     )
