@@ -44,14 +44,16 @@ def _answerer(legs: Sequence[CallLeg], device: DeviceOf) -> dict[str, Any] | Non
     for leg in legs:
         if leg.disposition == "ANSWERED" and leg.dstchannel and not _is_local(leg.dstchannel) and not leg.is_pick:
             found = device(leg.dstchannel)
-            return {"extension": found[1] if found else "", "number": leg.dst,
+            # a transfer rewrites the first leg's dst: the device tells who answered it
+            return {"extension": found[1] if found else "", "number": found[1] if found else leg.dial_full or leg.dst,
                     "company": found[0] if found else leg.target or ""}
     return None
 
 
 def _events(legs: Sequence[CallLeg], device: DeviceOf) -> list[dict[str, Any]]:
-    """Transfers, parks (and retrievals) and pickups, in the order their legs started."""
-    events = []
+    """Transfers, parks (and retrievals) and pickups, in the order their legs started; an attended
+    transfer's two legs to the new party (through the Local channel and direct) are one transfer."""
+    events: list[dict[str, Any]] = []
     for leg in legs:
         if leg.is_park:
             kind = "unpark" if leg.lastapp == "ParkedCall" else "park"
@@ -59,8 +61,9 @@ def _events(legs: Sequence[CallLeg], device: DeviceOf) -> list[dict[str, Any]]:
             events.append({"type": kind, "acctid": leg.acctid, "by": by or "", "slot": leg.dial_short or ""})
         elif leg.xfer:
             found = device(leg.dstchannel)
-            events.append({"type": "transfer", "acctid": leg.acctid, "by": leg.xfer,
-                           "to": found[1] if found else leg.dial_short or leg.dst})
+            to = found[1] if found else leg.dial_short or leg.dst
+            if not any(e["type"] == "transfer" and e["by"] == leg.xfer and e["to"] == to for e in events[-1:]):
+                events.append({"type": "transfer", "acctid": leg.acctid, "by": leg.xfer, "to": to})
         elif leg.is_pick and leg.dstchannel:  # the rung phone's own pickup record has no Party B
             found = device(leg.dstchannel)
             events.append({"type": "pickup", "acctid": leg.acctid, "by": found[1] if found else "",
