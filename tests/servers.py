@@ -23,6 +23,13 @@ def free_port() -> int:
 @contextmanager
 def served(store_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """The base URL of `python -m calldata serve` on the store, once /health answers; stopped after."""
+    with served_process(store_url, env) as (base, _proc):
+        yield base
+
+
+@contextmanager
+def served_process(store_url: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`served`, with the server's process too (for tests that watch it)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "calldata", "--database-url", store_url, "serve", "--port", str(port)],
@@ -42,7 +49,7 @@ def served(store_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("calldata serve did not answer /health within 30 s")
             time.sleep(0.1)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
