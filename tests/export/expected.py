@@ -30,5 +30,5 @@ def as_csv(row: dict[str, Any]) -> dict[str, str]:
     flat = {name: str(value) for name, value in row.items() if name != "properties"}
     flat |= {name: row["properties"].get(name, "") for name in PROPERTY_TEXT}
     flat |= {name: "1" if row["properties"].get(name) else "0" for name in PROPERTY_FLAGS}
-    assert list(flat) == list(LEG_FIELDS) or set(flat) == set(LEG_FIELDS)
+    assert list(flat) == list(LEG_FIELDS)
     return flat

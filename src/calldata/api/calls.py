@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from calldata.api.call_read import Endpoint, request_body, visible_companies
 from calldata.api.errors import bad_request
-from calldata.api.scope import DEFAULT_MAX_ROWS, _MAX_ID, _integer, checked_scope, read_query
+from calldata.api.scope import _MAX_ID, _integer, checked_scope, read_query
 from calldata.calls.page import by_change, by_first_id
 from calldata.store.calls import CallScope
 
@@ -24,7 +24,6 @@ SCOPE_KEYS = ("minID", "maxRows", "minDate", "maxDate", "changed")
 class CallsQuery:
     """A validated calls request: a page by first acctid (`changed` None) or of the change feed."""
 
-    min_id: int
     max_rows: int
     scope: CallScope
     changed: int | None
@@ -39,12 +38,7 @@ def calls_query(body: dict[str, Any], max_rows_cap: int) -> CallsQuery:
         if others:
             raise bad_request(f"scope.{others[0]}: not with scope.changed (the change feed pages by sequence)")
     read = read_query({"scope": {k: v for k, v in scope.items() if k != "changed"}}, None, max_rows_cap)
-    return CallsQuery(
-        min_id=read.min_id or 0,
-        max_rows=read.max_rows if read.max_rows else DEFAULT_MAX_ROWS,
-        scope=CallScope(read.min_id or 0, read.min_date, read.max_date),
-        changed=changed,
-    )
+    return CallsQuery(read.max_rows, CallScope(read.min_id or 0, read.min_date, read.max_date), changed)
 
 
 def endpoint(engine: AsyncEngine, max_rows_cap: int, display_tz: str) -> Endpoint:
@@ -62,7 +56,7 @@ def endpoint(engine: AsyncEngine, max_rows_cap: int, display_tz: str) -> Endpoin
                 values = await conn.run_sync(by_change, query.changed, query.max_rows, zone, companies)
         head: dict[str, Any] = {"result": "success", "maxRows": query.max_rows, "numRows": len(values)}
         if query.changed is None:
-            head |= {"minID": query.min_id, "nextID": values[-1]["firstID"] + 1 if values else None}
+            head |= {"minID": query.scope.min_id, "nextID": values[-1]["firstID"] + 1 if values else None}
         else:
             head |= {"changed": query.changed, "nextChanged": values[-1]["changed"] if values else query.changed}
         return Response(msgspec.json.encode({**head, "values": values}), media_type="application/json")

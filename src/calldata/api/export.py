@@ -7,7 +7,6 @@ so memory stays flat however many rows the window holds.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 
 from calldata.api.call_read import Endpoint, request_body, visible_companies
 from calldata.api.errors import ApiError, bad_request
-from calldata.api.scope import _EPOCH, _MAX_EPOCH_MS, _flag, _integer, _show, checked_scope
+from calldata.api.scope import _flag, _show, checked_scope, read_query
 from calldata.auth.permissions import COMPANY_ID
 from calldata.calls.export import FORMATS, KINDS, Export, chunk, header
 
@@ -35,10 +34,7 @@ def _choice(scope: dict[str, Any], key: str, choices: tuple[str, ...]) -> str:
 def export_request(body: dict[str, Any], allowed: Collection[str] | None, zone: ZoneInfo) -> Export:
     """Check `scope`; `company` narrows the export to one company the caller may see (403 otherwise)."""
     scope = checked_scope(body, None, SCOPE_KEYS)
-    min_ms = _integer(scope, "minDate", 0, _MAX_EPOCH_MS)
-    max_ms = _integer(scope, "maxDate", 0, _MAX_EPOCH_MS)
-    if min_ms is not None and max_ms is not None and min_ms > max_ms:
-        raise bad_request(f"scope.minDate: {min_ms} is after scope.maxDate {max_ms}")
+    window = read_query({"scope": {k: v for k, v in scope.items() if k in ("minDate", "maxDate")}}, None, 1)
     companies = allowed
     company = scope.get("company")
     if company is not None:
@@ -50,8 +46,8 @@ def export_request(body: dict[str, Any], allowed: Collection[str] | None, zone: 
     return Export(
         kind=_choice(scope, "kind", KINDS),
         format=_choice(scope, "format", FORMATS),
-        min_date=None if min_ms is None else _EPOCH + timedelta(milliseconds=min_ms),
-        max_date=None if max_ms is None else _EPOCH + timedelta(milliseconds=max_ms),
+        min_date=window.min_date,
+        max_date=window.max_date,
         companies=companies,
         bom=_flag(scope, "bom"),
         zone=zone,

@@ -1,5 +1,5 @@
 """Streaming exports of legs or calls as CSV or NDJSON, one keyset batch at a time, so memory stays
-the same whatever the size (docs/export.md). The CLI and the HTTP handler both drive `chunk`."""
+the same whatever the size (docs/api.md, Export). The CLI and the HTTP handler both drive `chunk`."""
 
 from __future__ import annotations
 
