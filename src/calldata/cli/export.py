@@ -76,6 +76,9 @@ def export(
         raise _stop(f"database: {str(cause).splitlines()[0]}") from None
     except ValueError as exc:  # a database URL calldata cannot use (store.engine)
         raise _stop(str(exc)) from None
+    except KeyboardInterrupt:
+        typer.echo("calldata export: interrupted; nothing written to --out", err=True)
+        raise typer.Exit(130) from None
 
 
 def _write(out: Path | None, parts: Iterator[tuple[bytes, int]], total: int) -> None:
