@@ -77,7 +77,7 @@ def export(
     except ValueError as exc:  # a database URL calldata cannot use (store.engine)
         raise _stop(str(exc)) from None
     except KeyboardInterrupt:
-        typer.echo("calldata export: interrupted; nothing written to --out", err=True)
+        typer.echo("calldata export: interrupted (an --out file is not written)", err=True)
         raise typer.Exit(130) from None
 
 
