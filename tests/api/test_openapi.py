@@ -13,7 +13,7 @@ from calldata.config import Settings
 
 pytestmark = pytest.mark.anyio
 OWN_PATHS = {"/rest/call/read", "/rest/call/read/{type}", "/rest/call/incalls", "/rest/call/outcalls", "/health",
-             "/openapi.json"}
+             "/openapi.json", "/rest/call/calls", "/rest/call/export"}
 
 
 def routes_of_app() -> list[Route]:

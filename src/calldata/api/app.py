@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from calldata.api import attribution_report, auth_routes, call_read, health, metrics, reports
+from calldata.api import attribution_report, auth_routes, call_read, calls, export, health, metrics, reports
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.api.prefetch import Prefetcher
@@ -54,6 +54,8 @@ def create_app(settings: Settings) -> Starlette:
             Route("/rest/call/read/{type}", read, methods=["POST"]),
             *(Route(f"/rest/call/{kind}", reports.endpoint(engine, kind, settings.display_tz), methods=["POST"])
               for kind in reports.KINDS),
+            Route("/rest/call/calls", calls.endpoint(engine, settings.max_rows_cap, settings.display_tz), methods=["POST"]),
+            Route("/rest/call/export", export.endpoint(engine, settings.display_tz), methods=["POST"]),
             Route("/health", health.endpoint(engine), methods=["GET"]),
             Route("/rest/attribution/report", attribution_report.endpoint(engine), methods=["POST"]),
             Route("/openapi.json", openapi, methods=["GET"]),

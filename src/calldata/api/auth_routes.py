@@ -52,6 +52,8 @@ ROUTE_RULES: dict[str, Rule] = {
     "/rest/call/read/{type}": call_read,
     "/rest/call/incalls": call_report,
     "/rest/call/outcalls": call_report,
+    "/rest/call/calls": call_read,
+    "/rest/call/export": call_read,
 }
 DEFAULT_RULE = needs(SYSTEM_ADMIN)
 

@@ -19,6 +19,7 @@ from calldata.attribution import versions
 from calldata.attribution.lookup import Lookup
 from calldata.attribution.properties import PROPERTIES, decide
 from calldata.cdr import Cdr
+from calldata.store.calls import note_changes
 from calldata.store.cdrs import ATTRIBUTES, lock_writers
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
@@ -146,7 +147,8 @@ def attribute_new(conn: Connection, records: Sequence[Cdr], lookup: Lookup | Non
         (*_UNDECIDED, call_id, None) if values is None else (*values, call_id, version)
         for call_id, values in zip(call_of[n:], props[n:])
     ]
-    return attributes, _write(conn, _changes(stored, call_of[:n], props[:n], version))
+    note_changes(conn, call_of[n:])  # the calls the new legs join (they are inserted next)
+    return attributes, _write(conn, stored, call_of[:n], props[:n], version)
 
 
 def apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> Refreshed:
@@ -157,7 +159,7 @@ def apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> Refre
 def _apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> tuple[Refreshed, list[str]]:
     call_of, props = decide(legs, lookup)
     version = None if lookup is None else lookup.version
-    updated = _write(conn, _changes(legs, call_of, props, version))
+    updated = _write(conn, legs, call_of, props, version)
     return Refreshed(examined=len(legs), updated=updated), call_of
 
 
@@ -184,7 +186,13 @@ def _changes(legs: Sequence[Any], call_of: Sequence[str], props: Sequence[list[A
     return changes
 
 
-def _write(conn: Connection, changes: list[dict[str, Any]]) -> int:
+def _write(conn: Connection, legs: Sequence[Any], call_of: Sequence[str], props: Sequence[list[Any] | None],
+           version: int | None) -> int:
+    """Update the legs whose attribution changed; their calls, and any call a leg left, get a new
+    change sequence (calldata.store.calls)."""
+    changes = _changes(legs, call_of, props, version)
+    left = {leg.call for leg, call_id in zip(legs, call_of) if leg.call and leg.call != call_id}
+    note_changes(conn, {change["call"] for change in changes} | left)
     if changes and conn.dialect.name == "postgresql":
         conn.execute(_PG_UPDATE, {n: [c[n] for c in changes] for n in ("_acctid", *_WRITTEN)})
     elif changes:

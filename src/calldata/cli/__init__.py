@@ -11,6 +11,7 @@ from calldata.cli import (
     db,
     demo,
     directory,
+    export,
     importing,
     ingest,
     keys,
@@ -55,6 +56,7 @@ app.add_typer(ingest.app, name="ingest")
 app.command("reprocess")(attribution.reprocess)
 app.command("import")(importing.import_files)
 app.command("report")(report.run)
+app.command("export")(export.export)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("generate")(demo.generate)

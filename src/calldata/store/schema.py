@@ -100,3 +100,14 @@ quarantine = Table(
     sqlite_autoincrement=True,
 )
 Index("uq_quarantine_source_position", quarantine.c.source, quarantine.c.position, unique=True)
+
+# The call change feed (/rest/call/calls, `changed`): each call id once, at the sequence number
+# of the last time attribution wrote one of its legs (calldata.store.calls; migration 0009_call_changes).
+call_change = Table(
+    "call_change",
+    metadata,
+    Column("seq", GrowingId, primary_key=True, autoincrement=True),
+    Column("call", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("uq_call_change_call", call_change.c.call, unique=True)

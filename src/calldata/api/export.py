@@ -1,0 +1,77 @@
+"""`POST /rest/call/export`: a whole window of legs or calls streamed as CSV or NDJSON (docs/api.md, Export).
+
+Each batch is one keyset query run on the connection's thread and sent before the next is read,
+so memory stays flat however many rows the window holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from calldata.api.call_read import Endpoint, request_body, visible_companies
+from calldata.api.errors import ApiError, bad_request
+from calldata.api.scope import _flag, _show, checked_scope, read_query
+from calldata.auth.permissions import COMPANY_ID
+from calldata.calls.export import FORMATS, KINDS, Export, chunk, header
+
+SCOPE_KEYS = ("minDate", "maxDate", "company", "kind", "format", "bom")
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
+
+
+def _choice(scope: dict[str, Any], key: str, choices: tuple[str, ...]) -> str:
+    value = scope.get(key, choices[0])
+    if value not in choices:
+        raise bad_request(f"scope.{key}: one of {', '.join(choices)}, not {_show(value)}")
+    return str(value)
+
+
+def export_request(body: dict[str, Any], allowed: Collection[str] | None, zone: ZoneInfo) -> Export:
+    """Check `scope`; `company` narrows the export to one company the caller may see (403 otherwise)."""
+    scope = checked_scope(body, None, SCOPE_KEYS)
+    window = read_query({"scope": {k: v for k, v in scope.items() if k in ("minDate", "maxDate")}}, None, 1)
+    companies = allowed
+    company = scope.get("company")
+    if company is not None:
+        if not isinstance(company, str) or not COMPANY_ID.fullmatch(company):
+            raise bad_request(f"scope.company: a company id (1-32 letters, digits or _), not {_show(company)}")
+        if allowed is not None and company not in allowed:
+            raise ApiError(403, f"permission: company {company!r} is not one this identity may read")
+        companies = {company}
+    return Export(
+        kind=_choice(scope, "kind", KINDS),
+        format=_choice(scope, "format", FORMATS),
+        min_date=window.min_date,
+        max_date=window.max_date,
+        companies=companies,
+        bom=_flag(scope, "bom"),
+        zone=zone,
+    )
+
+
+def endpoint(engine: AsyncEngine, display_tz: str) -> Endpoint:
+    zone = ZoneInfo(display_tz)
+
+    async def export(request: Request) -> Response:
+        """Every leg or call of the window, streamed (the download ends when the last batch is sent)."""
+        wanted = export_request(await request_body(request), visible_companies(request), zone)
+
+        async def stream() -> AsyncIterator[bytes]:
+            async with engine.connect() as conn:
+                yield header(wanted)
+                after: int | None = 0
+                while after is not None:
+                    data, after, _ = await conn.run_sync(chunk, wanted, after)
+                    if data:
+                        yield data
+
+        name = f"calldata-{wanted.kind}.{wanted.format}"
+        return StreamingResponse(stream(), media_type=MEDIA_TYPES[wanted.format],
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    return export

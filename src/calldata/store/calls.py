@@ -1,0 +1,128 @@
+"""The queries behind calls (/rest/call/calls, exports): a page of calls by their first acctid or by
+change sequence, their legs, and the change feed attribution writes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import BigInteger, Connection, Select, bindparam, delete, exists, insert, or_, select
+
+from calldata.store.reads import COMPANY_COLUMNS
+from calldata.store.schema import call_change, cdr
+
+_CHUNK = 500  # call ids per IN (...) list: well under SQLite's bound-parameter limit
+
+
+class CallLeg(NamedTuple):
+    """The columns of a stored leg that a call is built from."""
+
+    acctid: int
+    calldate: datetime
+    answer: datetime | None
+    end: datetime | None
+    src: str
+    dst: str
+    channel: str
+    dstchannel: str
+    lastapp: str
+    billsec: int
+    disposition: str
+    call: str
+    company: str | None
+    target: str | None
+    bill_to: str | None
+    src_ext: str | None
+    dial_short: str | None
+    dial_full: str | None
+    xfer: str | None
+    is_park: bool
+    is_pick: bool
+
+    def visible_to(self, companies: Collection[str] | None) -> bool:
+        """A restricted reader sees a leg whose company, target or bill_to is one of theirs."""
+        return companies is None or any(getattr(self, c) in companies for c in COMPANY_COLUMNS)
+
+
+class CallScope(NamedTuple):
+    """Which calls: first acctid from `min_id`, first leg started in [min_date, max_date), visible to `companies`."""
+
+    min_id: int = 0
+    min_date: datetime | None = None
+    max_date: datetime | None = None
+    companies: Collection[str] | None = None
+
+
+def _visible(call: Any, companies: Collection[str]) -> Any:
+    """The call has a leg of one of `companies` (company, target or bill_to)."""
+    leg = cdr.alias("visible")
+    names = list(companies)
+    return exists().where(leg.c.call == call, or_(*(leg.c[c].in_(names) for c in COMPANY_COLUMNS)))
+
+
+def first_legs(conn: Connection, scope: CallScope, max_rows: int) -> list[tuple[str, int]]:
+    """Up to `max_rows` calls as (call id, first acctid), by first acctid: each call's leg of lowest
+    acctid, found by walking the acctid index and probing the call index for an earlier leg."""
+    if scope.companies is not None and not scope.companies:
+        return []
+    earlier = cdr.alias("earlier")
+    stmt: Select[Any] = select(cdr.c.call, cdr.c.acctid).where(
+        cdr.c.acctid >= bindparam("min_id", scope.min_id, type_=BigInteger),
+        cdr.c.call.is_not(None),
+        ~exists().where(earlier.c.call == cdr.c.call, earlier.c.acctid < cdr.c.acctid),
+    )
+    if scope.min_date is not None:
+        stmt = stmt.where(cdr.c.calldate >= scope.min_date)
+    if scope.max_date is not None:
+        stmt = stmt.where(cdr.c.calldate < scope.max_date)
+    if scope.companies is not None:
+        stmt = stmt.where(_visible(cdr.c.call, scope.companies))
+    return [(call, acctid) for call, acctid in conn.execute(stmt.order_by(cdr.c.acctid).limit(max_rows))]
+
+
+def changed_calls(conn: Connection, after: int, max_rows: int,
+                  companies: Collection[str] | None = None) -> list[tuple[str, int]]:
+    """Up to `max_rows` calls as (call id, change sequence) changed after `after`, in sequence order."""
+    if companies is not None and not companies:
+        return []
+    stmt = select(call_change.c.call, call_change.c.seq).where(call_change.c.seq > after)
+    if companies is not None:
+        stmt = stmt.where(_visible(call_change.c.call, companies))
+    return [(call, seq) for call, seq in conn.execute(stmt.order_by(call_change.c.seq).limit(max_rows))]
+
+
+def _in_chunks(column: Any, keys: list[Any]) -> Iterable[Any]:
+    for i in range(0, len(keys), _CHUNK):
+        yield column.in_(keys[i:i + _CHUNK])
+
+
+def legs_of(conn: Connection, calls: Iterable[str]) -> dict[str, list[CallLeg]]:
+    """Call id -> its stored legs in (calldate, acctid) order."""
+    found: dict[str, list[CallLeg]] = {}
+    columns = [cdr.c[name] for name in CallLeg._fields]
+    for clause in _in_chunks(cdr.c.call, sorted(set(calls))):
+        for row in conn.execute(select(*columns).where(clause)):
+            found.setdefault(row.call, []).append(CallLeg(*row))
+    for legs in found.values():
+        legs.sort(key=lambda leg: (leg.calldate, leg.acctid))
+    return found
+
+
+def sequences(conn: Connection, calls: Iterable[str]) -> dict[str, int]:
+    """Call id -> its change sequence (calls stored before the feed and never written since have none)."""
+    found: dict[str, int] = {}
+    for clause in _in_chunks(call_change.c.call, sorted(set(calls))):
+        found.update((call, seq) for call, seq in conn.execute(select(call_change.c.call, call_change.c.seq).where(clause)))
+    return found
+
+
+def note_changes(conn: Connection, calls: Iterable[str]) -> None:
+    """Give each of `calls` a new change sequence, higher than any before (the writers' lock is held,
+    so sequences commit in order and a client reading the feed never skips one committed late)."""
+    names = sorted(set(calls))
+    if not names:
+        return
+    for clause in _in_chunks(call_change.c.call, names):
+        conn.execute(delete(call_change).where(clause))
+    conn.execute(insert(call_change), [{"call": name} for name in names])
