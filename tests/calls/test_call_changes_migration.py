@@ -1,4 +1,4 @@
-"""Migration 0008 enters the calls already stored in the change feed, in the order of their first acctid."""
+"""Migration 0009 enters the calls already stored in the change feed, in the order of their first acctid."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from calldata.store.schema import call_change, cdr
 
 
 def test_the_calls_already_stored_enter_the_feed_by_first_acctid(world: Engine) -> None:
-    command.downgrade(alembic_config(world), "0007_report_indexes")
+    command.downgrade(alembic_config(world), "0008_ingest_gaps")  # the revision before it
     upgrade(world)
     with world.connect() as conn:
         feed = list(conn.execute(select(call_change.c.call).order_by(call_change.c.seq)).scalars())
