@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from calldata.store.schema import cdr
 
@@ -38,12 +38,16 @@ _COLUMNS = [cdr.c[name] for name in Leg._fields]
 SIDES = {"company": cdr.c.company, "target": cdr.c.target}  # calls out, calls in
 
 
-def legs(conn: Connection, side: str, company: str, start: datetime, end: datetime) -> list[Leg]:
-    """The legs whose `side` (company or target) is `company`, started in [start, end), in time order."""
+def statement(side: str, company: str, start: datetime, end: datetime) -> Select[tuple[object, ...]]:
+    """The report's SELECT, on its own so its plan can be examined (bench/reports.py EXPLAINs it)."""
     column = SIDES[side]
-    rows = conn.execute(
+    return (
         select(*_COLUMNS)
         .where(column == company, cdr.c.calldate >= start, cdr.c.calldate < end)
         .order_by(cdr.c.calldate, cdr.c.acctid)
     )
-    return [Leg(*row) for row in rows]
+
+
+def legs(conn: Connection, side: str, company: str, start: datetime, end: datetime) -> list[Leg]:
+    """The legs whose `side` (company or target) is `company`, started in [start, end), in time order."""
+    return [Leg(*row) for row in conn.execute(statement(side, company, start, end))]
