@@ -214,11 +214,11 @@ def explain(url: str, days: int) -> list[str]:
     try:
         with engine.connect() as conn:
             for side in query.SIDES:
-                compiled = query.statement(side, COMPANY, start, end).compile(
-                    dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+                compiled = query.statement("postgresql", side).compile(dialect=engine.dialect)
                 raw = conn.connection.driver_connection
                 assert raw is not None
-                plan = raw.execute(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}").fetchall()
+                plan = raw.execute(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}",
+                                   {"company": COMPANY, "start": start, "end": end}).fetchall()
                 lines += [f"-- {side} = {COMPANY}", *(row[0] for row in plan)]
     finally:
         engine.dispose()

@@ -4,7 +4,6 @@ came to the extension (transfer, pickup, forward, recall), from the properties a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from calldata.reports.query import Leg
 from calldata.reports.roster import Roster
@@ -16,7 +15,7 @@ OUTCOMES = {
     "FAILED": "Failed",
     "CONGESTION": "Congestion",
 }
-_PICKUP_GAP = timedelta(seconds=1)  # a pickup leg starts as the picked-up leg ends
+_PICKUP_GAP = 1  # second: a pickup leg starts as the picked-up leg ends
 
 
 def picked_up(legs: Sequence[Leg], roster: Roster) -> dict[int, str]:

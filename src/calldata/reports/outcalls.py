@@ -36,7 +36,7 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
         entry = report.setdefault(device, _entry(roster, company, ext, device))
         entry["calls"].append({
             "acctid": leg.acctid,
-            "calldate": int(leg.calldate.timestamp()),
+            "calldate": leg.calldate,
             "dialled": leg.dial_full or "",
             "dial_short": leg.dial_short or "",
             "type": "External" if leg.trunk or leg.target == "" else "Internal",
