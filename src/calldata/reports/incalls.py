@@ -37,7 +37,9 @@ def incalls(legs: Sequence[Leg], roster: Roster, company: str, extensions: Seque
             if leg.dial_short and leg.dial_short != ext and roster.is_user(company, leg.dial_short)
             else None
         )
-        entry = report.setdefault(ext, {"name": roster.name(company, ext), "calls": []})
+        entry = report.get(ext)
+        if entry is None:  # (not setdefault: that would build an entry for every leg)
+            entry = report[ext] = {"name": roster.name(company, ext), "calls": []}
         entry["calls"].append({
             "acctid": leg.acctid,
             "calldate": leg.calldate,

@@ -33,7 +33,9 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
         if leg.is_pick and not leg.dstchannel:
             continue
         _, ext, device = caller
-        entry = report.setdefault(device, _entry(roster, company, ext, device))
+        entry = report.get(device)
+        if entry is None:  # (not setdefault: that would build an entry for every leg)
+            entry = report[device] = _entry(roster, company, ext, device)
         entry["calls"].append({
             "acctid": leg.acctid,
             "calldate": leg.calldate,
