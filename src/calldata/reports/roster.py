@@ -13,7 +13,7 @@ from calldata.attribution.directory import Directory, parse_directory
 
 # (company, extension, the device as the directory spells it)
 Device = tuple[str, str, str]
-_PARTIES_LIMIT = 100_000  # base names remembered per roster (a PBX has far fewer)
+_PARTIES_LIMIT = 100_000  # channel bases remembered per roster (a PBX has far fewer)
 _HEX = frozenset("0123456789abcdefABCDEF")  # a channel's unique suffix (`-3265`, `-0000001a`)
 
 
