@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,12 +13,12 @@ from calldata.reports.query import Leg
 from calldata.reports.roster import Roster
 from recordings import DIRECTORY_YAML
 
-T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+T0 = int(datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp())  # a leg's instants are epoch seconds
 
 
 def leg(acctid: int = 1, **changes: object) -> Leg:
     """Alice (201) calls Bob (202), answered after 4 s, 30 s talk."""
-    base = Leg(acctid=acctid, calldate=T0, answer=T0 + timedelta(seconds=4), end=T0 + timedelta(seconds=34),
+    base = Leg(acctid=acctid, calldate=T0, answer=T0 + 4, end=T0 + 34,
                src="201", channel="PJSIP/acme-201-00000001", dstchannel="PJSIP/acme-202-00000002", duration=34,
                billsec=30, disposition="ANSWERED", src_ext="201", dial_short="202", dial_full="202", trunk="",
                target="acme", xfer="", is_pick=False, is_bounce=False)
@@ -43,9 +43,9 @@ def test_outcome_and_how_the_call_came(changes: dict, text: str) -> None:
 def test_a_forward_and_a_pickup_name_the_extension_the_call_was_for() -> None:
     roster = Roster(load_directory(DIRECTORY_YAML))
     forwarded = leg(1, dial_short="203")  # dialled Carol, rang Bob: Carol forwards to Bob
-    hunted = leg(2, dial_short="250", calldate=T0 + timedelta(minutes=1))  # a hunt group is no forward
-    rung = leg(3, calldate=T0 + timedelta(minutes=2), end=T0 + timedelta(minutes=2, seconds=5), billsec=0)
-    picked = leg(4, calldate=T0 + timedelta(minutes=2, seconds=5), dstchannel="PJSIP/acme-203-00000009", is_pick=True)
+    hunted = leg(2, dial_short="250", calldate=T0 + 60)  # a hunt group is no forward
+    rung = leg(3, calldate=T0 + 120, end=T0 + 125, billsec=0)
+    picked = leg(4, calldate=T0 + 125, dstchannel="PJSIP/acme-203-00000009", is_pick=True)
     values = incalls([forwarded, hunted, rung, picked], roster, "acme")
     assert [c["detail"] for c in values["202"]["calls"]] == ["Answered (forwarded from 203)", "Answered", "Picked up by 203"]
     assert [c["detail"] for c in values["203"]["calls"]] == ["Answered (pickup of 202)"]

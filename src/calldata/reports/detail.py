@@ -4,7 +4,6 @@ came to the extension (transfer, pickup, forward, recall), from the properties a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from calldata.reports.query import Leg
 from calldata.reports.roster import Roster
@@ -16,7 +15,7 @@ OUTCOMES = {
     "FAILED": "Failed",
     "CONGESTION": "Congestion",
 }
-_PICKUP_GAP = timedelta(seconds=1)  # a pickup leg starts as the picked-up leg ends
+_PICKUP_GAP = 1  # second: a pickup leg starts as the picked-up leg ends
 
 
 def picked_up(legs: Sequence[Leg], roster: Roster) -> dict[int, str]:
@@ -25,12 +24,17 @@ def picked_up(legs: Sequence[Leg], roster: Roster) -> dict[int, str]:
     A pickup leaves the caller's leg to the rung phone (ANSWERED, billsec 0) and then a leg of
     the same caller's channel, `is_pick`, to the phone that picked up, starting as the first ends.
     """
+    picks = [leg for leg in legs if leg.is_pick]
+    if not picks:
+        return {}
+    callers = {leg.channel for leg in picks}  # only their legs are grouped (a report has ~1% pickups)
     by_channel: dict[str, list[Leg]] = {}
     for leg in legs:
-        by_channel.setdefault(leg.channel, []).append(leg)
+        if leg.channel in callers:
+            by_channel.setdefault(leg.channel, []).append(leg)
     taken: dict[int, str] = {}
-    for leg in legs:
-        picker = roster.device(leg.dstchannel) if leg.is_pick else None
+    for leg in picks:
+        picker = roster.device(leg.dstchannel)
         if picker is None:
             continue
         for earlier in by_channel[leg.channel]:

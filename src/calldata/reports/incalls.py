@@ -16,7 +16,7 @@ def ringtime(leg: Leg) -> int:
     until = leg.answer if leg.disposition == "ANSWERED" and leg.answer else leg.end
     if until is None:
         return leg.duration
-    return max(0, int((until - leg.calldate).total_seconds()))
+    return max(0, until - leg.calldate)
 
 
 def incalls(legs: Sequence[Leg], roster: Roster, company: str, extensions: Sequence[str] = ()) -> dict[str, Any]:
@@ -37,10 +37,12 @@ def incalls(legs: Sequence[Leg], roster: Roster, company: str, extensions: Seque
             if leg.dial_short and leg.dial_short != ext and roster.is_user(company, leg.dial_short)
             else None
         )
-        entry = report.setdefault(ext, {"name": roster.name(company, ext), "calls": []})
+        entry = report.get(ext)
+        if entry is None:  # (not setdefault: that would build an entry for every leg)
+            entry = report[ext] = {"name": roster.name(company, ext), "calls": []}
         entry["calls"].append({
             "acctid": leg.acctid,
-            "calldate": int(leg.calldate.timestamp()),
+            "calldate": leg.calldate,
             "caller": leg.src or leg.src_ext or "",
             "type": "Internal" if roster.internal(leg.channel) else "External",
             "ringtime": ringtime(leg),

@@ -33,10 +33,12 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
         if leg.is_pick and not leg.dstchannel:
             continue
         _, ext, device = caller
-        entry = report.setdefault(device, _entry(roster, company, ext, device))
+        entry = report.get(device)
+        if entry is None:  # (not setdefault: that would build an entry for every leg)
+            entry = report[device] = _entry(roster, company, ext, device)
         entry["calls"].append({
             "acctid": leg.acctid,
-            "calldate": int(leg.calldate.timestamp()),
+            "calldate": leg.calldate,
             "dialled": leg.dial_full or "",
             "dial_short": leg.dial_short or "",
             "type": "External" if leg.trunk or leg.target == "" else "Internal",

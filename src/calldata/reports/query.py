@@ -4,20 +4,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import BigInteger, Connection, Select, bindparam, cast, extract, func, select
 
+from calldata.store.reads import fetch
 from calldata.store.schema import cdr
+
+_INSTANTS = ("calldate", "answer", "end")
 
 
 class Leg(NamedTuple):
-    """The columns of a stored leg that a report shows or decides by."""
+    """The columns of a stored leg that a report shows or decides by; instants in epoch seconds."""
 
     acctid: int
-    calldate: datetime
-    answer: datetime | None
-    end: datetime | None
+    calldate: int
+    answer: int | None
+    end: int | None
     src: str
     channel: str
     dstchannel: str
@@ -34,16 +38,30 @@ class Leg(NamedTuple):
     is_bounce: bool
 
 
-_COLUMNS = [cdr.c[name] for name in Leg._fields]
 SIDES = {"company": cdr.c.company, "target": cdr.c.target}  # calls out, calls in
+
+
+def _epoch(dialect: str, name: str) -> Any:
+    """An instant column as whole epoch seconds, computed by the database: a report of 15,000 legs
+    fetched ~2x faster than as datetimes (bench/RESULTS.md, Call reports)."""
+    seconds = extract("epoch", cdr.c[name])
+    return cast(func.floor(seconds) if dialect == "postgresql" else seconds, BigInteger).label(name)
+
+
+@cache
+def statement(dialect: str, side: str) -> Select[Any]:
+    """The report's SELECT on `dialect` (parameters company, start, end); bench/reports.py EXPLAINs it."""
+    column = SIDES[side]
+    columns = [_epoch(dialect, name) if name in _INSTANTS else cdr.c[name] for name in Leg._fields]
+    return (
+        select(*columns)
+        .where(column == bindparam("company"), cdr.c.calldate >= bindparam("start", type_=cdr.c.calldate.type),
+               cdr.c.calldate < bindparam("end", type_=cdr.c.calldate.type))
+        .order_by(cdr.c.calldate, cdr.c.acctid)
+    )
 
 
 def legs(conn: Connection, side: str, company: str, start: datetime, end: datetime) -> list[Leg]:
     """The legs whose `side` (company or target) is `company`, started in [start, end), in time order."""
-    column = SIDES[side]
-    rows = conn.execute(
-        select(*_COLUMNS)
-        .where(column == company, cdr.c.calldate >= start, cdr.c.calldate < end)
-        .order_by(cdr.c.calldate, cdr.c.acctid)
-    )
-    return [Leg(*row) for row in rows]
+    rows = fetch(conn, statement(conn.dialect.name, side), {"company": company, "start": start, "end": end})
+    return list(map(Leg._make, rows))

@@ -13,6 +13,8 @@ from calldata.attribution.directory import Directory, parse_directory
 
 # (company, extension, the device as the directory spells it)
 Device = tuple[str, str, str]
+_PARTIES_LIMIT = 100_000  # channel bases remembered per roster (a PBX has far fewer)
+_HEX = frozenset("0123456789abcdefABCDEF")  # a channel's unique suffix (`-3265`, `-0000001a`)
 
 
 @dataclass(slots=True)
@@ -21,6 +23,9 @@ class Roster:
 
     directory: Directory
     devices: dict[str, Device] = field(default_factory=dict)  # lower-cased device -> Device
+    # (True, channel up to its `-HEX` suffix) or (False, base name) -> (its device, whether the
+    # PBX's own); asked for every leg of a report, twice: a lookup costs less than a base name
+    parties: dict[tuple[bool, str], tuple[Device | None, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for cid, company in self.directory.companies.items():
@@ -28,13 +33,32 @@ class Roster:
                 for device in extension.devices:
                     self.devices[device.lower()] = (cid, ext, device)
 
+    def party(self, channel: str) -> tuple[Device | None, bool]:
+        """The directory's device behind a channel (`IAX2/acme-201-3265` -> acme 201) or None, and
+        whether the channel is one of the PBX's own (a device of any company, or a Local channel)."""
+        if not channel:
+            return None, False
+        # With a hex suffix the base name depends only on what precedes the suffix's dash.
+        dash = channel.rfind("-")
+        hex_suffix = dash > 0 and dash + 1 < len(channel) and _HEX.issuperset(channel[dash + 1:])
+        base = None if hex_suffix else base_name(channel)
+        key = (True, channel[:dash]) if base is None else (False, base)
+        found = self.parties.get(key)
+        if found is None:
+            if len(self.parties) >= _PARTIES_LIMIT:
+                self.parties.clear()
+            base = base or base_name(channel)
+            device = self.devices.get(base.lower())
+            found = self.parties[key] = (device, device is not None or local_parts(base) is not None)
+        return found
+
     def device(self, channel: str) -> Device | None:
-        """The directory's device behind a channel (`IAX2/acme-201-3265` -> acme 201), or None."""
-        return self.devices.get(base_name(channel).lower()) if channel else None
+        """The directory's device behind a channel, or None."""
+        return self.party(channel)[0]
 
     def internal(self, channel: str) -> bool:
-        """The channel is one of the PBX's own: a device of any company, or a Local channel."""
-        return self.device(channel) is not None or (bool(channel) and local_parts(base_name(channel)) is not None)
+        """The channel is one of the PBX's own."""
+        return self.party(channel)[1]
 
     def zone(self, company: str, fallback: str) -> ZoneInfo:
         """The company's own time zone, else the server's display zone."""

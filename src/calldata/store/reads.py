@@ -216,8 +216,8 @@ def _driver_sql(dialect: Dialect, stmt: Select[Any]) -> str:
     return str(stmt.compile(dialect=dialect))
 
 
-def _fetch(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> Sequence[Sequence[Any]]:
-    """The page's rows as plain tuples.
+def fetch(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+    """The rows of a page (or a report) as plain tuples.
 
     On PostgreSQL they come straight off the driver's cursor: every value is already a str, int
     or bool, so SQLAlchemy's Row objects and result processing would only cost time (~0.6 ms a
@@ -283,7 +283,7 @@ def read_page(conn: Connection, query: PageQuery = PageQuery()) -> Page:
     found = page_statement(conn.dialect.name, query)
     if found is None:
         return EMPTY
-    return to_page(_fetch(conn, *found), query.cachedata)
+    return to_page(fetch(conn, *found), query.cachedata)
 
 
 async def read_page_pooled(pool: AsyncpgPool, query: PageQuery) -> Page:
