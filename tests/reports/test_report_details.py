@@ -19,7 +19,8 @@ T0 = int(datetime(2026, 11, 3, 9, 0, tzinfo=UTC).timestamp())  # a leg's instant
 def leg(acctid: int = 1, **changes: object) -> Leg:
     """Alice (201) calls Bob (202), answered after 4 s, 30 s talk."""
     base = Leg(acctid=acctid, calldate=T0, answer=T0 + 4, end=T0 + 34,
-               src="201", channel="PJSIP/acme-201-00000001", dstchannel="PJSIP/acme-202-00000002", duration=34,
+               src="201", dst="202", channel="PJSIP/acme-201-00000001", dstchannel="PJSIP/acme-202-00000002",
+               lastapp="Dial", duration=34,
                billsec=30, disposition="ANSWERED", src_ext="201", dial_short="202", dial_full="202", trunk="",
                target="acme", xfer="", is_pick=False, is_bounce=False)
     return base._replace(**changes)

@@ -99,3 +99,22 @@ def test_each_company_sees_only_its_own_extensions(world: Engine) -> None:
     assert set(both) == {f"acme/{k}" for k in ("201", "202", "203")} | {f"globex/{k}" for k in globex}
     assert calls(both, "globex/202") == calls(globex, "202")
 
+
+
+@pytest.mark.parametrize("uniqueid", ["1795917796.3", "1795917823.7", "1795917829.11"])
+def test_a_failed_dial_is_one_call_not_two(world: Engine, acme, uniqueid: str) -> None:
+    # 02-04: a failed Dial writes its row and a zero-length `Hangup` row of the same channel
+    legs = set(acctid_of(world, uniqueid))
+    assert len(legs) == 2
+    placed = [acctid for acctid in calls(acme["outcalls"], "IAX2/acme-201") if acctid in legs]
+    rung = [acctid for ext in acme["incalls"] for acctid in calls(acme["incalls"], ext) if acctid in legs]
+    assert len(placed) == 1 and len(rung) <= 1
+
+
+def test_the_transferrer_back_with_the_caller_places_no_call(world: Engine, acme) -> None:
+    # 31 (run 2): Bob consults 203 (a call he placed), aborts, and is back with Alice: that last
+    # row of his channel alone is the rest of Alice's call, not a call of Bob's
+    consultation, back = acctid_of(world, "1795965498.31")
+    placed = calls(acme["outcalls"], "IAX2/acme-202")
+    assert consultation in placed and back not in placed
+    assert placed[consultation]["dial_short"] == "203"

@@ -17,8 +17,8 @@ def _entry(roster: Roster, company: str, extension: str, device: str) -> dict[st
 
 def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Sequence[str] = ()) -> dict[str, Any]:
     """Device -> {name, device, extension, calls, totals}: `legs` are the company's legs out
-    (company side), in time order. A leg counts for the device that is its Party A; the record
-    Asterisk writes of a pickup (on the rung phone's channel, no Party B) is no call placed.
+    (company side), in time order. A leg counts for the device that is its Party A, unless it
+    is plumbing (see `_placed`).
     Devices named in `deviceids` are present even without calls."""
     wanted = {d.lower() for d in deviceids}
     report: dict[str, Any] = {}
@@ -30,7 +30,7 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
         caller = roster.device(leg.channel)
         if caller is None or caller[0] != company or (wanted and caller[2].lower() not in wanted):
             continue
-        if leg.is_pick and not leg.dstchannel:
+        if not _placed(leg):
             continue
         _, ext, device = caller
         entry = report.get(device)
@@ -50,3 +50,15 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
         entry["totals"]["calls"] += 1
         entry["totals"]["billsecs"] += leg.billsec
     return report
+
+
+def _placed(leg: Leg) -> bool:
+    """Whether a leg is a call its Party A placed. Rows without Party B that are not: the record
+    Asterisk writes of a pickup (on the rung phone's channel), the zero-length `Hangup` row after
+    a failed dial (the dial's own row is the call), and a row with nothing dialled (the
+    transferrer back with the caller after aborting an attended transfer: the caller's call)."""
+    if leg.dstchannel:
+        return True
+    if leg.is_pick or not leg.dst:
+        return False
+    return not (leg.lastapp.lower() == "hangup" and leg.billsec == 0)

@@ -23,8 +23,10 @@ class Leg(NamedTuple):
     answer: int | None
     end: int | None
     src: str
+    dst: str
     channel: str
     dstchannel: str
+    lastapp: str
     duration: int
     billsec: int
     disposition: str
