@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from calldata.api.app import create_app
-from calldata.cli import context
+from calldata.cli import context, logs
 from calldata.config import Settings
 from calldata.store.engine import sync_engine, upgrade
 
@@ -31,13 +31,14 @@ def serve(
     ] = None,
 ) -> None:
     """Serve POST /rest/call/read, GET /health and GET /openapi.json (migrates the store first)."""
+    logs.setup()
     settings = context.settings(ctx).with_overrides(host=host, port=port)
     if ingest is None:
         run(settings, access_log=access_log)
         return
     from calldata.cli.ingest import start_runner  # the live ingester in this process's threads
 
-    runner = start_runner(context.store(ctx), ingest)
+    runner = start_runner(context.store(ctx), ingest, settings)
     try:
         run(settings, access_log=access_log)
     finally:
@@ -47,6 +48,7 @@ def serve(
 
 def run(settings: Settings, *, access_log: bool = True) -> None:
     """Bring the store's schema up to date, then serve until interrupted."""
+    logs.setup()
     engine = sync_engine(settings.database_url)
     try:
         upgrade(engine)
@@ -62,4 +64,5 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
+        log_config=None,  # uvicorn's lines go through calldata's logging (cli/logs.py): ISO-8601 times
     )
