@@ -11,7 +11,7 @@ from rich.table import Table
 
 from calldata.attribution import versions
 from calldata.attribution.directory import DirectoryError
-from calldata.cli import context
+from calldata.cli import context, tables
 
 app = typer.Typer(help="The PBX directory: companies, extensions, DDIs, trunks, auth codes.", no_args_is_help=True)
 
@@ -56,11 +56,11 @@ def show(ctx: typer.Context) -> None:
     for cid, company in directory.companies.items():
         companies.add_row(cid, company.name, ", ".join(company.contexts), company.outside_prefix,
                           str(len(company.extensions)), str(len(company.ddis)))
-    console.print(companies)
+    tables.show(companies, console)
     trunks = Table("trunk", "channels", "company", title="Trunks")
     for name, trunk in directory.trunks.items():
         trunks.add_row(name, ", ".join(trunk.channels), trunk.company or "(shared)")
-    console.print(trunks)
+    tables.show(trunks, console)
     console.print(f"auth codes: {len(directory.auth_codes)}")
 
 

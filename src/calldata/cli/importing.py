@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from calldata.cli import context
+from calldata.cli import context, tables
 from calldata.ingest.csvfile import LAYOUTS, Layout, LayoutError, layout_from_spec
 from calldata.ingest.importer import BATCH_SIZE, FileImport, import_file
 
@@ -89,7 +89,7 @@ def import_files(
             results.append((path, result))
     engine.dispose()
     if results:
-        Console().print(_summary(results))
+        tables.show(_summary(results))
     for path, reason in failed:
         console.print(f"[red]not imported[/red] {path}: {reason}")
     if failed:

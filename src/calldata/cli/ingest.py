@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
-from calldata.cli import context, logs
+from calldata.cli import context, logs, tables
 from calldata.config import Settings
 from calldata.ingest import checkpoints
 from calldata.ingest.runner import Backoff, Runner, log
@@ -90,4 +90,4 @@ def status(ctx: typer.Context) -> None:
             s.last_error,
             s.position if len(s.position) <= 60 else s.position[:57] + "...",
         )
-    Console(width=200).print(table)
+    tables.show(table)

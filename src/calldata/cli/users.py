@@ -12,7 +12,7 @@ from rich.table import Table
 
 from calldata.auth import users
 from calldata.auth.permissions import PERMISSIONS, GrantError
-from calldata.cli import context
+from calldata.cli import context, tables
 
 app = typer.Typer(help="Manage users and their permissions.", no_args_is_help=True)
 
@@ -78,7 +78,7 @@ def list_users(ctx: typer.Context) -> None:
             perms = "; ".join(f"{p}: {', '.join(sorted(s))}" for p, s in sorted(user["grants"].items()))
             table.add_row(user["login"], user["name"], user["home"],
                           "disabled" if user["disabled"] else "active", perms)
-    Console().print(table)
+    tables.show(table)
 
 
 @app.command()
@@ -148,4 +148,4 @@ def audit(
         for e in audit_log.listing(conn, login, limit):
             table.add_row(f"{e['at']:%Y-%m-%d %H:%M:%S}", e["event"], e["login"], e["actor"],
                           e["address"], e["detail"])
-    Console().print(table)
+    tables.show(table)
