@@ -3,10 +3,12 @@ is doing at a steady pace, keep Alembic's start-up chatter out, and wait out a s
 
 from __future__ import annotations
 
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +20,20 @@ from typer.testing import CliRunner
 from calldata.cli import app
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d (INFO|WARNING|ERROR) [\w.]+: ")
+
+
+def _lines_of(proc: subprocess.Popen[str]) -> queue.Queue[str]:
+    """The process's stderr lines as they come ("" once it ends), read by a thread of their own."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
 
 
 def _sources(tmp_path: Path) -> Path:
@@ -40,22 +56,24 @@ def test_live_sources_log_their_progress(command: str, store_url: str, tmp_path:
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     lines: list[str] = []
+    said = _lines_of(proc)
 
     def read_until(text: str) -> None:
-        assert proc.stderr is not None
         deadline = time.monotonic() + 60
         start = len(lines)
         while not (len(lines) > start and text in lines[-1]):
-            line = proc.stderr.readline()
-            assert line and time.monotonic() < deadline, "".join(lines)
-            lines.append(line)
+            try:
+                lines.append(said.get(timeout=max(deadline - time.monotonic(), 0)))
+            except queue.Empty:
+                pytest.fail(f"no line with {text!r} within 60 s:\n{''.join(lines)}")
+            assert lines[-1], "".join(lines)  # the process ended
 
     try:
         read_until("(20 since start)")
         read_until("rows stored")  # the next period's line: it comes though nothing happened
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     for line in lines:
         assert ISO.match(line), line
     assert not [line for line in lines if "Context impl" in line or "Will assume" in line]
@@ -72,12 +90,13 @@ def test_ingest_run_waits_out_a_store_not_up_yet_one_line_each_try(tmp_path: Pat
         env=environment({"CALLDATA_DATABASE_URL": f"postgresql://calldata:s3cret@127.0.0.1:{free_port()}/calldata"}),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    said = _lines_of(proc)
     try:
-        assert proc.stderr is not None
-        lines = [proc.stderr.readline() for _ in range(2)]
+        lines = [said.get(timeout=60) for _ in range(2)]
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, rest = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+    rest = "".join(iter(lambda: said.get(timeout=10), ""))
     assert proc.returncode == 0
     for line in lines:
         assert ISO.match(line), line
