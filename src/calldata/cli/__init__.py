@@ -28,15 +28,16 @@ DATABASE_URL = "--database-url"
 
 
 def _hoisted(args: list[str]) -> list[str]:
-    """`--database-url X` (or `=X`) given after the subcommand, moved in front of it."""
+    """`--database-url X` (or `=X`) given after the subcommand, moved in front of it (without
+    its X, the subcommand says the option is unknown)."""
     front: list[str] = []
     rest: list[str] = []
     words = iter(args)
     for word in words:
         if word == "--":
             rest += [word, *words]
-        elif word == DATABASE_URL:
-            front += [word, next(words, "")]
+        elif word == DATABASE_URL and (value := next(words, None)) is not None:
+            front += [word, value]
         elif word.startswith(DATABASE_URL + "="):
             front.append(word)
         else:
@@ -48,10 +49,10 @@ class _Calldata(TyperGroup):
     """The root command: the store's URL may follow the subcommand (as the docs show it), and a
     setting or store calldata cannot use ends any command with one line, not a traceback."""
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _hoisted(args))
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (ConfigError, StoreError) as exc:
