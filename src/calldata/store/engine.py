@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def _with_driver(url: str, drivers: dict[str, str]) -> str:
     return f"{scheme if '+' in scheme else drivers[base]}://{rest}"
 
 
-def _created(url: str, make: Any, options: dict[str, Any]) -> Any:
+def _created(url: str, make: Callable[..., Any], options: dict[str, Any]) -> Any:
     """`make(url)` with a URL SQLAlchemy cannot parse (a bad port, an unknown driver) a StoreError."""
     try:
         return make(url, **_options(url, options))
