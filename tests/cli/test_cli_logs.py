@@ -100,6 +100,6 @@ def test_ingest_run_waits_out_a_store_not_up_yet_one_line_each_try(tmp_path: Pat
     assert proc.returncode == 0
     for line in lines:
         assert ISO.match(line), line
-        assert "WARNING calldata.ingest: store postgresql+psycopg://calldata:***@127.0.0.1:" in line
-        assert line.rstrip().endswith("Connection refused; retrying")
+        assert "WARNING calldata.ingest: store unavailable, retrying: store postgresql+psycopg://calldata:***@127.0.0.1:" in line
+        assert line.rstrip().endswith("Connection refused")
     assert "Traceback" not in rest

@@ -65,7 +65,7 @@ def _store_when_reachable(ctx: typer.Context, stopping: threading.Event) -> Engi
         try:
             return context.store(ctx)
         except StoreUnreachable as exc:
-            log.warning("%s; retrying", exc)
+            log.warning("store unavailable, retrying: %s", exc)
             stopping.wait(backoff.next())
     return None
 
