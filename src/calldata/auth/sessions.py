@@ -8,9 +8,10 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from calldata.auth.schema import auth_session, auth_user
 from calldata.auth.tokens import digest, new_session_token
+from calldata.config import SESSION_TOUCH_SECONDS
 
 # A session's last use is written at most this often (fewer writes; expiry stays accurate to it).
-TOUCH_EVERY = timedelta(seconds=60)
+TOUCH_EVERY = timedelta(seconds=SESSION_TOUCH_SECONDS)
 
 
 def create(conn: Connection, user_id: int, *, pepper: str, address: str = "") -> str:

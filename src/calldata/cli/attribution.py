@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from calldata.attribution import refresh, report as coverage_report
-from calldata.cli import context
+from calldata.cli import context, tables
 
 app = typer.Typer(help="How well attribution covers the stored rows.", no_args_is_help=True)
 
@@ -54,13 +54,13 @@ def report(
     missing = Table("property", "rows undecided", title="Undecided properties")
     for name, count in result.missing.items():
         missing.add_row(name, str(count))
-    console.print(missing)
+    tables.show(missing, console)
     for title, pairs in (("Unknown channels", result.channels), ("Unclaimed contexts", result.contexts),
                          ("Numbers without a target", result.numbers)):
         table = Table(title.split()[-1].rstrip("s"), "rows", title=title)
         for value, count in pairs:
             table.add_row(value, str(count))
-        console.print(table)
+        tables.show(table, console)
 
 
 def reprocess(

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from calldata.attribution import versions
 from calldata.attribution.directory import DirectoryError, parse_directory, read_directory
-from calldata.cli import context
+from calldata.cli import context, tables
 
 app = typer.Typer(help="The PBX directory: companies, extensions, DDIs, trunks, auth codes.", no_args_is_help=True)
 
@@ -83,7 +83,7 @@ def history(ctx: typer.Context) -> None:
     table = Table("version", "loaded (UTC)", "from", "sha256", title="Directory versions")
     for version in stored:
         table.add_row(str(version.id), f"{version.loaded_at:%Y-%m-%d %H:%M:%S}", version.source, version.sha256[:12])
-    Console().print(table)
+    tables.show(table)
 
 
 def _missing(version: int | None) -> typer.Exit:
@@ -109,11 +109,11 @@ def show(ctx: typer.Context, version: VersionOption = None) -> None:
     for cid, company in directory.companies.items():
         companies.add_row(cid, company.name, ", ".join(company.contexts), company.outside_prefix,
                           str(len(company.extensions)), str(len(company.ddis)))
-    console.print(companies)
+    tables.show(companies, console)
     trunks = Table("trunk", "channels", "company", title="Trunks")
     for name, trunk in directory.trunks.items():
         trunks.add_row(name, ", ".join(trunk.channels), trunk.company or "(shared)")
-    console.print(trunks)
+    tables.show(trunks, console)
     console.print(f"auth codes: {len(directory.auth_codes)}")
 
 

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from sqlalchemy import Engine
 
-from calldata.cli import context
+from calldata.cli import context, tables
 from calldata.ingest.csvfile import LAYOUTS, Layout, LayoutError, layout_from_spec
 from calldata.ingest.importer import BATCH_SIZE, FileImport, file_layout, import_file
 
@@ -75,7 +75,7 @@ def import_files(
         raise typer.Exit(130) from None
     out = Console()
     if results:
-        out.print(_summary(results, interrupted=stop.is_set()))
+        tables.show(_summary(results, interrupted=stop.is_set()), out)
     read = sum(r.read for _, r in results)
     store = engine.url.render_as_string(hide_password=True)
     out.print(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -10,16 +9,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
-from calldata.cli import context
+from calldata.cli import context, logs, tables
+from calldata.config import Settings
 from calldata.ingest import checkpoints
 from calldata.ingest.runner import Backoff, Runner, log
 from calldata.ingest.source import Source
 from calldata.ingest.sources import build, load_config
+from calldata.store.engine import StoreUnreachable
 
 app = typer.Typer(help="Follow Asterisk live: its CDR table, the AMI Cdr feed, a growing Master.csv.", no_args_is_help=True)
 
@@ -33,9 +32,9 @@ def _sources(config_path: Path) -> list[Source]:
         raise typer.BadParameter(str(exc), param_hint="--config") from None
 
 
-def start_runner(engine: Engine, config_path: Path) -> Runner:
+def start_runner(engine: Engine, config_path: Path, settings: Settings) -> Runner:
     """A started ingester for a sources file (used by `ingest run` and `serve --ingest`)."""
-    runner = Runner(engine, _sources(config_path))
+    runner = Runner(engine, _sources(config_path), progress_seconds=settings.ingest_progress_seconds)
     runner.start()
     return runner
 
@@ -43,7 +42,7 @@ def start_runner(engine: Engine, config_path: Path) -> Runner:
 @app.command("run")
 def run(ctx: typer.Context, config: ConfigOption) -> None:
     """Run until SIGTERM or Ctrl-C; outages are waited out, never fatal."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=Console(stderr=True))])
+    logs.setup()
     _sources(config)  # a bad file is an error now, not a retry loop
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -51,7 +50,7 @@ def run(ctx: typer.Context, config: ConfigOption) -> None:
     engine = _store_when_reachable(ctx, stopping)
     if engine is None:
         return
-    runner = start_runner(engine, config)
+    runner = start_runner(engine, config, context.settings(ctx))
     while not stopping.wait(0.5):
         pass
     runner.stop.set()
@@ -59,13 +58,14 @@ def run(ctx: typer.Context, config: ConfigOption) -> None:
 
 
 def _store_when_reachable(ctx: typer.Context, stopping: threading.Event) -> Engine | None:
-    """The migrated store, waiting out an outage at start-up (None if stopped meanwhile)."""
+    """The migrated store, waiting out an outage at start-up (None if stopped meanwhile); a URL
+    that can never work (not a URL, no such SQLite folder) is a StoreError, ending the command."""
     backoff = Backoff()
     while not stopping.is_set():
         try:
             return context.store(ctx)
-        except OperationalError as exc:
-            log.warning("store unavailable (%s); retrying", str(exc.orig or exc).splitlines()[0])
+        except StoreUnreachable as exc:
+            log.warning("store unavailable, retrying: %s", exc)
             stopping.wait(backoff.next())
     return None
 
@@ -93,4 +93,4 @@ def status(ctx: typer.Context) -> None:
             s.last_error,
             s.position if len(s.position) <= 60 else s.position[:57] + "...",
         )
-    Console(width=200).print(table)
+    tables.show(table)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from calldata.auth import keys, users
 from calldata.auth.tokens import SHOWN_PREFIX
-from calldata.cli import context
+from calldata.cli import context, tables
 from calldata.cli.users import actor
 
 app = typer.Typer(help="Manage API keys (each acts with its owner's permissions).", no_args_is_help=True)
@@ -58,7 +58,7 @@ def list_keys(ctx: typer.Context, login: Annotated[str | None, typer.Argument()]
             table.add_row(str(k["id"]), k["login"], k["name"], k["prefix"] + "...",
                           _when(k["created_at"]), _when(k["expires_at"]), _when(k["revoked_at"]),
                           _when(k["last_used_at"]))
-    Console().print(table)
+    tables.show(table)
 
 
 @app.command()

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from calldata.cli import context
+from calldata.cli import context, tables
 from calldata.store import quarantine
 
 RAW_SHOWN = 500  # characters of a quarantined line shown; the store keeps all of it
@@ -45,7 +45,7 @@ def list_entries(
             _shortened(e["raw"]),
             end_section=True,
         )
-    Console().print(table)
+    tables.show(table)
 
 
 def _shortened(raw: str) -> str:

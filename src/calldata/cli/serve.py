@@ -10,7 +10,7 @@ import uvicorn
 
 from calldata.api import connections
 from calldata.api.app import create_app
-from calldata.cli import context
+from calldata.cli import context, logs
 from calldata.cli.port import ensure_free
 from calldata.config import Settings
 from calldata.store.engine import sync_engine, upgrade
@@ -33,6 +33,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve POST /rest/call/read, GET /health and GET /openapi.json (migrates the store first)."""
+    logs.setup()
     settings = context.settings(ctx).with_overrides(host=host, port=port)
     ensure_free(settings.host, settings.port)
     if ingest is None:
@@ -40,7 +41,7 @@ def serve(
         return
     from calldata.cli.ingest import start_runner  # the live ingester in this process's threads
 
-    runner = start_runner(context.store(ctx), ingest)
+    runner = start_runner(context.store(ctx), ingest, settings)
     try:
         run(settings, access_log=access_log)
     finally:
@@ -50,6 +51,7 @@ def serve(
 
 def run(settings: Settings, *, access_log: bool = True) -> None:
     """Bring the store's schema up to date, then serve until interrupted."""
+    logs.setup()
     engine = sync_engine(settings.database_url)
     try:
         upgrade(engine)
@@ -67,4 +69,5 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
         server_header=False,
         # Header and body read timeouts and a bound on open connections (calldata.api.connections).
         http=connections.protocol(settings),
+        log_config=None,  # uvicorn's lines go through calldata's logging (cli/logs.py): ISO-8601 times
     )

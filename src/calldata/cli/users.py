@@ -13,7 +13,7 @@ from rich.table import Table
 from calldata.attribution import versions
 from calldata.auth import users
 from calldata.auth.permissions import PERMISSIONS, GrantError, check_companies
-from calldata.cli import context
+from calldata.cli import context, tables
 
 app = typer.Typer(help="Manage users and their permissions.", no_args_is_help=True)
 
@@ -86,7 +86,7 @@ def list_users(ctx: typer.Context) -> None:
             perms = "; ".join(f"{p}: {', '.join(sorted(s))}" for p, s in sorted(user["grants"].items()))
             table.add_row(user["login"], user["name"], user["home"],
                           "disabled" if user["disabled"] else "active", perms)
-    Console().print(table)
+    tables.show(table)
 
 
 @app.command()
@@ -163,4 +163,4 @@ def audit(
             first = "" if e["count"] == 1 else f"{e['at']:%Y-%m-%d %H:%M:%S}"
             table.add_row(f"{e['last_at']:%Y-%m-%d %H:%M:%S}", str(e["count"]), first, e["event"],
                           e["login"], e["actor"], e["address"], e["detail"])
-    Console().print(table)
+    tables.show(table)

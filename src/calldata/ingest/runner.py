@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from calldata.cdr import Cdr
 from calldata.ingest import checkpoints
+from calldata.ingest.progress import ProgressLog
 from calldata.ingest.sink import Stored, store_batch
 from calldata.ingest.source import Batch, Source, SourceUnavailable
 from calldata.store.quarantine import Rejected
@@ -87,10 +88,12 @@ def store(engine: Engine, source: Source, batch: Batch) -> Stored:
 class Runner:
     """Runs sources until `stop` is set; never exits on an outage."""
 
-    def __init__(self, engine: Engine, sources: Sequence[Source], *, wait: float = 0.5) -> None:
+    def __init__(self, engine: Engine, sources: Sequence[Source], *, wait: float = 0.5,
+                 progress_seconds: float = 60.0) -> None:
         self.engine = engine
         self.sources = list(sources)
         self.wait = wait
+        self.progress_seconds = progress_seconds
         self.stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -135,7 +138,9 @@ class Runner:
         position = self._committed(source, backoff)
         opened = False
         pending: Batch | None = None
+        progress = ProgressLog(source.name, self.progress_seconds)
         while not self.stop.is_set():
+            progress.tick()
             try:
                 if not opened:
                     source.open(position)
@@ -165,7 +170,8 @@ class Runner:
                 self.stop.wait(backoff.next())
                 continue
             if stored.inserted or stored.quarantined:
-                log.info("%s: +%d rows, %d quarantined", source.name, stored.inserted, stored.quarantined)
+                log.debug("%s: +%d rows, %d quarantined", source.name, stored.inserted, stored.quarantined)
+            progress.add(stored, pending.newest())
             position = pending.position
             pending = None
             backoff.reset()

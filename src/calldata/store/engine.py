@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -16,17 +18,48 @@ _SYNC_DRIVERS = {"postgresql": "postgresql+psycopg", "sqlite": "sqlite"}
 _ASYNC_DRIVERS = {"postgresql": "postgresql+psycopg", "sqlite": "sqlite+aiosqlite"}
 
 
+class StoreError(Exception):
+    """The store cannot be used; the one-line message names its URL (password hidden) and why."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"store {url}: {problem}")
+
+
+class StoreUnreachable(StoreError):
+    """The store's server did not let us in (down, refused, no such database): worth waiting out."""
+
+
+def shown(url: str) -> str:
+    """The URL for messages and logs: its password (everything up to the last @) hidden."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    user, colon, after = rest.partition(":")
+    if colon and "@" in after and not set("@/") & set(user):
+        rest = f"{user}:***@{after.rpartition('@')[2]}"
+    return scheme + sep + rest
+
+
 def _with_driver(url: str, drivers: dict[str, str]) -> str:
     """`postgresql://...` -> `postgresql+psycopg://...`; an explicit driver is kept."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise ValueError(f"database URL: not a URL: {url!r}")
+        raise StoreError(repr(shown(url)), "not a database URL (give postgresql://user:password@host/database"
+                         " or sqlite:///path/to/file)")
     base = scheme.split("+", 1)[0]
     if base == "postgres":
         base = "postgresql"
     if base not in drivers:
-        raise ValueError(f"database URL: unsupported database {base!r} (use postgresql or sqlite)")
+        raise StoreError(shown(url), f"unsupported database {base!r} (use postgresql or sqlite)")
     return f"{scheme if '+' in scheme else drivers[base]}://{rest}"
+
+
+def _created(url: str, make: Callable[..., Any], options: dict[str, Any]) -> Any:
+    """`make(url)` with a URL SQLAlchemy cannot parse (a bad port, an unknown driver) a StoreError."""
+    try:
+        return make(url, **_options(url, options))
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(shown(url), str(exc)) from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -47,8 +80,7 @@ def _options(url: str, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def sync_engine(url: str) -> Engine:
-    url = _with_driver(url, _SYNC_DRIVERS)
-    engine = create_engine(url, **_options(url, {}))
+    engine: Engine = _created(_with_driver(url, _SYNC_DRIVERS), create_engine, {})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -56,8 +88,7 @@ def sync_engine(url: str) -> Engine:
 
 def async_engine(url: str, **options: Any) -> AsyncEngine:
     """`options` go to create_async_engine (e.g. isolation_level="AUTOCOMMIT")."""
-    url = _with_driver(url, _ASYNC_DRIVERS)
-    engine = create_async_engine(url, **_options(url, options))
+    engine: AsyncEngine = _created(_with_driver(url, _ASYNC_DRIVERS), create_async_engine, options)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
@@ -71,5 +102,21 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every pending migration (idempotent; run on every start)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Apply every pending migration (idempotent; run on every start, so the first contact with
+    the store: a failure to reach it is a StoreError naming the store, not a traceback)."""
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except OperationalError as exc:
+        raise _unusable(engine, exc) from None
+
+
+def _unusable(engine: Engine, exc: OperationalError) -> StoreError:
+    """What stops `engine`'s store, in one line; a SQLite file's missing folder said as such."""
+    url = engine.url.render_as_string(hide_password=True)
+    if engine.dialect.name == "sqlite":
+        folder = Path(engine.url.database or "").parent
+        if engine.url.database and not folder.is_dir():
+            return StoreError(url, f"the folder {folder} does not exist")
+        return StoreError(url, str(exc.orig))
+    problem = " ".join(str(exc.orig or exc).split("\n", 1)[0].split())
+    return StoreUnreachable(url, problem)
