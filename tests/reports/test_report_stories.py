@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from calldata.reports.build import report
 from calldata.reports.request import ReportRequest
+from calldata.store.schema import cdr
 from report_world import acctid_of
 
 NOVEMBER = ReportRequest(("acme",), 2026, 11)
@@ -118,3 +119,35 @@ def test_the_transferrer_back_with_the_caller_places_no_call(world: Engine, acme
     placed = calls(acme["outcalls"], "IAX2/acme-202")
     assert consultation in placed and back not in placed
     assert placed[consultation]["dial_short"] == "203"
+
+
+def test_a_parked_call_is_answered_where_it_is_retrieved(world: Engine, acme) -> None:
+    # 16: Alice calls Bob (rings 2 s, 4 s talk); Bob parks her on 701; Carol retrieves her (7 s)
+    to_bob, park_record, to_carol = acctid_of(world, "1795918058.63")
+    assert has(calls(acme["incalls"], "202")[to_bob], {"detail": "Answered", "ringtime": 2, "billsecs": 4})
+    assert has(calls(acme["incalls"], "203")[to_carol], {"billsecs": 7, "caller": "201"})
+    assert park_record not in calls(acme["outcalls"], "IAX2/acme-201")  # Alice was parked, she placed nothing
+
+
+def test_queue_ring_attempts_each_count_and_talk_only_when_answered(world: Engine, acme) -> None:
+    # 29 (run 2): IVR -> queue 270: Bob rings 10 s, Carol 8 s, Bob again 8 s, none answers; after
+    # the queue's timeout the caller goes on to Alice, who answers
+    bob_1, carol, bob_2, alice = acctid_of(world, "1795965407.10")
+    bob = calls(acme["incalls"], "202")
+    assert has(bob[bob_1], {"detail": "Not answered", "ringtime": 10, "billsecs": 0, "type": "External"})
+    assert has(bob[bob_2], {"detail": "Not answered", "ringtime": 8, "billsecs": 0})
+    assert has(calls(acme["incalls"], "203")[carol], {"detail": "Not answered", "ringtime": 8, "billsecs": 0})
+    assert calls(acme["incalls"], "201")[alice]["detail"] == "Answered"
+    # 33 (run 2): Alice blind-transfers an outside caller into the queue: Bob busy, Carol answers
+    _alice, busy, answered = acctid_of(world, "1795965551.50")
+    assert calls(acme["incalls"], "202")[busy]["detail"] == "Busy (transfer from 201)"
+    assert calls(acme["incalls"], "203")[answered]["detail"] == "Answered (transfer from 201)"
+
+
+def test_a_dial_in_through_disa_is_no_extensions_call(world: Engine, acme) -> None:
+    # 19: an outside caller authenticates with DISA code 1234 (Acme's) and dials out again: no
+    # Acme phone placed or received it (the leg is billed to Acme: bill_to, for rating)
+    (leg,) = acctid_of(world, "1795918153.82")
+    assert all(leg not in calls(acme[kind], key) for kind in acme for key in acme[kind])
+    with world.connect() as conn:
+        assert conn.execute(select(cdr.c.bill_to).where(cdr.c.acctid == leg)).scalar_one() == "acme"

@@ -46,7 +46,7 @@ def incalls(legs: Sequence[Leg], roster: Roster, company: str, extensions: Seque
             "caller": leg.src or leg.src_ext or "",
             "type": "Internal" if roster.internal(leg.channel) else "External",
             "ringtime": ringtime(leg),
-            "billsecs": leg.billsec,
+            "billsecs": leg.billsec if leg.disposition == "ANSWERED" else 0,  # (a queue's IVR answered the caller)
             "detail": detail(leg, taken.get(leg.acctid), forwarded),
             "qtime": "",
             "qstatus": "",

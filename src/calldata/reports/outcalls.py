@@ -54,11 +54,12 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
 
 def _placed(leg: Leg) -> bool:
     """Whether a leg is a call its Party A placed. Rows without Party B that are not: the record
-    Asterisk writes of a pickup (on the rung phone's channel), the zero-length `Hangup` row after
+    Asterisk writes of a pickup (on the rung phone's channel), the parking record (on the parked
+    caller's channel: parked, not placing a call), the zero-length `Hangup` row after
     a failed dial (the dial's own row is the call), and a row with nothing dialled (the
     transferrer back with the caller after aborting an attended transfer: the caller's call)."""
     if leg.dstchannel:
         return True
-    if leg.is_pick or not leg.dst:
+    if leg.is_pick or not leg.dst or leg.lastapp.lower() == "park":
         return False
     return not (leg.lastapp.lower() == "hangup" and leg.billsec == 0)
