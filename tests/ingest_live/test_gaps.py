@@ -4,6 +4,7 @@ seconds spent polling for them, and then visibly (metric, `ingest status`, log).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -173,7 +174,8 @@ def test_a_key_that_never_commits_is_given_up_visibly(engine: Engine, store_url:
     assert "pbx-db: gave up waiting for acctid 1 " in " ".join(err.decode().split())
     assert stored_count(engine) == 3 and _gaps(_state(engine).position) == []
 
-    status = subprocess.run([*cli, "ingest", "status"], capture_output=True, text=True, check=True).stdout
+    wide = {**os.environ, "COLUMNS": "250"}  # the table whole, not a block per source (cli/tables.py)
+    status = subprocess.run([*cli, "ingest", "status"], capture_output=True, text=True, check=True, env=wide).stdout
     header = next(line for line in status.splitlines() if "keys given up" in line)
     row = next(line for line in status.splitlines() if "pbx-db" in line)
     column = [c.strip() for c in header.split("┃")].index("keys given up")

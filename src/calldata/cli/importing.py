@@ -80,7 +80,6 @@ def import_files(
     store = engine.url.render_as_string(hide_password=True)
     out.print(
         f"{read:,} rows read in {elapsed:.1f} s ({read / max(elapsed, 1e-9):,.0f} rows/s) into {store}",
-        soft_wrap=True,
         markup=False,
         highlight=False,
     )
