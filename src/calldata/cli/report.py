@@ -95,8 +95,6 @@ def run(
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         raise _stop(f"database: {str(cause).splitlines()[0]}") from None
-    except ValueError as exc:  # a database URL calldata cannot use (store.engine)
-        raise _stop(str(exc)) from None
     if as_json:
         typer.echo(msgspec.json.encode(values).decode())
     else:
