@@ -13,9 +13,11 @@ size a 100-extension company makes (about 1/12 of a block), as on a hosted PBX w
 
 Then `calldata serve` runs in a subprocess and 1, 4 and 16 client threads (http.client, keep-alive,
 an API key of a Billing Call-Summary user as `Authorization: Bearer`) ask for the month's incalls
-and outcalls of `bigco` in turn. It prints p50/p95 latency per concurrency and kind, the calls in
-each report, the server's and PostgreSQL's CPU per report, and EXPLAIN ANALYZE of the report
-queries. Each level stops after `--reports` reports or `--seconds`, whichever comes first.
+and outcalls of `bigco` in turn, in two scenarios: all the same month (after the first, the server
+answers from its kept reports: cache hits), and each a different 30-day window (no body asked
+twice in the whole run, so every report is built). It prints p50/p95 latency per scenario,
+concurrency and kind, the calls in each report, the server's and PostgreSQL's CPU per report, and
+EXPLAIN ANALYZE of the report queries. Each level stops after `--reports` reports or `--seconds`, whichever comes first.
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ def backends_cpu(url: str) -> dict[int, float]:
     return {pid: cpu_seconds(pid) for pid in pids if Path(f"/proc/{pid}").exists()}
 
 
-def ask(base: str, key: str, body: dict[str, bytes], todo: Iterator[str], stop: float,
+def ask(base: str, key: str, todo: Iterator[tuple[str, bytes]], stop: float,
         results: list[tuple[str, float, int]], lock: threading.Lock) -> None:
     """One client: reports from `todo` on one keep-alive connection until none is left or time is up."""
     where = urlsplit(base)
@@ -174,11 +176,11 @@ def ask(base: str, key: str, body: dict[str, bytes], todo: Iterator[str], stop: 
     try:
         while time.monotonic() < stop:
             with lock:
-                kind = next(todo, None)
-            if kind is None:
+                kind, body = next(todo, ("", b""))
+            if not kind:
                 return
             began = time.perf_counter()
-            client.request("POST", f"/rest/call/{kind}", body[kind], headers)
+            client.request("POST", f"/rest/call/{kind}", body, headers)
             response = client.getresponse()
             content = response.read()
             seconds = time.perf_counter() - began
@@ -189,14 +191,14 @@ def ask(base: str, key: str, body: dict[str, bytes], todo: Iterator[str], stop: 
         client.close()
 
 
-def run_level(base: str, key: str, body: dict[str, bytes], clients: int, reports: int,
+def run_level(base: str, key: str, asked: list[tuple[str, bytes]], clients: int,
               seconds: float) -> list[tuple[str, float, int]]:
-    """`reports` reports (incalls and outcalls in turn) by `clients` threads; (kind, seconds, calls) each."""
-    todo = iter([KINDS[i % 2] for i in range(reports)])
+    """The reports `asked` ((kind, body) each) by `clients` threads; (kind, seconds, calls) each."""
+    todo = iter(asked)
     results: list[tuple[str, float, int]] = []
     lock = threading.Lock()
     stop = time.monotonic() + seconds
-    threads = [threading.Thread(target=ask, args=(base, key, body, todo, stop, results, lock)) for _ in range(clients)]
+    threads = [threading.Thread(target=ask, args=(base, key, todo, stop, results, lock)) for _ in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -222,6 +224,15 @@ def explain(url: str, days: int) -> list[str]:
     finally:
         engine.dispose()
     return lines
+
+
+def distinct_windows(days: int) -> Iterator[bytes]:
+    """Bodies of 30-day windows of `bigco`, each starting a day after the last: none asked twice."""
+    first = (START + timedelta(days=30)).date()
+    for offset in range(days - 60):
+        day = first + timedelta(days=offset)
+        yield b'{"type":"cdr","scope":{"company":"%s","year":%d,"month":%d,"day":%d,"days":30}}' % (
+            COMPANY.encode(), day.year, day.month, day.day)
 
 
 def ms(samples: list[float], q: float) -> float:
@@ -259,28 +270,39 @@ def measure(args: argparse.Namespace, url: str) -> None:
     print(f"copied to {args.rows:,} rows (indexes rebuilt, VACUUM ANALYZE) in {seconds:.1f} s", flush=True)
     key = billing_key(url)
     year, month = report_month(args.days)
-    print(f"\n{COMPANY} {year}-{month:02d} ({ZONE}), {args.reports} reports per level (incalls and outcalls in turn):")
-    print(f"{'clients':>7} {'kind':<8} {'reports':>7} {'calls':>7} {'p50 ms':>8} {'p95 ms':>8}"
-          f" {'server CPU ms/report':>21} {'PostgreSQL CPU ms/report':>25}  load")
-    body = {kind: b'{"type":"cdr","scope":{"company":"%s","year":%d,"month":%d}}' % (COMPANY.encode(), year, month)
-            for kind in KINDS}
+    print(f"\n{COMPANY} ({ZONE}), {args.reports} reports per level (incalls and outcalls in turn), month {year}-{month:02d}")
+    month = {kind: b'{"type":"cdr","scope":{"company":"%s","year":%d,"month":%d}}' % (COMPANY.encode(), year, month)
+             for kind in KINDS}
+    windows = distinct_windows(args.days)
+    scenarios = {
+        "the same month (kept after the first: cache hits)":
+            lambda n: [(KINDS[i % 2], month[KINDS[i % 2]]) for i in range(n)],
+        "a different 30-day window each (no report asked twice: every one built)":
+            lambda n: [(KINDS[i % 2], next(windows)) for i in range(n)],
+    }
     with served(plain) as base:
-        run_level(base, key, body, 1, 2, args.seconds)  # warm: the roster parsed, the rows cached
+        run_level(base, key, [(kind, month[kind]) for kind in KINDS], 1, args.seconds)  # warm: the roster parsed, the rows cached
         server = server_pid()
-        for clients in LEVELS:
-            server_before, pg_before = cpu_seconds(server), backends_cpu(plain)
-            results = run_level(base, key, body, clients, args.reports, args.seconds)
-            pg_after = backends_cpu(plain)
-            server_cpu = (cpu_seconds(server) - server_before) / max(1, len(results))
-            pg_cpu = sum(t - pg_before.get(pid, 0.0) for pid, t in pg_after.items()) / max(1, len(results))
-            for kind in KINDS:
-                times = [s for k, s, _ in results if k == kind]
-                calls = {n for k, _, n in results if k == kind}
-                print(f"{clients:>7} {kind:<8} {len(times):>7} {'/'.join(map(str, sorted(calls))):>7}"
-                      f" {ms(times, 0.5):>8.1f} {ms(times, 0.95):>8.1f} {1000 * server_cpu:>21.1f}"
-                      f" {1000 * pg_cpu:>25.1f}  {os.getloadavg()[0]:.1f}", flush=True)
-            both = [s for _, s, _ in results]
-            print(f"{clients:>7} {'both':<8} {len(both):>7} {'':>7} {ms(both, 0.5):>8.1f} {ms(both, 0.95):>8.1f}", flush=True)
+        for title, asked in scenarios.items():
+            print(f"\n{title}:")
+            print(f"{'clients':>7} {'kind':<8} {'reports':>7} {'calls':>13} {'p50 ms':>8} {'p95 ms':>8}"
+                  f" {'server CPU ms/report':>21} {'PostgreSQL CPU ms/report':>25}  load")
+            for clients in LEVELS:
+                server_before, pg_before = cpu_seconds(server), backends_cpu(plain)
+                results = run_level(base, key, asked(args.reports), clients, args.seconds)
+                pg_after = backends_cpu(plain)
+                server_cpu = (cpu_seconds(server) - server_before) / max(1, len(results))
+                pg_cpu = sum(t - pg_before.get(pid, 0.0) for pid, t in pg_after.items()) / max(1, len(results))
+                for kind in KINDS:
+                    times = [s for k, s, _ in results if k == kind]
+                    calls = [n for k, _, n in results if k == kind]
+                    span = f"{min(calls)}-{max(calls)}" if min(calls) != max(calls) else str(calls[0])
+                    print(f"{clients:>7} {kind:<8} {len(times):>7} {span:>13}"
+                          f" {ms(times, 0.5):>8.1f} {ms(times, 0.95):>8.1f} {1000 * server_cpu:>21.1f}"
+                          f" {1000 * pg_cpu:>25.1f}  {os.getloadavg()[0]:.1f}", flush=True)
+                both = [s for _, s, _ in results]
+                print(f"{clients:>7} {'both':<8} {len(both):>7} {'':>13} {ms(both, 0.5):>8.1f} {ms(both, 0.95):>8.1f}",
+                      flush=True)
     print("\nEXPLAIN ANALYZE of the report queries:")
     for line in explain(url, args.days):
         print(f"  {line}")

@@ -14,6 +14,7 @@ from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.api.prefetch import Prefetcher
 from calldata.config import Settings
+from calldata.reports.cache import ReportCache
 from calldata.store import reads
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.engine import async_engine
@@ -34,6 +35,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     ahead = Prefetcher(ttl=settings.prefetch_seconds, max_bytes=settings.prefetch_max_bytes,
                        identity_bytes=settings.prefetch_max_bytes_per_identity)
+    report_cache = ReportCache()
     read = call_read.endpoint(call_read.page_reader(engine, pool), settings.max_rows_cap, ahead)
 
     @asynccontextmanager
@@ -52,7 +54,8 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/rest/call/read", read, methods=["POST"]),
             Route("/rest/call/read/{type}", read, methods=["POST"]),
-            *(Route(f"/rest/call/{kind}", reports.endpoint(engine, kind, settings.display_tz), methods=["POST"])
+            *(Route(f"/rest/call/{kind}", reports.endpoint(engine, kind, settings.display_tz, report_cache),
+                    methods=["POST"])
               for kind in reports.KINDS),
             Route("/rest/call/calls", calls.endpoint(engine, settings.max_rows_cap, settings.display_tz), methods=["POST"]),
             Route("/rest/call/export", export.endpoint(engine, settings.display_tz), methods=["POST"]),
@@ -65,6 +68,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.report_cache = report_cache
     auth_routes.install(app, settings, keys_on=pool)  # identity and permissions on every /rest/ route
     metrics.install(app, settings)  # GET /metrics (ingest figures)
     return app

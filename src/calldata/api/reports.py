@@ -1,12 +1,14 @@
-"""`POST /rest/call/incalls` and `/rest/call/outcalls`: parse -> permitted companies -> report -> respond.
+"""`POST /rest/call/incalls` and `/rest/call/outcalls`: parse -> permitted companies -> plan -> report -> respond.
 
 No lock: each report is one indexed query per company on a connection of its own, so any
-number run at once and `retry` is never answered (reports.md).
+number run at once and `retry` is never answered (reports.md). Identical reports asked at once
+are built once, and kept until the store changes (calldata.reports.cache); identity and
+permissions are checked on every request before that.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable
 
 import msgspec
 from sqlalchemy import Connection
@@ -18,21 +20,31 @@ from calldata.api.call_read import Endpoint, request_body, visible_companies
 from calldata.api.errors import ApiError, bad_request
 from calldata.api.report_scope import report_request
 from calldata.auth.permissions import report_refusal
-from calldata.reports.build import report
+from calldata.reports.build import Plan, plan, tabulate
+from calldata.reports.cache import ReportCache
+from calldata.reports.generation import generation
 from calldata.reports.request import ReportError, ReportRequest
 
 KINDS = ("incalls", "outcalls")
 
 
-def values(conn: Connection, kind: str, request: ReportRequest, display_tz: str) -> dict[str, Any]:
-    """The report's values; a scope the calendar or the directory refuses is a 400 naming its key."""
+def planned(conn: Connection, kind: str, request: ReportRequest, display_tz: str) -> tuple[Plan, Hashable]:
+    """The checked report and its cache key; a scope the calendar or the directory refuses is a
+    400 naming its key. The generation is read first, so a body kept under it is never older."""
+    now = generation(conn)
     try:
-        return report(conn, kind, request, display_tz)
+        checked = plan(conn, kind, request, display_tz)
     except ReportError as exc:
         raise bad_request(f"scope.{exc.key}: {exc.message}") from None
+    return checked, (checked, now)
 
 
-def endpoint(engine: AsyncEngine, kind: str, display_tz: str) -> Endpoint:
+def endpoint(engine: AsyncEngine, kind: str, display_tz: str, cache: ReportCache) -> Endpoint:
+    async def build(checked: Plan) -> bytes:
+        async with engine.connect() as conn:
+            found = await conn.run_sync(tabulate, checked)
+        return msgspec.json.encode({"result": "success", "values": found})
+
     async def call_report(request: Request) -> Response:
         """One company's calls in per extension, or out per device, for one period (reports.md)."""
         wanted = report_request(await request_body(request), kind)
@@ -41,7 +53,8 @@ def endpoint(engine: AsyncEngine, kind: str, display_tz: str) -> Endpoint:
             if allowed is not None and company not in allowed:
                 raise ApiError(403, report_refusal(company))
         async with engine.connect() as conn:
-            found = await conn.run_sync(values, kind, wanted, display_tz)
-        return Response(msgspec.json.encode({"result": "success", "values": found}), media_type="application/json")
+            checked, key = await conn.run_sync(planned, kind, wanted, display_tz)
+        body = await cache.get(key, lambda: build(checked))
+        return Response(body, media_type="application/json")
 
     return call_report

@@ -108,22 +108,30 @@ def count(conn: Connection) -> int:
 _LOOKUPS: dict[tuple[int, str], Lookup] = {}
 
 
-def current_lookup(conn: Connection) -> Lookup | None:
-    """The lookup of the current directory (built once per version), or None without one."""
-    head = conn.execute(
+def head(conn: Connection) -> tuple[int, str] | None:
+    """The current version's (id, sha256) without its text: what a cache of anything built from
+    a version is keyed by (a version's text never changes)."""
+    row = conn.execute(
         select(directory_version.c.id, directory_version.c.sha256)
         .order_by(directory_version.c.id.desc())
         .limit(1)
     ).first()
-    if head is None:
+    return None if row is None else (row.id, row.sha256)
+
+
+def text_of(conn: Connection, version_id: int) -> str:
+    """The YAML text of a stored version."""
+    return conn.execute(select(directory_version.c.yaml).where(directory_version.c.id == version_id)).scalar_one()
+
+
+def current_lookup(conn: Connection) -> Lookup | None:
+    """The lookup of the current directory (built once per version), or None without one."""
+    key = head(conn)
+    if key is None:
         return None
-    key = (head.id, head.sha256)
     lookup = _LOOKUPS.get(key)
     if lookup is None:
-        text = conn.execute(
-            select(directory_version.c.yaml).where(directory_version.c.id == head.id)
-        ).scalar_one()
-        lookup = Lookup.build(parse_directory(text, f"directory version {head.id}"), head.id)
+        lookup = Lookup.build(parse_directory(text_of(conn, key[0]), f"directory version {key[0]}"), key[0])
         if len(_LOOKUPS) > 8:
             _LOOKUPS.clear()
         _LOOKUPS[key] = lookup

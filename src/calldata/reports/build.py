@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,10 +25,21 @@ KINDS: dict[str, tuple[str, str, Tabulate]] = {
 }
 
 
-def report(conn: Connection, kind: str, request: ReportRequest, display_tz: str,
-           now: datetime | None = None) -> dict[str, Any]:
-    """The `values` of an incalls or outcalls answer; ReportError names a scope key it cannot use."""
-    side, filter_key, tabulate = KINDS[kind]
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A report checked against the calendar and the directory: per company its UTC span and the
+    names kept. Equal plans under one store generation are the same report (reports.cache)."""
+
+    kind: str
+    several: bool
+    parts: tuple[tuple[str, datetime, datetime, tuple[str, ...]], ...]  # company, start, end, names
+    directory: tuple[int, str]  # the directory version's (id, sha256)
+    roster: Roster = field(compare=False, hash=False, repr=False)
+
+
+def plan(conn: Connection, kind: str, request: ReportRequest, display_tz: str,
+         now: datetime | None = None) -> Plan:
+    """The report `request` asks for; ReportError names a scope key it cannot use."""
     roster = current_roster(conn)
     known = {} if roster is None else roster.directory.companies
     for company in request.companies:
@@ -35,20 +47,35 @@ def report(conn: Connection, kind: str, request: ReportRequest, display_tz: str,
             why = "no directory is loaded" if roster is None else "not a company of the directory"
             raise ReportError("company", f"{company!r}: {why}")
     assert roster is not None
+    filter_key = KINDS[kind][1]
     wanted = request.extensions if kind == "incalls" else request.deviceids
-    values: dict[str, Any] = {}
     spans = [(company, period(request, roster.zone(company, display_tz), now)) for company in request.companies]
     for name in wanted:
         if not any(_owns(roster, kind, company, name) for company in request.companies):
             raise ReportError(filter_key, f"{name!r}: not one of the {filter_key} of {', '.join(request.companies)}")
+    parts = []
     for company, (start, end) in spans:
-        mine = [name for name in wanted if _owns(roster, kind, company, name)]
-        if wanted and not mine:
-            continue
-        table = tabulate(query.legs(conn, side, company, start, end), roster, company, mine)
+        mine = tuple(name for name in wanted if _owns(roster, kind, company, name))
+        if not wanted or mine:
+            parts.append((company, start, end, mine))
+    return Plan(kind, request.several, tuple(parts), roster.version, roster)
+
+
+def tabulate(conn: Connection, planned: Plan) -> dict[str, Any]:
+    """The `values` of an incalls or outcalls answer: per company one query and its table."""
+    side, _, table_of = KINDS[planned.kind]
+    values: dict[str, Any] = {}
+    for company, start, end, names in planned.parts:
+        table = table_of(query.legs(conn, side, company, start, end), planned.roster, company, names)
         for key, entry in table.items():
-            values[f"{company}/{key}" if request.several else key] = entry
+            values[f"{company}/{key}" if planned.several else key] = entry
     return values
+
+
+def report(conn: Connection, kind: str, request: ReportRequest, display_tz: str,
+           now: datetime | None = None) -> dict[str, Any]:
+    """The `values` of an incalls or outcalls answer; ReportError names a scope key it cannot use."""
+    return tabulate(conn, plan(conn, kind, request, display_tz, now))
 
 
 def _owns(roster: Roster, kind: str, company: str, name: str) -> bool:

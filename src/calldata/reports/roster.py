@@ -22,6 +22,7 @@ class Roster:
     """Lookups over one directory version: who a channel is, and what a company calls things."""
 
     directory: Directory
+    version: tuple[int, str] = (0, "")  # the stored version's (id, sha256) it was parsed from
     devices: dict[str, Device] = field(default_factory=dict)  # lower-cased device -> Device
     # (True, channel up to its `-HEX` suffix) or (False, base name) -> (its device, whether the
     # PBX's own); asked for every leg of a report, twice: a lookup costs less than a base name
@@ -80,14 +81,12 @@ _ROSTERS: dict[tuple[int, str], Roster] = {}
 
 def current_roster(conn: Connection) -> Roster | None:
     """The roster of the current directory (parsed once per version), or None without one."""
-    found = versions.current(conn)
-    if found is None:
+    key = versions.head(conn)
+    if key is None:
         return None
-    version, text = found
-    key = (version.id, version.sha256)
     roster = _ROSTERS.get(key)
     if roster is None:
-        roster = Roster(parse_directory(text, f"directory version {version.id}"))
+        roster = Roster(parse_directory(versions.text_of(conn, key[0]), f"directory version {key[0]}"), key)
         _ROSTERS.clear()
         _ROSTERS[key] = roster
     return roster
