@@ -1,7 +1,7 @@
 """`POST /rest/call/export`: a whole window of legs or calls streamed as CSV or NDJSON (docs/api.md, Export).
 
-Each batch is one keyset query run on the connection's thread and sent before the next is read,
-so memory stays flat however many rows the window holds.
+Each batch is one keyset query (on PostgreSQL the legs CSV is a COPY of it) sent before the next
+is read, so memory stays flat however many rows the window holds.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from calldata.api.call_read import Endpoint, request_body, visible_companies
 from calldata.api.errors import ApiError, bad_request
 from calldata.api.scope import _flag, _show, checked_scope, read_query
 from calldata.auth.permissions import COMPANY_ID
-from calldata.calls.export import FORMATS, KINDS, Export, chunk, header
+from calldata.calls.export import FORMATS, KINDS, Export, chunk_async, header
 
 SCOPE_KEYS = ("minDate", "maxDate", "company", "kind", "format", "bom")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
@@ -66,7 +66,7 @@ def endpoint(engine: AsyncEngine, display_tz: str) -> Endpoint:
                 yield header(wanted)
                 after: int | None = 0
                 while after is not None:
-                    data, after, _ = await conn.run_sync(chunk, wanted, after)
+                    data, after, _ = await chunk_async(conn, wanted, after)
                     if data:
                         yield data
 
