@@ -54,7 +54,11 @@ def _batch(rows: Sequence[memoryview], max_rows: int) -> Batch:
     """COPY's rows (one LF-ended row each) as CRLF-ended CSV; the next acctid while the page was full."""
     if not rows:
         return _EMPTY_BATCH
-    data = b"\r\n".join([row[:-1] for row in rows]) + b"\r\n"
+    data = b"".join(rows)
+    if data.count(b"\n") == len(rows):  # no line break inside a field: every LF ends a row
+        data = data.replace(b"\n", b"\r\n")
+    else:
+        data = b"\r\n".join([row[:-1] for row in rows]) + b"\r\n"
     last = int(bytes(rows[-1]).split(b",", 1)[0])
     return data, (last + 1 if len(rows) == max_rows else None), len(rows)
 
