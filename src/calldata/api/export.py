@@ -6,11 +6,13 @@ is read, so memory stays flat however many rows the window holds.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection
+from contextlib import suppress
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -54,6 +56,33 @@ def export_request(body: dict[str, Any], allowed: Collection[str] | None, zone: 
     )
 
 
+async def _read_ahead(conn: AsyncConnection, wanted: Export) -> AsyncIterator[bytes]:
+    """The export's batches, the next one read while this one is sent (the two overlap: bench/RESULTS.md)."""
+    ready: asyncio.Queue[bytes | Exception | None] = asyncio.Queue(maxsize=1)
+
+    async def read() -> None:
+        try:
+            after: int | None = 0
+            while after is not None:
+                data, after, _ = await chunk_async(conn, wanted, after)
+                await ready.put(data)
+            await ready.put(None)
+        except Exception as exc:  # handed to the sender, which raises it in the answer's task
+            await ready.put(exc)
+
+    reader = asyncio.create_task(read())
+    try:
+        while (data := await ready.get()) is not None:
+            if isinstance(data, Exception):
+                raise data
+            if data:
+                yield data
+    finally:
+        reader.cancel()  # a client gone mid-way: psycopg cancels the running query on the server
+        with suppress(asyncio.CancelledError):
+            await reader
+
+
 def endpoint(engine: AsyncEngine, display_tz: str) -> Endpoint:
     zone = ZoneInfo(display_tz)
 
@@ -64,11 +93,8 @@ def endpoint(engine: AsyncEngine, display_tz: str) -> Endpoint:
         async def stream() -> AsyncIterator[bytes]:
             async with engine.connect() as conn:
                 yield header(wanted)
-                after: int | None = 0
-                while after is not None:
-                    data, after, _ = await chunk_async(conn, wanted, after)
-                    if data:
-                        yield data
+                async for data in _read_ahead(conn, wanted):
+                    yield data
 
         name = f"calldata-{wanted.kind}.{wanted.format}"
         return StreamingResponse(stream(), media_type=MEDIA_TYPES[wanted.format],
