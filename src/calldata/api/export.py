@@ -1,7 +1,7 @@
 """`POST /rest/call/export`: a whole window of legs or calls streamed as CSV or NDJSON (docs/api.md, Export).
 
-Each batch is one keyset query (on PostgreSQL the legs CSV is a COPY of it) sent before the next
-is read, so memory stays flat however many rows the window holds.
+Each batch is one keyset query (on PostgreSQL the legs CSV is a COPY of it); the next is read
+while one is sent, so at most three batches are in memory however many rows the window holds.
 """
 
 from __future__ import annotations
