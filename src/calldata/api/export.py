@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Collection
-from contextlib import suppress
+from contextlib import aclosing, suppress
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,9 +91,10 @@ def endpoint(engine: AsyncEngine, display_tz: str) -> Endpoint:
         wanted = export_request(await request_body(request), visible_companies(request), zone)
 
         async def stream() -> AsyncIterator[bytes]:
-            async with engine.connect() as conn:
+            # aclosing: the reader is stopped before its connection goes back to the pool
+            async with engine.connect() as conn, aclosing(_read_ahead(conn, wanted)) as batches:
                 yield header(wanted)
-                async for data in _read_ahead(conn, wanted):
+                async for data in batches:
                     yield data
 
         name = f"calldata-{wanted.kind}.{wanted.format}"
