@@ -6,6 +6,8 @@ Usage: .venv/bin/python bench/export.py [--rows N] [--admin-url URL] [--keep]
 Creates a fresh PostgreSQL database, loads `--rows` generated attributed legs (as bench/read_api.py
 does), then streams them all as CSV over HTTP from `calldata serve` (a billing key, one request)
 and through a `calldata export` subprocess to a file; prints rows/s and each ratio to COPY's.
+On PostgreSQL the legs CSV is written by COPY (calldata.store.csv_copy); the legs as NDJSON and
+the calls (CSV) are built in Python, measured too (calls: legs covered per second).
 """
 
 from __future__ import annotations
@@ -30,17 +32,17 @@ from read_api import ADMIN_URL, billing_key, load, machine, served
 WINDOW = ["--from", "2000-01-01", "--to", "2099-12-31"]
 
 
-def over_http(base: str, key: str) -> tuple[int, float, int]:
-    """Every leg as CSV in one streamed request: rows, seconds, bytes."""
+def over_http(base: str, key: str, **scope: str) -> tuple[int, float, int]:
+    """Every leg (or call) as CSV (or `format`) in one streamed request: lines after the header, seconds, bytes."""
     lines = size = 0
     began = time.perf_counter()
-    with httpx.stream("POST", f"{base}/rest/call/export", json={"scope": {}},
+    with httpx.stream("POST", f"{base}/rest/call/export", json={"scope": scope},
                       headers={"authorization": f"Bearer {key}"}, timeout=3600) as answer:
         answer.raise_for_status()
         for chunk in answer.iter_bytes():
             lines += chunk.count(b"\n")
             size += len(chunk)
-    return lines - 1, time.perf_counter() - began, size
+    return lines - (scope.get("format") != "ndjson"), time.perf_counter() - began, size
 
 
 def through_cli(url: str) -> tuple[int, float, int]:
@@ -86,10 +88,14 @@ def main() -> None:
         copy_rows, copy_s, copy_bytes = copy_csv(plain)
         with served(url) as base:
             http_rows, http_s, http_bytes = over_http(base, key)
+            _, ndjson_s, ndjson_bytes = over_http(base, key, format="ndjson")
+            _, calls_s, calls_bytes = over_http(base, key, kind="calls")
         cli_rows, cli_s, cli_bytes = through_cli(url)
         copy_rate = copy_rows / copy_s
         for name, rows, seconds, size in (("HTTP POST /rest/call/export", http_rows, http_s, http_bytes),
                                           ("calldata export --out FILE", cli_rows, cli_s, cli_bytes),
+                                          ("HTTP legs as NDJSON (Python)", http_rows, ndjson_s, ndjson_bytes),
+                                          ("HTTP calls as CSV (Python; legs)", http_rows, calls_s, calls_bytes),
                                           ("COPY ... TO STDOUT csv (floor)", copy_rows, copy_s, copy_bytes)):
             rate = rows / seconds
             print(f"  {name:32} {rows:>9,} rows {seconds:7.2f} s {rate:10,.0f} rows/s {size / 1e6:8.1f} MB"

@@ -55,6 +55,18 @@ async def test_a_company_user_exports_only_its_company(store_url: str, world: En
     assert other.status_code == 403 and other.json()["message"].startswith("permission: company 'acme'")
 
 
+async def test_a_company_users_csv_holds_only_its_company(store_url: str, world: Engine) -> None:
+    """The legs CSV (written by COPY on PostgreSQL) is scoped as the rows are: globex's legs, nothing else."""
+    key = key_for(world, "globex_billing", {BILLING_CALL_REPORTING: ["globex"]})
+    async with client(store_url, key) as c:
+        legs = await c.post("/rest/call/export", json={"scope": {}})
+        acme = await c.post("/rest/call/export", json={"scope": {"company": "acme"}})
+    rows = list(csv.DictReader(legs.content.decode().splitlines()))
+    mine = [as_csv(row) for row in read_rows(world, {"globex"})]
+    assert mine and rows == mine and len(mine) < len(read_rows(world))
+    assert acme.status_code == 403
+
+
 @pytest.mark.parametrize(("scope", "field"), [
     ({"kind": "rows"}, "scope.kind"),
     ({"format": "xlsx"}, "scope.format"),

@@ -30,14 +30,14 @@ GROWTH_LIMIT = 60 * 2**20  # bytes; the 200k rows alone take several hundred MB 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def fill(engine: Engine) -> None:
-    """ROWS generated legs, stored without attribution (the export reads them as they are)."""
+def fill(engine: Engine, count: int = ROWS) -> None:
+    """`count` generated legs, stored without attribution (the export reads them as they are)."""
     directory = parse_directory(EXAMPLE_DIRECTORY.read_text(), str(EXAMPLE_DIRECTORY))
-    rows = generate(directory, rows=ROWS, seed=7, start=START, days=28)
+    rows = generate(directory, rows=count, seed=7, start=START, days=28)
     with engine.begin() as conn:
         while batch := list(islice(rows, 10_000)):
             insert_cdrs(conn, batch)
-        assert conn.execute(select(func.count()).select_from(cdr)).scalar_one() == ROWS
+        assert conn.execute(select(func.count()).select_from(cdr)).scalar_one() == count
 
 
 def rss(pid: int) -> int:

@@ -1,16 +1,18 @@
 """`POST /rest/call/export`: a whole window of legs or calls streamed as CSV or NDJSON (docs/api.md, Export).
 
-Each batch is one keyset query run on the connection's thread and sent before the next is read,
-so memory stays flat however many rows the window holds.
+Each batch is one keyset query (on PostgreSQL the legs CSV is a COPY of it); the next is read
+while one is sent, so at most three batches are in memory however many rows the window holds.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection
+from contextlib import aclosing, suppress
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -18,7 +20,7 @@ from calldata.api.call_read import Endpoint, request_body, visible_companies
 from calldata.api.errors import ApiError, bad_request
 from calldata.api.scope import _flag, _show, checked_scope, read_query
 from calldata.auth.permissions import COMPANY_ID
-from calldata.calls.export import FORMATS, KINDS, Export, chunk, header
+from calldata.calls.export import FORMATS, KINDS, Export, chunk_async, header
 
 SCOPE_KEYS = ("minDate", "maxDate", "company", "kind", "format", "bom")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
@@ -54,6 +56,33 @@ def export_request(body: dict[str, Any], allowed: Collection[str] | None, zone: 
     )
 
 
+async def _read_ahead(conn: AsyncConnection, wanted: Export) -> AsyncIterator[bytes]:
+    """The export's batches, the next one read while this one is sent (the two overlap: bench/RESULTS.md)."""
+    ready: asyncio.Queue[bytes | Exception | None] = asyncio.Queue(maxsize=1)
+
+    async def read() -> None:
+        try:
+            after: int | None = 0
+            while after is not None:
+                data, after, _ = await chunk_async(conn, wanted, after)
+                await ready.put(data)
+            await ready.put(None)
+        except Exception as exc:  # handed to the sender, which raises it in the answer's task
+            await ready.put(exc)
+
+    reader = asyncio.create_task(read())
+    try:
+        while (data := await ready.get()) is not None:
+            if isinstance(data, Exception):
+                raise data
+            if data:
+                yield data
+    finally:
+        reader.cancel()  # a client gone mid-way: psycopg cancels the running query on the server
+        with suppress(asyncio.CancelledError):
+            await reader
+
+
 def endpoint(engine: AsyncEngine, display_tz: str) -> Endpoint:
     zone = ZoneInfo(display_tz)
 
@@ -62,13 +91,11 @@ def endpoint(engine: AsyncEngine, display_tz: str) -> Endpoint:
         wanted = export_request(await request_body(request), visible_companies(request), zone)
 
         async def stream() -> AsyncIterator[bytes]:
-            async with engine.connect() as conn:
+            # aclosing: the reader is stopped before its connection goes back to the pool
+            async with engine.connect() as conn, aclosing(_read_ahead(conn, wanted)) as batches:
                 yield header(wanted)
-                after: int | None = 0
-                while after is not None:
-                    data, after, _ = await conn.run_sync(chunk, wanted, after)
-                    if data:
-                        yield data
+                async for data in batches:
+                    yield data
 
         name = f"calldata-{wanted.kind}.{wanted.format}"
         return StreamingResponse(stream(), media_type=MEDIA_TYPES[wanted.format],

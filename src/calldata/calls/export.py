@@ -1,5 +1,6 @@
 """Streaming exports of legs or calls as CSV or NDJSON, one keyset batch at a time, so memory stays
-the same whatever the size (docs/api.md, Export). The CLI and the HTTP handler both drive `chunk`."""
+the same whatever the size (docs/api.md, Export). The CLI drives `chunk`, the HTTP handler
+`chunk_async`; on PostgreSQL the legs CSV is written by the server (store.csv_copy)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy import Connection, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from calldata.calls.page import by_first_id
 from calldata.store.calls import CallScope
+from calldata.store.csv_copy import copy_batch, copy_batch_async
 from calldata.store.reads import BASE_COLUMNS, CACHE_COLUMNS, PageQuery, page_statement
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
@@ -87,12 +90,27 @@ def _lines(values: Sequence[Any], render: Callable[[Any], Any], export: Export, 
     return b"".join(_encode(render(value)) + b"\n" for value in values)
 
 
+def _legs_query(export: Export, after: int) -> PageQuery:
+    return PageQuery(after, export.batch, export.min_date, export.max_date, True, export.companies)
+
+
+def _server_writes(conn: Connection | AsyncConnection, export: Export) -> bool:
+    """Whether PostgreSQL's COPY writes this batch (the legs CSV); the same bytes as `_lines`."""
+    return export.kind == "legs" and export.format == "csv" and conn.dialect.name == "postgresql"
+
+
 def chunk(conn: Connection, export: Export, after: int) -> tuple[bytes, int | None, int]:
     """The next batch from acctid `after` (a leg's, or a call's first) as bytes; the cursor that
     follows it (None at the end); how many legs it covered (for a progress bar)."""
+    if _server_writes(conn, export):
+        return copy_batch(conn.connection.driver_connection, conn.dialect, _legs_query(export, after))
+    return rendered_chunk(conn, export, after)
+
+
+def rendered_chunk(conn: Connection, export: Export, after: int) -> tuple[bytes, int | None, int]:
+    """`chunk` with every row rendered in Python: any store, any kind and format."""
     if export.kind == "legs":
-        found = page_statement(conn.dialect.name, PageQuery(after, export.batch, export.min_date, export.max_date,
-                                                            True, export.companies))
+        found = page_statement(conn.dialect.name, _legs_query(export, after))
         rows = conn.execute(*found).all() if found is not None else []
         if not rows:
             return b"", None, 0
@@ -104,8 +122,16 @@ def chunk(conn: Connection, export: Export, after: int) -> tuple[bytes, int | No
     return _lines(calls, dict, export, _call_csv), calls[-1]["firstID"] + 1, sum(len(c["legs"]) for c in calls)
 
 
+async def chunk_async(conn: AsyncConnection, export: Export, after: int) -> tuple[bytes, int | None, int]:
+    """`chunk` on the API's connection: COPY on the event loop, otherwise on the connection's thread."""
+    if _server_writes(conn, export):
+        raw = await conn.get_raw_connection()
+        return await copy_batch_async(raw.driver_connection, conn.dialect, _legs_query(export, after))
+    return await conn.run_sync(rendered_chunk, export, after)
+
+
 def chunks(conn: Connection, export: Export) -> Iterator[tuple[bytes, int]]:
-    """The whole export as (bytes, legs covered), header first (the CLI's loop; the API awaits `chunk`)."""
+    """The whole export as (bytes, legs covered), header first (the CLI's loop; the API awaits `chunk_async`)."""
     yield header(export), 0
     after: int | None = 0
     while after is not None:

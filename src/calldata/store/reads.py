@@ -211,7 +211,7 @@ def _statement(
 
 
 @lru_cache(maxsize=64)
-def _driver_sql(dialect: Dialect, stmt: Select[Any]) -> str:
+def driver_sql(dialect: Dialect, stmt: Select[Any]) -> str:
     """The statement as the driver's SQL text (compiled once per shape; its casts make it self-contained)."""
     return str(stmt.compile(dialect=dialect))
 
@@ -227,7 +227,7 @@ def fetch(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> Sequen
         return conn.execute(stmt, params).all()
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(_driver_sql(conn.dialect, stmt), params)
+        cursor.execute(driver_sql(conn.dialect, stmt), params)
         return cursor.fetchall()
     finally:
         cursor.close()
