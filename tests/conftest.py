@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh store on SQLite and on the real PostgreSQL server.
+"""Shared fixtures: a fresh store on SQLite and on the real PostgreSQL server, and the recorded runs in it.
 
 PostgreSQL tests use the server named by CALLDATA_TEST_POSTGRES_URL; each test session works
 in a database of its own that it creates and drops. Under CI (`CI` set) a missing or
@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+import calldata.auth.schema  # noqa: F401  (the auth tables join `metadata`, so stores are emptied)
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import metadata
 from calldata.store.scratch import scratch_database
+from stored_world import load_world
 
 def _postgres_admin_url() -> str:
     url = os.environ.get("CALLDATA_TEST_POSTGRES_URL")
@@ -68,3 +70,15 @@ def engine(store_url: str) -> Iterator[Engine]:
     eng = sync_engine(store_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def world(engine: Engine) -> Engine:
+    """The store with the three recorded runs imported and attributed by the example directory."""
+    load_world(engine)
+    return engine
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

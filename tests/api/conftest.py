@@ -15,10 +15,6 @@ from calldata.auth.permissions import SYSTEM_ADMIN
 from calldata.config import Settings
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 def billing_key(engine: Engine) -> str:

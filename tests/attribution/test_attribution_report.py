@@ -63,10 +63,6 @@ def test_report_without_a_directory_counts_every_row_unattributed(engine: Engine
     assert report.unattributed == report.rows == report.missing["company"]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)

@@ -14,7 +14,7 @@ from calldata.ingest.importer import import_file
 from calldata.store.schema import cdr
 from calls.calls_client import ask, client, feed, walk
 from recordings import DIRECTORY_YAML, RUNS
-from reports.report_world import key_for
+from stored_world import key_for
 
 pytestmark = pytest.mark.anyio
 

@@ -16,7 +16,7 @@ from calldata.api.app import create_app
 from calldata.auth.permissions import BILLING_CALL_REPORTING, SYSTEM_ADMIN
 from calldata.config import Settings
 from export.expected import ZONE, as_csv, read_rows
-from reports.report_world import key_for
+from stored_world import key_for
 
 pytestmark = pytest.mark.anyio
 

@@ -15,7 +15,7 @@ from api.api_helpers import serving
 from calldata.api.app import create_app
 from calldata.auth.permissions import BILLING_CALL_REPORTING, BILLING_CALL_SUMMARY, SYSTEM_ADMIN
 from calldata.config import Settings
-from report_world import key_for
+from stored_world import key_for
 
 pytestmark = pytest.mark.anyio
 NOVEMBER = {"company": "acme", "year": 2026, "month": 11}

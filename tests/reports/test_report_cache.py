@@ -28,7 +28,7 @@ from calldata.reports.cache import ReportCache
 from calldata.reports.request import ReportRequest
 from calldata.store.schema import cdr
 from recordings import DIRECTORY_YAML
-from report_world import key_for
+from stored_world import key_for
 
 pytestmark = pytest.mark.anyio
 NOVEMBER = {"company": "acme", "year": 2026, "month": 11}

@@ -16,7 +16,7 @@ from calldata.auth.permissions import BILLING_CALL_SUMMARY
 from calldata.demo.generator import generate
 from calldata.ingest.sink import store_batch
 from recordings import DIRECTORY_YAML
-from report_world import key_for
+from stored_world import key_for
 from servers import served
 
 KINDS = ("incalls", "outcalls")

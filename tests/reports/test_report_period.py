@@ -14,7 +14,7 @@ from calldata.reports.period import period
 from calldata.reports.request import ReportError, ReportRequest
 from calldata.store.schema import cdr
 from recordings import DIRECTORY_YAML
-from report_world import load_world
+from stored_world import load_world
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

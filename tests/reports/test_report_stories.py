@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from calldata.reports.build import report
 from calldata.reports.request import ReportRequest
 from calldata.store.schema import cdr
-from report_world import acctid_of
+from stored_world import acctid_of
 
 NOVEMBER = ReportRequest(("acme",), 2026, 11)
 

@@ -1,4 +1,4 @@
-"""The report tests' store: the example directory and the three recorded runs, imported and attributed."""
+"""A store holding the example directory and the three recorded runs, imported and attributed (the `world` fixture)."""
 
 from __future__ import annotations
 
