@@ -23,3 +23,10 @@ def test_an_existing_file_is_kept_unless_forced(tmp_path: Path) -> None:
     forced = _generate(tmp_path, "--force")
     assert forced.returncode == 0, forced.stderr
     assert len(kept.read_text().splitlines()) == 20
+
+
+def test_a_directory_that_can_make_no_call_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "pbx.yaml").write_text("companies:\n  a:\n    name: A\n")  # valid, but nobody to call
+    refused = _generate(tmp_path, "--directory", "pbx.yaml")
+    assert refused.returncode == 1 and not (tmp_path / "cdr.csv").exists()
+    assert refused.stderr == "pbx.yaml: no company with users, DDIs or trunks to make calls with; nothing was done\n"

@@ -41,10 +41,14 @@ def _directory(path: Path | None) -> tuple[Directory, str, str]:
     path = path or steps.EXAMPLE_DIRECTORY
     try:
         text = read_directory(path)
-        return parse_directory(text, str(path)), text, str(path)
+        directory = parse_directory(text, str(path))
     except DirectoryError as exc:
         report_problems(exc, "nothing was done")
         raise typer.Exit(1) from None
+    if not generator.mix(directory):
+        typer.echo(f"{path}: no company with users, DDIs or trunks to make calls with; nothing was done", err=True)
+        raise typer.Exit(1)
+    return directory, text, str(path)
 
 
 def _rate(done: int, began: float) -> str:

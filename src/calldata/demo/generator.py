@@ -270,7 +270,8 @@ for _kind in KIND_WEIGHTS:  # the variants of a kind need what the kind needs
 
 
 def mix(directory: Directory) -> dict[str, float]:
-    """The share of calls of each kind the generator makes for this directory (sums to 1)."""
+    """The share of calls of each kind the generator makes for this directory (sums to 1; empty
+    when it can make none: no company with users, DDIs or trunks)."""
     pbx = _Pbx(directory, random.Random(0))
     weights = {k: w for k, w in KIND_WEIGHTS.items() if pbx.eligible(k)}
     total = sum(weights.values())
