@@ -74,8 +74,6 @@ def export(
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         raise _stop(f"database: {str(cause).splitlines()[0]}") from None
-    except ValueError as exc:  # a database URL calldata cannot use (store.engine)
-        raise _stop(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo("calldata export: interrupted (an --out file is not written)", err=True)
         raise typer.Exit(130) from None
