@@ -15,6 +15,8 @@ from typing import IO
 import httpx
 import pytest
 
+_LOGS: dict[int, IO[str]] = {}  # a running server's output, by its pid
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -46,6 +48,7 @@ def serving_process(
         stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
+    _LOGS[proc.pid] = log
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -68,7 +71,17 @@ def serving_process(
             proc.kill()
             proc.wait()
         print(f"calldata serve said:\n{_tail(log)}")
+        del _LOGS[proc.pid]
         log.close()
+
+
+def said(proc: subprocess.Popen[str]) -> str:
+    """What the running server `proc` has written so far."""
+    log = _LOGS[proc.pid]
+    log.flush()
+    text = _tail(log, lines=10_000)
+    log.seek(0, os.SEEK_END)
+    return text
 
 
 def _tail(log: IO[str], lines: int = 200) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Collection
-from contextlib import aclosing, suppress
+from contextlib import aclosing
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -21,6 +22,7 @@ from calldata.api.errors import ApiError, bad_request
 from calldata.api.scope import _flag, _show, checked_scope, read_query
 from calldata.auth.permissions import COMPANY_ID
 from calldata.calls.export import FORMATS, KINDS, Export, chunk_async, header
+from calldata.store.csv_copy import Batch
 
 SCOPE_KEYS = ("minDate", "maxDate", "company", "kind", "format", "bom")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
@@ -57,30 +59,25 @@ def export_request(body: dict[str, Any], allowed: Collection[str] | None, zone: 
 
 
 async def _read_ahead(conn: AsyncConnection, wanted: Export) -> AsyncIterator[bytes]:
-    """The export's batches, the next one read while this one is sent (the two overlap: bench/RESULTS.md)."""
-    ready: asyncio.Queue[bytes | Exception | None] = asyncio.Queue(maxsize=1)
+    """The export's batches, the next one read while this one is sent (the two overlap: bench/RESULTS.md).
 
-    async def read() -> None:
-        try:
-            after: int | None = 0
-            while after is not None:
-                data, after, _ = await chunk_async(conn, wanted, after)
-                await ready.put(data)
-            await ready.put(None)
-        except Exception as exc:  # handed to the sender, which raises it in the answer's task
-            await ready.put(exc)
-
-    reader = asyncio.create_task(read())
+    A batch in flight is never cancelled, only waited for (2000 rows: milliseconds), even when
+    the client is gone: psycopg leaves a connection cancelled mid-COPY busy or closed, and it
+    would go back to the pool so.
+    """
+    batch: asyncio.Future[Batch] | None = asyncio.ensure_future(chunk_async(conn, wanted, 0))
     try:
-        while (data := await ready.get()) is not None:
-            if isinstance(data, Exception):
-                raise data
+        while batch is not None:
+            data, after, _ = await asyncio.shield(batch)  # a cancelled answer does not cancel the batch
+            batch = None if after is None else asyncio.ensure_future(chunk_async(conn, wanted, after))
             if data:
                 yield data
     finally:
-        reader.cancel()  # a client gone mid-way: psycopg cancels the running query on the server
-        with suppress(asyncio.CancelledError):
-            await reader
+        if batch is not None:
+            with anyio.CancelScope(shield=True):  # anyio repeats the answer's cancel at every await
+                await asyncio.wait([batch])
+            if not batch.cancelled():
+                batch.exception()  # the client is gone: nobody is left to tell of a failed batch
 
 
 def endpoint(engine: AsyncEngine, display_tz: str) -> Endpoint:
@@ -91,7 +88,7 @@ def endpoint(engine: AsyncEngine, display_tz: str) -> Endpoint:
         wanted = export_request(await request_body(request), visible_companies(request), zone)
 
         async def stream() -> AsyncIterator[bytes]:
-            # aclosing: the reader is stopped before its connection goes back to the pool
+            # aclosing: the batch in flight has ended before its connection goes back to the pool
             async with engine.connect() as conn, aclosing(_read_ahead(conn, wanted)) as batches:
                 yield header(wanted)
                 async for data in batches:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from calldata.calls.page import by_first_id
 from calldata.store.calls import CallScope
-from calldata.store.csv_copy import copy_batch, copy_batch_async
+from calldata.store.csv_copy import Batch, copy_batch, copy_batch_async
 from calldata.store.reads import BASE_COLUMNS, CACHE_COLUMNS, PageQuery, page_statement
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
@@ -99,7 +99,7 @@ def _server_writes(conn: Connection | AsyncConnection, export: Export) -> bool:
     return export.kind == "legs" and export.format == "csv" and conn.dialect.name == "postgresql"
 
 
-def chunk(conn: Connection, export: Export, after: int) -> tuple[bytes, int | None, int]:
+def chunk(conn: Connection, export: Export, after: int) -> Batch:
     """The next batch from acctid `after` (a leg's, or a call's first) as bytes; the cursor that
     follows it (None at the end); how many legs it covered (for a progress bar)."""
     if _server_writes(conn, export):
@@ -107,7 +107,7 @@ def chunk(conn: Connection, export: Export, after: int) -> tuple[bytes, int | No
     return rendered_chunk(conn, export, after)
 
 
-def rendered_chunk(conn: Connection, export: Export, after: int) -> tuple[bytes, int | None, int]:
+def rendered_chunk(conn: Connection, export: Export, after: int) -> Batch:
     """`chunk` with every row rendered in Python: any store, any kind and format."""
     if export.kind == "legs":
         found = page_statement(conn.dialect.name, _legs_query(export, after))
@@ -122,7 +122,7 @@ def rendered_chunk(conn: Connection, export: Export, after: int) -> tuple[bytes,
     return _lines(calls, dict, export, _call_csv), calls[-1]["firstID"] + 1, sum(len(c["legs"]) for c in calls)
 
 
-async def chunk_async(conn: AsyncConnection, export: Export, after: int) -> tuple[bytes, int | None, int]:
+async def chunk_async(conn: AsyncConnection, export: Export, after: int) -> Batch:
     """`chunk` on the API's connection: COPY on the event loop, otherwise on the connection's thread."""
     if _server_writes(conn, export):
         raw = await conn.get_raw_connection()
