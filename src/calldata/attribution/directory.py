@@ -29,11 +29,13 @@ class System(msgspec.Struct, forbid_unknown_fields=True):
     national_prefix: str = "0"
     international_prefix: str = "00"
     timezone: str = "UTC"
+    sell_deck: str | None = None  # the rate deck pricing every company's outside calls (calldata.rating)
 
 
 class Trunk(msgspec.Struct, forbid_unknown_fields=True):
     channels: list[str]
     company: str | None = None
+    buy_deck: str | None = None  # the carrier's rate deck: what calls through this trunk cost
 
 
 class Extension(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,6 +53,7 @@ class Company(msgspec.Struct, forbid_unknown_fields=True):
     extensions: dict[str, Extension] = {}
     ddis: dict[str, str] = {}
     timezone: str | None = None  # the zone its reports' months and days are counted in
+    sell_deck: str | None = None  # its own prices, instead of the system's sell_deck
 
 
 class AuthCode(msgspec.Struct, forbid_unknown_fields=True):

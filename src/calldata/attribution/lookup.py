@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from calldata.attribution.directory import Directory, park_spaces
 from calldata.attribution.numbers import dialled_number
+from calldata.rating.rater import Plan
 
 
 @dataclass(slots=True)
@@ -46,6 +48,7 @@ class Lookup:
     ddis: dict[str, tuple[str, str]]  # full number -> (company, extension)
     auth_codes: dict[str, tuple[str, str]]  # code -> (company, auth id)
     park_space_owner: dict[str, str]  # park space -> company, when only one company has it
+    plan: Plan  # which rate deck prices each company's calls and costs each trunk's
     parties: dict[str, tuple[int, str, str, str]] = field(default_factory=dict)  # channels.resolve cache
     context_kinds: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)  # see context_kind
     sent: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # see sent_number
@@ -123,4 +126,10 @@ class Lookup:
             ddis=ddis,
             auth_codes={code: (a.company, a.id) for code, a in directory.auth_codes.items()},
             park_space_owner={s: next(iter(o)) for s, o in space_owners.items() if len(o) == 1},
+            plan=Plan(
+                zone=ZoneInfo(system.timezone),
+                default_sell=system.sell_deck,
+                sell={cid: c.sell_deck for cid, c in directory.companies.items() if c.sell_deck},
+                buy={name: t.buy_deck for name, t in directory.trunks.items() if t.buy_deck},
+            ),
         )

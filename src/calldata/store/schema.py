@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Index,
@@ -39,6 +40,13 @@ PROPERTY_TEXT = (
     "call_rec",
 )
 PROPERTY_FLAGS = ("is_ivr", "is_park", "is_pick", "is_auth", "is_bounce")
+# Rating results (calldata.rating.rater.Rating, same names and order): `rating` NULL means not
+# looked at yet, "" not a rated leg; amounts are millionths of their currency (exact, summable).
+RATING_COLUMNS = (
+    "rating", "price", "currency", "cost", "cost_currency", "destination", "destination_kind",
+    "sell_deck", "buy_deck",
+)
+RATING_TYPES = {"price": BigInteger, "cost": BigInteger, "sell_deck": Integer, "buy_deck": Integer}
 
 
 def _text(name: str) -> Column[str]:
@@ -77,6 +85,8 @@ cdr = Table(
     *(Column(name, Boolean, nullable=False, server_default=false()) for name in PROPERTY_FLAGS),
     Column("call", Text),
     Column("directory_version", Integer),
+    # rating results (see calldata.rating)
+    *(Column(name, RATING_TYPES.get(name, Text)) for name in RATING_COLUMNS),
     sqlite_autoincrement=True,
 )
 Index("ix_cdr_calldate_acctid", cdr.c.calldate, cdr.c.acctid)
@@ -87,6 +97,9 @@ Index("ix_cdr_bill_to_acctid", cdr.c.bill_to, cdr.c.acctid)
 # a company's legs of one period (calldata.reports.query; migration 0007_report_indexes)
 Index("ix_cdr_company_calldate_acctid", cdr.c.company, cdr.c.calldate, cdr.c.acctid)
 Index("ix_cdr_target_calldate_acctid", cdr.c.target, cdr.c.calldate, cdr.c.acctid)
+# the legs no deck could price (`calldata rates unrated`; migration 0010_rating): few, kept apart
+Index("ix_cdr_unrated_acctid", cdr.c.acctid, postgresql_where=cdr.c.rating == "unrated",
+      sqlite_where=cdr.c.rating == "unrated")
 
 quarantine = Table(
     "quarantine",

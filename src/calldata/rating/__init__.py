@@ -1,0 +1,1 @@
+"""Rating: the price each company pays and the cost each carrier charges for an outside leg."""
