@@ -83,8 +83,8 @@ def export(
 
 def _write(out: Path | None, parts: Iterator[tuple[bytes, int]], count: Callable[[], int]) -> None:
     """Write every chunk to `out` (through `out.part`, renamed at the end) or stdout; a progress bar
-    on stderr when it is a terminal. `count` (a COUNT over the window: ~0.1 s per million legs) is
-    run only for that bar's total; a script or a pipe does not wait for it."""
+    on stderr when it is a terminal. `count` (a COUNT over the window, read before the first
+    byte) is run only for that bar's total: a script or a pipe does not wait for it."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
