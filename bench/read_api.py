@@ -155,6 +155,14 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), access_log=False, log_
 @contextmanager
 def served(url: str, identity: bool = True) -> Iterator[str]:
     """`calldata serve` on the store, in a subprocess; its base URL."""
+    with serving(url, identity) as (base, _proc):
+        yield base
+
+
+@contextmanager
+def serving(url: str, identity: bool = True) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`calldata serve` on the store, in a subprocess, answering /health: its base URL and the
+    process (bench/export_memory.py samples its memory)."""
     port = free_port()
     command = (
         ["-m", "calldata", "--database-url", url, "serve", "--port", str(port), "--no-access-log"]
@@ -175,7 +183,7 @@ def served(url: str, identity: bool = True) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise
             time.sleep(0.1)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -1,4 +1,5 @@
-"""The `calldata` command: one Typer app, each group of subcommands in its own module."""
+"""The `calldata` command: one Typer app, each group of subcommands in its own module, imported
+only when that subcommand is looked up (cli/lazy.py): start-up pays for the command run, not all."""
 
 from __future__ import annotations
 
@@ -8,25 +9,30 @@ import typer
 from typer.core import TyperGroup
 
 import calldata
-
-from calldata.cli import (
-    attribution,
-    db,
-    demo,
-    directory,
-    export,
-    importing,
-    ingest,
-    keys,
-    quarantine,
-    report,
-    serve,
-    users,
-)
+from calldata.cli.lazy import LazyCommands
 from calldata.config import ConfigError, Settings
-from calldata.store.engine import StoreError
+from calldata.store.errors import StoreError
 
 DATABASE_URL = "--database-url"
+
+# Subcommand -> "module:attribute" under calldata.cli, in `calldata --help`'s order (commands,
+# then groups, as Typer lists them). A sub-Typer becomes a group, a function a command.
+COMMANDS = {
+    "reprocess": "attribution:reprocess",
+    "import": "importing:import_files",
+    "report": "report:run",
+    "export": "export:export",
+    "serve": "serve:serve",
+    "demo": "demo:demo",
+    "generate": "demo:generate",
+    "db": "db:app",
+    "quarantine": "quarantine:app",
+    "user": "users:app",
+    "key": "keys:app",
+    "directory": "directory:app",
+    "attribution": "attribution:app",
+    "ingest": "ingest:app",
+}
 
 
 def _hoisted(args: list[str]) -> list[str]:
@@ -49,7 +55,12 @@ def _hoisted(args: list[str]) -> list[str]:
 
 class _Calldata(TyperGroup):
     """The root command: the store's URL may follow the subcommand (as the docs show it), and a
-    setting or store calldata cannot use ends any command with one line, not a traceback."""
+    setting or store calldata cannot use ends any command with one line, not a traceback; its
+    subcommands are imported when looked up (COMMANDS)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands(COMMANDS, self.commands)
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _hoisted(args))
@@ -92,21 +103,6 @@ def _settings(
     """Settings come from CALLDATA_* variables; the flags here override them."""
     ctx.obj = Settings.from_env().with_overrides(database_url=database_url)
 
-
-app.add_typer(db.app, name="db")
-app.add_typer(quarantine.app, name="quarantine")
-app.add_typer(users.app, name="user")
-app.add_typer(keys.app, name="key")
-app.add_typer(directory.app, name="directory")
-app.add_typer(attribution.app, name="attribution")
-app.add_typer(ingest.app, name="ingest")
-app.command("reprocess")(attribution.reprocess)
-app.command("import")(importing.import_files)
-app.command("report")(report.run)
-app.command("export")(export.export)
-app.command("serve")(serve.serve)
-app.command("demo")(demo.demo)
-app.command("generate")(demo.generate)
 
 
 def main() -> None:

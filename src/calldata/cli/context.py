@@ -1,12 +1,18 @@
-"""Helpers every subcommand uses to reach the settings and an up-to-date store."""
+"""Helpers every subcommand uses to reach the settings and an up-to-date store.
+
+SQLAlchemy and Alembic are imported when a store is asked for, not with this module: a command's
+`--help`, or one stopped by a bad option, needs neither."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from sqlalchemy import Engine
 
 from calldata.config import Settings
-from calldata.store.engine import sync_engine, upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -16,6 +22,8 @@ def settings(ctx: typer.Context) -> Settings:
 
 def store(ctx: typer.Context) -> Engine:
     """An engine on the configured database, migrated to the current schema."""
+    from calldata.store.engine import sync_engine, upgrade
+
     engine = sync_engine(settings(ctx).database_url)
     upgrade(engine)
     return engine

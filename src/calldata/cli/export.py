@@ -1,9 +1,12 @@
-"""`calldata export`: legs or calls of a date window streamed to a file or stdout as CSV or NDJSON."""
+"""`calldata export`: legs or calls of a date window streamed to a file or stdout as CSV or NDJSON.
+
+The store's modules (SQLAlchemy, the export's queries) and Rich's progress bar are imported inside
+the functions that use them: `calldata export --help` and a bad option answer without them."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -11,14 +14,8 @@ from typing import Annotated, BinaryIO
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy.exc import SQLAlchemyError
 
-from calldata.calls.export import FORMATS, KINDS, Export, chunks, legs_in
 from calldata.cli import context
-from calldata.reports.roster import current_roster
-from calldata.store import reads
 
 
 def _stop(message: str) -> typer.Exit:
@@ -52,6 +49,12 @@ def export(
     bom: Annotated[bool, typer.Option("--bom", help="CSV: start with a UTF-8 BOM (for Excel).")] = False,
 ) -> None:
     """Stream a window's legs or calls as CSV or NDJSON, in constant memory whatever its size."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from calldata.calls.export import FORMATS, KINDS, Export, chunks, legs_in
+    from calldata.reports.roster import current_roster
+    from calldata.store import reads
+
     settings = context.settings(ctx)
     zone = settings.zone
     first, last = _day("--from", start, zone), _day("--to", until, zone)
@@ -69,8 +72,7 @@ def export(
                 roster = current_roster(conn)
                 if roster is None or company not in roster.directory.companies:
                     raise _stop(f"--company: {company!r} is not a company of the directory")
-            total = legs_in(conn, wanted)
-            _write(out, chunks(conn, wanted), total)
+            _write(out, chunks(conn, wanted), lambda: legs_in(conn, wanted))
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         raise _stop(f"database: {str(cause).splitlines()[0]}") from None
@@ -79,9 +81,13 @@ def export(
         raise typer.Exit(130) from None
 
 
-def _write(out: Path | None, parts: Iterator[tuple[bytes, int]], total: int) -> None:
+def _write(out: Path | None, parts: Iterator[tuple[bytes, int]], count: Callable[[], int]) -> None:
     """Write every chunk to `out` (through `out.part`, renamed at the end) or stdout; a progress bar
-    on stderr when it is a terminal."""
+    on stderr when it is a terminal. `count` (a COUNT over the window, read before the first
+    byte) is run only for that bar's total: a script or a pipe does not wait for it."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     console = Console(stderr=True)
     with ExitStack() as stack:
         partial = None if out is None else out.with_name(out.name + ".part")
@@ -89,7 +95,7 @@ def _write(out: Path | None, parts: Iterator[tuple[bytes, int]], total: int) -> 
         progress = stack.enter_context(Progress(
             TextColumn("export"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console,
             disable=not console.is_terminal, transient=True))
-        task = progress.add_task("export", total=total)
+        task = progress.add_task("export", total=count() if console.is_terminal else None)
         try:
             for data, legs in parts:
                 stream.write(data)

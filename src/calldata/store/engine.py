@@ -12,21 +12,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from calldata.store.errors import StoreError as StoreError, StoreUnreachable as StoreUnreachable  # still importable from here
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 _SYNC_DRIVERS = {"postgresql": "postgresql+psycopg", "sqlite": "sqlite"}
 _ASYNC_DRIVERS = {"postgresql": "postgresql+psycopg", "sqlite": "sqlite+aiosqlite"}
-
-
-class StoreError(Exception):
-    """The store cannot be used; the one-line message names its URL (password hidden) and why."""
-
-    def __init__(self, url: str, problem: str) -> None:
-        super().__init__(f"store {url}: {problem}")
-
-
-class StoreUnreachable(StoreError):
-    """The store's server did not let us in (down, refused, no such database): worth waiting out."""
 
 
 def shown(url: str) -> str:
