@@ -21,6 +21,7 @@ from calldata.cli import (
     quarantine,
     report,
     serve,
+    statement,
     users,
 )
 from calldata.config import ConfigError, Settings
@@ -107,6 +108,7 @@ app.command("export")(export.export)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("generate")(demo.generate)
+app.command("statement")(statement.statement)
 
 
 def main() -> None:

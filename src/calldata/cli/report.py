@@ -30,13 +30,22 @@ COLUMNS = {
 }
 
 
+def parse_month(value: str) -> tuple[int, int]:
+    """`2026-11` -> (2026, 11); ValueError naming the option otherwise (the month's range is the
+    scope's check: `scope.month`)."""
+    found = _MONTH.fullmatch(value)
+    if found is None:
+        raise ValueError(f"--month: not a month (YYYY-MM): {value!r}")
+    return int(found[1]), int(found[2])
+
+
 def _month(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
-    found = _MONTH.fullmatch(value)
-    if found is None:
-        raise _stop(f"--month: not a month (YYYY-MM): {value!r}")
-    return int(found[1]), int(found[2])
+    try:
+        return parse_month(value)
+    except ValueError as exc:
+        raise _stop(str(exc)) from None
 
 
 def _stop(message: str) -> typer.Exit:
