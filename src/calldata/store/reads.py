@@ -32,8 +32,6 @@ from sqlalchemy import (
     or_,
     select,
     case,
-    column,
-    table,
     true,
     union,
 )
@@ -43,6 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql import column as column_clause
+from sqlalchemy.sql import table as table_clause
 from sqlalchemy.sql.util import ClauseAdapter
 
 from calldata.store.asyncpg_pool import AsyncpgPool
@@ -109,7 +109,7 @@ _ZERO, _SECOND = literal_column("0", Integer), literal_column("2", Integer)
 _POINT = literal_column("'.'", Text)
 # Only the two columns of rating's rate_deck a shown amount needs: the store layer names the
 # table without importing calldata.rating (lower layers never import higher ones).
-_DECKS = table("rate_deck", column("id", Integer), column("precision", Integer))
+_DECKS = table_clause("rate_deck", column_clause("id", Integer), column_clause("precision", Integer))
 
 
 def money_text(micros: ColumnElement[int], deck: ColumnElement[int]) -> ColumnElement[str]:
