@@ -79,7 +79,8 @@ def _print(kind: str, values: dict[str, Any], zone: tzinfo) -> None:
             table.add_column(head, no_wrap=head != "detail", min_width=20 if head == "detail" else None)
         for call in entry["calls"]:
             when = datetime.fromtimestamp(call["calldate"], zone).strftime("%d %H:%M")
-            table.add_row(when, *(str(call.get(member, "-" if "rated" in call else "")) for _, member in COLUMNS[kind][1:]))
+            missing = "-" if "rated" in call else ""
+            table.add_row(when, *(str(call.get(member, missing)) for _, member in COLUMNS[kind][1:]))
         if kind == "outcalls":  # its eight columns may not fit: then one block of lines per call
             show(table, console)
         else:

@@ -21,7 +21,7 @@ from calldata.reports.request import ReportError
 from calldata.statements.build import Statement
 from calldata.statements.carriers import Carrier
 from calldata.statements.monthly import carrier_statement, company_statement
-from calldata.statements.render import carriers_csv, carriers_html, statement_csv, statement_html
+from calldata.statements.render import carriers_csv, carriers_html, per_currency, statement_csv, statement_html
 
 
 class Format(str, Enum):
@@ -48,7 +48,8 @@ def _print_statement(built: Statement, console: Console) -> None:
     console.print(f"{built.name} ({built.company}): calls of {built.month}, time zone {built.zone}", highlight=False)
     heads = ("", "calls", "minutes", "amount")
     show(_table("by destination", ("destination", *heads[1:]), [
-        (line.key, line.calls, line.minutes, f"{line.amount} {line.currency}") for line in built.destinations]), console)
+        (line.key, line.calls, line.minutes, f"{line.amount} {line.currency}") for line in built.destinations]),
+        console)
     show(_table("by extension", ("extension", *heads[1:]), [
         (f"{line.key} {built.names.get(line.key, '')}".strip(), line.calls, line.minutes,
          f"{line.amount} {line.currency}") for line in built.extensions]
@@ -59,12 +60,9 @@ def _print_statement(built: Statement, console: Console) -> None:
 
 
 def _print_carriers(month: str, zone: str, found: list[Carrier], console: Console) -> None:
-    rows = []
-    for carrier in found:
-        cost, price, margin = carrier.cost.shown(), carrier.price.shown(), carrier.margin
-        for currency in sorted({*cost, *price}) or [""]:
-            rows.append((carrier.trunk, carrier.calls, carrier.minutes, carrier.uncosted,
-                         *(f"{amounts[currency]} {currency}" if currency in amounts else "" for amounts in (cost, price, margin))))
+    rows = [(carrier.trunk, carrier.calls, carrier.minutes, carrier.uncosted,
+             *("" if amount is None else f"{amount} {currency}" for amount in amounts))
+            for carrier in found for currency, *amounts in per_currency(carrier)]
     show(_table(f"carriers, {month} ({zone})", ("trunk", "calls", "minutes", "no cost", "cost", "price", "margin"),
                 rows), console)
 
@@ -96,7 +94,8 @@ def statement(
             else:
                 zone, found = carrier_statement(conn, year, number)
                 label = f"{year:04d}-{number:02d}"
-                text = {Format.csv: lambda: carriers_csv(found), Format.html: lambda: carriers_html(label, zone, found, made)}
+                text = {Format.csv: lambda: carriers_csv(found),
+                        Format.html: lambda: carriers_html(label, zone, found, made)}
     except ReportError as exc:
         raise _stop(f"--{exc.key}: {exc.message}") from None
     except SQLAlchemyError as exc:

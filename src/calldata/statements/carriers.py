@@ -40,7 +40,8 @@ class Sums:
         self.precision[currency] = max(self.precision.get(currency, 0), places)
 
     def shown(self) -> dict[str, Decimal]:
-        return {currency: from_micros(self.micros[currency], self.precision[currency]) for currency in sorted(self.micros)}
+        return {currency: from_micros(self.micros[currency], self.precision[currency])
+                for currency in sorted(self.micros)}
 
 
 @dataclass(slots=True)

@@ -42,7 +42,7 @@ def statement_html(built: Statement, made: datetime) -> str:
     return _TEMPLATES.get_template("statement.html").render(s=built, made=made)
 
 
-def _per_currency(carrier: Carrier) -> list[tuple[str, Decimal | None, Decimal | None, Decimal | None]]:
+def per_currency(carrier: Carrier) -> list[tuple[str, Decimal | None, Decimal | None, Decimal | None]]:
     """(currency, cost, price, margin) for each currency the trunk's calls were costed or priced in."""
     cost, price, margin = carrier.cost.shown(), carrier.price.shown(), carrier.margin
     return [(currency, cost.get(currency), price.get(currency), margin.get(currency))
@@ -54,7 +54,7 @@ def carriers_csv(found: Sequence[Carrier]) -> str:
     rows: list[Sequence[Any]] = [("trunk", "calls", "minutes", "uncosted", "unpriced", "currency", "cost", "price",
                                   "margin")]
     for carrier in found:
-        for currency, cost, price, margin in _per_currency(carrier):
+        for currency, cost, price, margin in per_currency(carrier):
             rows.append((carrier.trunk, carrier.calls, carrier.minutes, carrier.uncosted, carrier.unpriced, currency,
                          "" if cost is None else cost, "" if price is None else price,
                          "" if margin is None else margin))
@@ -62,5 +62,5 @@ def carriers_csv(found: Sequence[Carrier]) -> str:
 
 
 def carriers_html(month: str, zone: str, found: Sequence[Carrier], made: datetime) -> str:
-    rows = [(carrier, _per_currency(carrier)) for carrier in found]
+    rows = [(carrier, per_currency(carrier)) for carrier in found]
     return _TEMPLATES.get_template("carriers.html").render(month=month, zone=zone, rows=rows, made=made)
