@@ -20,7 +20,8 @@ pytestmark = pytest.mark.anyio
 BASE_KEYS = ["acctid", "calldate", "clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp",
              "lastdata", "duration", "billsec", "disposition", "amaflags", "accountcode", "uniqueid",
              "linkedid", "properties"]
-CACHE_KEYS = ["start", "answer", "end", "peeraccount", "sequence", "userfield", "call"]
+CACHE_KEYS = ["start", "answer", "end", "peeraccount", "sequence", "userfield", "call", "rating", "price", "currency",
+              "cost", "cost_currency", "destination", "destination_kind"]
 INTEGER_KEYS = {"acctid", "duration", "billsec", "amaflags"}
 TIME_FORM = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d(:\d\d)?")
 

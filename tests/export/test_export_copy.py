@@ -15,6 +15,7 @@ from sqlalchemy import Engine, delete
 from calldata.calls.export import Export, chunks, header, rendered_chunk
 from calldata.store import reads
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
+from rated_world import load_rated_world
 
 START = datetime(2026, 11, 29, 10, 0, 0, 500_000, tzinfo=UTC)
 TRICKY = ['"Bob" <100>', "Müller, Jörg <200>", "line1\nline2", "cr\rlf\r\n", "", " spaced ", "\\.", "tab\tsep",
@@ -75,6 +76,15 @@ def test_copy_writes_the_python_bytes_for_the_recorded_runs(world: Engine) -> No
     everything, _ = both_ways(world, "Europe/Paris")
     globex, _ = both_ways(world, "Europe/Paris", companies={"globex"})
     assert 1 < globex.count(b"\r\n") < everything.count(b"\r\n")
+
+
+def test_copy_writes_the_python_bytes_for_rated_legs(engine: Engine) -> None:
+    _postgres_only(engine)
+    load_rated_world(engine)
+    copied, rendered = both_ways(engine, "UTC")
+    assert copied == rendered
+    assert b",rated,0.0400,GBP,0.0018,GBP,UK Mobile,Mobile," in copied  # 447700900123 on Sunday, 11 s
+    assert b",unrated,0.0400,GBP,,,France,International," in copied  # globexgw has no buy deck
 
 
 _TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from calldata.reports.build import report
 from calldata.reports.request import ReportRequest
+from rated_world import load_rated_world
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 
@@ -59,3 +60,13 @@ def test_a_bad_database_url_stops_with_one_line(store_url: str, url: str) -> Non
     # as every command (docs/deployment.md): one line naming the store, exit status 1
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert done.stderr.startswith("calldata: store ")
+
+
+def test_outcalls_show_each_priced_call_and_the_devices_cost(store_url: str, engine: Engine) -> None:
+    load_rated_world(engine)
+    done = calldata(store_url, "outcalls", "--company", "acme", "--month", "2026-11", "--device", "IAX2/acme-201",
+                    "--recalc")
+    assert done.returncode == 0, done.stderr
+    # two calls to 01632 960555 at 0.0200 each (uk-retail UK Geographic, one minute)
+    assert done.stdout.startswith("IAX2/acme-201 Alice (") and "s, 0.0400 GBP)" in done.stdout.splitlines()[0]
+    assert done.stdout.count("0.0200") == 2 and "National" in done.stdout

@@ -13,7 +13,7 @@ from calldata.reports.request import ReportRequest
 COMMON_KEYS = ("company", "year", "month", "day", "days")
 SCOPE_KEYS = {
     "incalls": (*COMMON_KEYS, "extensions"),
-    # keeviomerge and recalc are accepted and change nothing yet (docs/api.md, Call reports)
+    # keeviomerge is accepted and changes nothing yet (docs/api.md, Call reports)
     "outcalls": (*COMMON_KEYS, "deviceids", "keeviomerge", "recalc"),
 }
 DEFAULT_COMPANY = "default"
@@ -27,8 +27,7 @@ def report_request(body: dict[str, Any], kind: str) -> ReportRequest:
     days = _integer(scope, "days", 1, MAX_DAYS)
     if days is not None and day is None:
         raise bad_request("scope.days: needs scope.day (the first day of the period)")
-    for key in ("keeviomerge", "recalc"):
-        _flag(scope, key)
+    _flag(scope, "keeviomerge")
     return ReportRequest(
         companies=_companies(scope.get("company", DEFAULT_COMPANY)),
         year=_integer(scope, "year", 1970, 9998),
@@ -37,6 +36,7 @@ def report_request(body: dict[str, Any], kind: str) -> ReportRequest:
         days=1 if days is None else days,
         extensions=_names(scope, "extensions"),
         deviceids=_names(scope, "deviceids"),
+        recalc=_flag(scope, "recalc"),
     )
 
 

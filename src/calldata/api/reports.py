@@ -1,7 +1,8 @@
 """`POST /rest/call/incalls` and `/rest/call/outcalls`: parse -> permitted companies -> plan -> report -> respond.
 
 No lock: each report is one indexed query per company on a connection of its own, so any
-number run at once and `retry` is never answered (reports.md). Identical reports asked at once
+number run at once and `retry` is never answered (reports.md); `recalc` re-rates the period's
+legs (reports.recalc) before the report is looked up. Identical reports asked at once
 are built once, and kept until the store changes (calldata.reports.cache); identity and
 permissions are checked on every request before that.
 """
@@ -23,19 +24,24 @@ from calldata.auth.permissions import report_refusal
 from calldata.reports.build import Plan, plan, tabulate
 from calldata.reports.cache import ReportCache
 from calldata.reports.generation import generation
+from calldata.reports.recalc import recalculate
 from calldata.reports.request import ReportError, ReportRequest
 
 KINDS = ("incalls", "outcalls")
 
 
 def planned(conn: Connection, kind: str, request: ReportRequest, display_tz: str) -> tuple[Plan, Hashable]:
-    """The checked report and its cache key; a scope the calendar or the directory refuses is a
-    400 naming its key. The generation is read first, so a body kept under it is never older."""
+    """The checked report (its legs priced again first when `recalc` asks) and its cache key; a
+    scope the calendar or the directory refuses is a 400 naming its key. The generation is read
+    first (again after a re-rating), so a body kept under it is never older."""
     now = generation(conn)
     try:
         checked = plan(conn, kind, request, display_tz)
     except ReportError as exc:
         raise bad_request(f"scope.{exc.key}: {exc.message}") from None
+    if request.recalc:
+        recalculate(conn, checked)
+        now = generation(conn)
     return checked, (checked, now)
 
 

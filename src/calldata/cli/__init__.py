@@ -25,6 +25,7 @@ COMMANDS = {
     "serve": "serve:serve",
     "demo": "demo:demo",
     "generate": "demo:generate",
+    "statement": "statement:statement",
     "db": "db:app",
     "quarantine": "quarantine:app",
     "user": "users:app",

@@ -118,11 +118,12 @@ def demo(
         report_problems(exc, "nothing was done")
         raise typer.Exit(1) from None
     console.print(f"store {settings.database_url}; directory version {version} from {source}")
+    console.print(f"rate decks: {', '.join(steps.load_decks(engine))} ({steps.EXAMPLE_DECKS})", highlight=False)
     have = steps.stored_rows(engine)
+    start = steps.period_start(engine, days)
     if have >= rows:
         console.print(f"{have:,} CDRs already stored: reusing them")
     else:
-        start = steps.period_start(engine, days)
         began = time.perf_counter()
         with _progress(console) as progress:
             task = progress.add_task("generating and storing CDRs", total=rows, rate="")
@@ -133,6 +134,8 @@ def demo(
         console.print(f"{stored.inserted:,} CDRs stored and attributed ({stored.present:,} were already there"
                       + (f"; earlier legs updated as their calls grew: {regrown:,}" if regrown else "")
                       + f"), {time.perf_counter() - began:.1f} s")
+    rated = steps.rate(engine, start, days)
+    console.print(f"{rated.examined:,} legs out looked at for pricing, {rated.changed:,} priced anew")
     company = next(iter(pbx.companies), "default")
     lines = steps.accounts(engine, settings, company, steps.credentials_path(settings.database_url))
     engine.dispose()

@@ -16,7 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from calldata.api.errors import ApiError
 from calldata.api.report_scope import report_request
 from calldata.cli import context
-from calldata.reports.build import KINDS, report
+from calldata.cli.tables import show
+from calldata.reports.build import KINDS, plan, tabulate
+from calldata.reports.recalc import recalculate
 from calldata.reports.request import ReportError
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -24,17 +26,26 @@ COLUMNS = {
     "incalls": (("day time", "calldate"), ("caller", "caller"), ("type", "type"), ("ring", "ringtime"),
                 ("bill", "billsecs"), ("detail", "detail"), ("acctid", "acctid")),
     "outcalls": (("day time", "calldate"), ("dialled", "dial_short"), ("type", "type"), ("trunk", "trunk"),
-                 ("bill", "billsecs"), ("detail", "detail"), ("acctid", "acctid")),
+                 ("bill", "billsecs"), ("cost", "cost"), ("detail", "detail"), ("acctid", "acctid")),
 }
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    """`2026-11` -> (2026, 11); ValueError naming the option otherwise (the month's range is the
+    scope's check: `scope.month`)."""
+    found = _MONTH.fullmatch(value)
+    if found is None:
+        raise ValueError(f"--month: not a month (YYYY-MM): {value!r}")
+    return int(found[1]), int(found[2])
 
 
 def _month(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
-    found = _MONTH.fullmatch(value)
-    if found is None:
-        raise _stop(f"--month: not a month (YYYY-MM): {value!r}")
-    return int(found[1]), int(found[2])
+    try:
+        return parse_month(value)
+    except ValueError as exc:
+        raise _stop(str(exc)) from None
 
 
 def _stop(message: str) -> typer.Exit:
@@ -42,22 +53,38 @@ def _stop(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _summary(entry: dict[str, Any]) -> str:
+    """`(3 calls, 42 s, 0.0600 GBP)`: an outcalls device's totals (its cost once priced), or the count."""
+    totals = entry.get("totals")
+    if totals is None:
+        return f"({len(entry['calls'])} calls)"
+    cost = totals.get("cost")
+    spent = "" if cost is None else ", " + (f"{cost} {totals['currency']}" if isinstance(cost, str)
+                                           else " + ".join(f"{amount} {currency}" for currency, amount in cost.items()))
+    return f"({totals['calls']} calls, {totals['billsecs']} s{spent})"
+
+
 def _print(kind: str, values: dict[str, Any], zone: tzinfo) -> None:
-    """One table per extension or device, times in the server's display zone; fits 80 columns."""
+    """One table per extension or device, times in the server's display zone; fits 80 columns
+    (outcalls through cli.tables.show).
+    An outcalls call not priced has an empty cost (`-` when rating found no price for it)."""
     console = Console()
     if not values:
         console.print("no calls in the period")
     for key, entry in values.items():
-        title = f"{key} {entry['name']}" + (f" ({entry['totals']['calls']} calls, {entry['totals']['billsecs']} s)"
-                                            if "totals" in entry else f" ({len(entry['calls'])} calls)")
+        title = f"{key} {entry['name']} {_summary(entry)}"
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                       padding=(0, 1), collapse_padding=True, show_edge=False)
         for head, _ in COLUMNS[kind]:
             table.add_column(head, no_wrap=head != "detail", min_width=20 if head == "detail" else None)
         for call in entry["calls"]:
             when = datetime.fromtimestamp(call["calldate"], zone).strftime("%d %H:%M")
-            table.add_row(when, *(str(call[member]) for _, member in COLUMNS[kind][1:]))
-        console.print(table)
+            missing = "-" if "rated" in call else ""
+            table.add_row(when, *(str(call.get(member, missing)) for _, member in COLUMNS[kind][1:]))
+        if kind == "outcalls":  # its eight columns may not fit: then one block of lines per call
+            show(table, console)
+        else:
+            console.print(table)
 
 
 def run(
@@ -70,15 +97,16 @@ def run(
     extension: Annotated[list[str] | None, typer.Option("--extension", help="incalls: only this extension (repeatable).")] = None,
     device: Annotated[list[str] | None, typer.Option("--device", help="outcalls: only this device (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's `values` as JSON.")] = False,
+    recalc: Annotated[bool, typer.Option("--recalc", help="outcalls: price the period's calls again first.")] = False,
 ) -> None:
     """A company's calls in per extension, or out per device, for a month or some days."""
     if kind not in KINDS:
         raise _stop(f"unknown report {kind!r} (known: {', '.join(KINDS)})")
-    if extension and kind != "incalls" or device and kind != "outcalls":
-        raise _stop("--extension is for incalls, --device for outcalls")
+    if extension and kind != "incalls" or (device or recalc) and kind != "outcalls":
+        raise _stop("--extension is for incalls, --device and --recalc for outcalls")
     year_month = _month(month)
     scope: dict[str, Any] = {"company": company, "extensions": extension or None, "deviceids": device or None,
-                             "day": day, "days": days}
+                             "day": day, "days": days, "recalc": recalc or None}
     if year_month is not None:
         scope.update(year=year_month[0], month=year_month[1])
     scope = {key: value for key, value in scope.items() if value is not None}
@@ -89,7 +117,10 @@ def run(
         raise _stop(exc.message) from None
     try:
         with context.store(ctx).connect() as conn:
-            values = report(conn, kind, wanted, settings.display_tz)
+            checked = plan(conn, kind, wanted, settings.display_tz)
+            if wanted.recalc:
+                recalculate(conn, checked)
+            values = tabulate(conn, checked)
     except ReportError as exc:
         raise _stop(f"scope.{exc.key}: {exc.message}") from None
     except SQLAlchemyError as exc:

@@ -6,10 +6,12 @@ more call:
 1. `store_url`: the demo's own SQLite file unless a database was named;
 2. `load_directory`: the example directory becomes the store's current directory version (so
    every stored row is attributed); a store holding other CDRs is refused, never touched;
-3. `fill`: generated CDRs stored through the sink in batches, skipped when already there;
-4. `accounts`: the demo users and API key (calldata.auth.demo_accounts), the same as last run
+3. `load_decks`: the example rate decks (decks/*.csv) the directory names, each loaded once;
+4. `fill`: generated CDRs stored through the sink in batches, skipped when already there;
+5. `rate`: the generated period's legs priced with those decks, so reports and statements show money;
+6. `accounts`: the demo users and API key (calldata.auth.demo_accounts), the same as last run
    while the file `credentials_path` names holds credentials that still work;
-5. the CLI prints the ready-to-paste curl commands and serves the API.
+7. the CLI prints the ready-to-paste curl commands and serves the API.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from calldata.cdr import Cdr
 from calldata.config import Settings
 from calldata.demo.generator import generate
 from calldata.ingest.sink import Stored, store_batch
+from calldata.rating import decks
+from calldata.rating.rerate import Rerated, rerate
 from calldata.store.schema import cdr
 
 DEMO_DATABASE_URL = "sqlite:///calldata-demo.sqlite3"
@@ -37,6 +41,8 @@ DEFAULT_ROWS = 20_000
 DEFAULT_DAYS = 28
 BATCH_SIZE = 5_000
 EXAMPLE_DIRECTORY = Path(__file__).with_name("directory.yaml")
+EXAMPLE_DECKS = Path(__file__).with_name("decks")
+DECK_CURRENCY, DECK_PRECISION = "GBP", 4  # the example decks are a UK operator's
 
 
 def store_url(given: str | None) -> str:
@@ -119,6 +125,28 @@ def fill(
 def _store(engine: Engine, batch: list[Cdr]) -> Stored:
     with engine.begin() as conn:
         return store_batch(conn, batch)
+
+
+def load_decks(engine: Engine, folder: Path = EXAMPLE_DECKS) -> list[str]:
+    """Every `NAME.csv` of `folder` as deck NAME (a new version only when the file changed, so a
+    rerun adds nothing); the names loaded."""
+    names = []
+    with engine.begin() as conn:
+        for path in sorted(folder.glob("*.csv")):
+            decks.load(conn, path.read_text(encoding="utf-8"), str(path), name=path.stem,
+                       currency=DECK_CURRENCY, precision=DECK_PRECISION)
+            names.append(path.stem)
+    return names
+
+
+def rate(engine: Engine, start: datetime, days: int) -> Rerated:
+    """Price the legs of the generated period [start, start + days) with the current directory's
+    decks; legs already priced the same are left alone."""
+    with engine.connect() as conn:
+        lookup = versions.current_lookup(conn)
+        if lookup is None:
+            return Rerated()
+        return rerate(conn, decks.rater(conn, lookup.plan), start, start + timedelta(days=days))
 
 
 def credentials_path(database_url: str) -> Path:

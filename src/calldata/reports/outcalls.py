@@ -1,10 +1,13 @@
-"""outcalls: per device of a company, the legs it placed (reports.md); costs come with rating."""
+"""outcalls: per device of a company, the legs it placed (reports.md), each priced leg with its cost."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+from calldata.rating.money import MAX_PRECISION, from_micros
+from calldata.rating.rater import UNRATED
 from calldata.reports.detail import detail, picked_up
 from calldata.reports.query import Leg
 from calldata.reports.roster import Roster
@@ -26,6 +29,7 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
         cid, ext, device = roster.devices[key]
         report[device] = _entry(roster, cid, ext, device)
     taken = picked_up(legs, roster)
+    costs: dict[str, dict[str, Decimal]] = {}  # device -> currency -> its calls' prices summed
     for leg in legs:
         caller = roster.device(leg.channel)
         if caller is None or caller[0] != company or (wanted and caller[2].lower() not in wanted):
@@ -36,7 +40,7 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
         entry = report.get(device)
         if entry is None:  # (not setdefault: that would build an entry for every leg)
             entry = report[device] = _entry(roster, company, ext, device)
-        entry["calls"].append({
+        call = {
             "acctid": leg.acctid,
             "calldate": leg.calldate,
             "dialled": leg.dial_full or "",
@@ -46,10 +50,31 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
             "duration": leg.duration,
             "billsecs": leg.billsec,
             "detail": detail(leg, taken.get(leg.acctid)),
-        })
+        }
+        entry["calls"].append(call)
         entry["totals"]["calls"] += 1
         entry["totals"]["billsecs"] += leg.billsec
+        if leg.price is not None and leg.currency:
+            cost = from_micros(leg.price, MAX_PRECISION if leg.precision is None else leg.precision)
+            call.update(type=leg.destination_kind or call["type"], cost=str(cost), currency=leg.currency,
+                        destination=leg.destination or "")
+            spent = costs.setdefault(device, {})
+            spent[leg.currency] = spent.get(leg.currency, Decimal(0)) + cost
+        elif leg.rating == UNRATED:
+            call["rated"] = False
+    for device, spent in costs.items():
+        report[device]["totals"].update(total_cost(spent))
     return report
+
+
+def total_cost(spent: dict[str, Decimal]) -> dict[str, Any]:
+    """`totals` members for the prices of a device's calls: `cost` (decimal text: exact, as each
+    call's) and `currency`; or, when its calls were priced in several currencies, `cost` as an
+    object of currency -> amount (a sum across currencies would mean nothing)."""
+    if len(spent) == 1:
+        [(currency, amount)] = spent.items()
+        return {"cost": str(amount), "currency": currency}
+    return {"cost": {currency: str(amount) for currency, amount in sorted(spent.items())}}
 
 
 def _placed(leg: Leg) -> bool:

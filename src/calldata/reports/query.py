@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Connection, Select, bindparam, cast, extract, func, select
 
+from calldata.rating.schema import rate_deck
 from calldata.store.reads import fetch
 from calldata.store.schema import cdr
 
@@ -38,6 +39,12 @@ class Leg(NamedTuple):
     xfer: str | None
     is_pick: bool
     is_bounce: bool
+    rating: str | None = None  # calldata.rating.rater.Rating: the price (millionths) and what it is for
+    price: int | None = None
+    currency: str | None = None
+    destination: str | None = None
+    destination_kind: str | None = None
+    precision: int | None = None  # decimals of the sell deck that priced it: the price is shown with them
 
 
 SIDES = {"company": cdr.c.company, "target": cdr.c.target}  # calls out, calls in
@@ -54,7 +61,9 @@ def _epoch(dialect: str, name: str) -> Any:
 def statement(dialect: str, side: str) -> Select[Any]:
     """The report's SELECT on `dialect` (parameters company, start, end); bench/reports.py EXPLAINs it."""
     column = SIDES[side]
-    columns = [_epoch(dialect, name) if name in _INSTANTS else cdr.c[name] for name in Leg._fields]
+    columns = [_epoch(dialect, name) if name in _INSTANTS else cdr.c[name] for name in Leg._fields[:-1]]
+    columns.append(select(rate_deck.c.precision).where(rate_deck.c.id == cdr.c.sell_deck)
+                   .scalar_subquery().label("precision"))
     return (
         select(*columns)
         .where(column == bindparam("company"), cdr.c.calldate >= bindparam("start", type_=cdr.c.calldate.type),

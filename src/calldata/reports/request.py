@@ -25,6 +25,7 @@ class ReportRequest:
     days: int = 1
     extensions: tuple[str, ...] = ()  # incalls: only these (empty: all)
     deviceids: tuple[str, ...] = ()  # outcalls: only these (empty: all)
+    recalc: bool = False  # outcalls: price the period's legs again first (reports.recalc)
 
     @property
     def several(self) -> bool:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    case,
     true,
     union,
 )
@@ -40,6 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql import column as column_clause
+from sqlalchemy.sql import table as table_clause
 from sqlalchemy.sql.util import ClauseAdapter
 
 from calldata.store.asyncpg_pool import AsyncpgPool
@@ -50,8 +53,9 @@ BASE_COLUMNS = (
     "acctid", "calldate", "clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp",
     "lastdata", "duration", "billsec", "disposition", "amaflags", "accountcode", "uniqueid", "linkedid",
 )
-# Columns `cachedata: true` adds (call-read.md, cachedata).
-CACHE_COLUMNS = ("start", "answer", "end", "peeraccount", "sequence", "userfield", "call")
+# Columns `cachedata: true` adds (call-read.md, cachedata), the rating's last (docs/api.md).
+RATING_SHOWN = ("rating", "price", "currency", "cost", "cost_currency", "destination", "destination_kind")
+CACHE_COLUMNS = ("start", "answer", "end", "peeraccount", "sequence", "userfield", "call", *RATING_SHOWN)
 # The columns a restricted reader's companies are matched against (call-read.md, permissions).
 COMPANY_COLUMNS = ("company", "target", "bill_to")
 
@@ -98,6 +102,25 @@ def _display_time_sqlite(element: display_time, compiler: SQLCompiler, **kw: Any
 # --- the row and the statement ----------------------------------------------------------------
 
 _EMPTY = literal_column("''", Text)
+# Amounts are stored in millionths (calldata.rating.money). Constants are SQL literals, not bound
+# parameters: the COPY export sends this statement's text with only the page's own parameters.
+_MICROS = literal_column("1000000", BigInteger)
+_ZERO, _SECOND = literal_column("0", Integer), literal_column("2", Integer)
+_POINT = literal_column("'.'", Text)
+# Only the two columns of rating's rate_deck a shown amount needs: the store layer names the
+# table without importing calldata.rating (lower layers never import higher ones).
+_DECKS = table_clause("rate_deck", column_clause("id", Integer), column_clause("precision", Integer))
+
+
+def money_text(micros: ColumnElement[int], deck: ColumnElement[int]) -> ColumnElement[str]:
+    """Millionths as decimal text with the precision of the deck that priced them (`151700`, 4
+    -> `0.1517`), "" when NULL. Integer and string arithmetic only, the same in PostgreSQL and
+    SQLite, so the text is exact: a float would turn 0.1517 into 0.15169999...; and the COPY
+    export writes the very same bytes."""
+    places = select(_DECKS.c.precision).where(_DECKS.c.id == deck).scalar_subquery()
+    fraction = func.substr(cast(_MICROS + micros % _MICROS, Text), _SECOND, places)  # its first `places` digits
+    shown = cast(micros // _MICROS, Text) + case((places > _ZERO, _POINT + fraction), else_=_EMPTY)
+    return func.coalesce(shown, _EMPTY)
 
 # The API's row shapes. Undecided properties (NULL) and false flags equal the defaults and are
 # left out by `omit_defaults`; gc=False because these never hold cycles.
@@ -123,6 +146,7 @@ def _row_columns(cachedata: bool) -> list[ColumnElement[Any]]:
     values: dict[str, ColumnElement[Any]] = {name: cdr.c[name] for name in BASE_COLUMNS}
     values["calldate"] = display_time(cdr.c.calldate)
     if cachedata:
+        amounts = {"price": money_text(cdr.c.price, cdr.c.sell_deck), "cost": money_text(cdr.c.cost, cdr.c.buy_deck)}
         values |= {
             "start": display_time(cdr.c.calldate),
             "answer": func.coalesce(display_time(cdr.c.answer), _EMPTY),
@@ -131,6 +155,8 @@ def _row_columns(cachedata: bool) -> list[ColumnElement[Any]]:
             "sequence": func.coalesce(cast(cdr.c.sequence, Text), _EMPTY),
             "userfield": cdr.c.userfield,
             "call": func.coalesce(cdr.c.call, _EMPTY),
+            **{name: amounts[name] if name in amounts else func.coalesce(cdr.c[name], _EMPTY)
+               for name in RATING_SHOWN},
         }
     values |= {name: cdr.c[name] for name in PROPERTY_TEXT + PROPERTY_FLAGS}
     return [value.label(name) for name, value in values.items()]
