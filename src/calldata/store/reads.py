@@ -120,7 +120,8 @@ def money_text(micros: ColumnElement[int], deck: ColumnElement[int]) -> ColumnEl
     places = select(_DECKS.c.precision).where(_DECKS.c.id == deck).scalar_subquery()
     fraction = func.substr(cast(_MICROS + micros % _MICROS, Text), _SECOND, places)  # its first `places` digits
     shown = cast(micros // _MICROS, Text) + case((places > _ZERO, _POINT + fraction), else_=_EMPTY)
-    return func.coalesce(shown, _EMPTY)
+    # most legs have no amount: they skip the deck lookups altogether
+    return case((micros.is_(None), _EMPTY), else_=func.coalesce(shown, _EMPTY))
 
 # The API's row shapes. Undecided properties (NULL) and false flags equal the defaults and are
 # left out by `omit_defaults`; gc=False because these never hold cycles.
