@@ -19,6 +19,7 @@ from calldata.cli import (
     ingest,
     keys,
     quarantine,
+    rating,
     report,
     serve,
     users,
@@ -101,6 +102,8 @@ app.add_typer(directory.app, name="directory")
 app.add_typer(attribution.app, name="attribution")
 app.add_typer(ingest.app, name="ingest")
 app.command("reprocess")(attribution.reprocess)
+app.add_typer(rating.app, name="rates")
+app.command("rerate")(rating.rerate)
 app.command("import")(importing.import_files)
 app.command("report")(report.run)
 app.command("export")(export.export)
