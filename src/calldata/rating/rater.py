@@ -63,6 +63,8 @@ _ZERO = timedelta(0)
 
 
 _CACHED = 100_000  # number heads kept per deck version before the cache starts again
+_Head = tuple["tuple[DeckRow, Terms] | None", "list[tuple[DeckRow, Terms]]"]
+_NONE: dict[str, _Head] = {}
 
 
 class Rater:
@@ -83,7 +85,7 @@ class Rater:
         self._versions = versions
         # a name whose newest version is valid since always has no other in force: no search
         self._always = {name: found[0] for name, found in versions.items() if found[0].valid_from is None}
-        self._heads: dict[int, dict[str, list[tuple[DeckRow, Terms]]]] = {}
+        self._heads: dict[int, dict[str, _Head]] = {}
         self._utc = plan.zone.key in ("UTC", "Etc/UTC")
         self.plan = plan
 
@@ -107,17 +109,17 @@ class Rater:
         found = self._pick(name, number, local, local.date())
         return None if found is None else (found[0], found[1])
 
-    def _candidates(self, deck: DeckVersion, number: str) -> list[tuple[DeckRow, Terms]]:
+    def _candidates(self, deck: DeckVersion, head: str) -> _Head:
+        """The candidate rows of a number head in deck version `deck` with their terms; and the
+        first of them when it holds whatever the day and band (no validity, any time)."""
         heads = self._heads.get(deck.id)
         if heads is None:
             heads = self._heads[deck.id] = {}
-        head = number[:deck.table.longest]
-        found = heads.get(head)
-        if found is None:
-            if len(heads) >= _CACHED:
-                heads.clear()
-            found = heads[head] = [(row, terms(row.rate, row.connection, deck.precision))
-                                   for row in deck.table.candidates(head)]
+        elif len(heads) >= _CACHED:
+            heads.clear()
+        rows = [(row, terms(row.rate, row.connection, deck.precision)) for row in deck.table.candidates(head)]
+        fixed = rows[0] if rows and rows[0][0].valid_from is None and not rows[0][0].band else None
+        found = heads[head] = (fixed, rows)
         return found
 
     def _pick(self, name: str | None, number: str, local: datetime, day: date
@@ -128,8 +130,13 @@ class Rater:
             deck = self.version(name, day)
             if deck is None:
                 return None
+        head = number[:deck.table.longest]
+        found = self._heads.get(deck.id, _NONE).get(head) or self._candidates(deck, head)
+        fixed, rows = found
+        if fixed is not None:
+            return deck, fixed[0], fixed[1]
         band = band_at(local, deck.peak)
-        for row, row_terms in self._candidates(deck, number):
+        for row, row_terms in rows:
             if (row.valid_from is None or row.valid_from <= day) and (not row.band or row.band == band):
                 return deck, row, row_terms
         return None
