@@ -154,8 +154,8 @@ def attribute_new(conn: Connection, records: Sequence[Cdr], lookup: Lookup | Non
     rater = rater_of(conn, lookup)
     n = len(stored)
     attributes = [
-        (*_UNDECIDED, call_id, None, *_NOT_LOOKED_AT) if values is None or rater is None
-        else (*values, call_id, version, *rate_leg(rater, leg, values))
+        (*_UNDECIDED, call_id, None, *_NOT_LOOKED_AT) if values is None
+        else (*values, call_id, version, *(_NOT_LOOKED_AT if rater is None else rate_leg(rater, leg, values)))
         for leg, call_id, values in zip(records, call_of[n:], props[n:])
     ]
     note_changes(conn, call_of[n:])  # the calls the new legs join (they are inserted next)
