@@ -1,8 +1,10 @@
 """Attribution at the store's edge: load the legs of the calls a change touches, decide, update.
 
 Called by the sink for every stored batch (same transaction), and by `calldata reprocess` over
-stored rows. Only rows whose properties, call or directory version change are written, so
-running it again changes nothing.
+stored rows. Each leg is rated in the same pass (calldata.rating: the decks in force under the
+directory's plan), so a new row is written once with its properties and its rating. Only rows
+whose properties, call, directory version or rating change are written, so running it again
+changes nothing; a rating replaced goes to rate_history first, as `calldata rerate` keeps it.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, any_, bindparam, func, or_, select, text, update
+from sqlalchemy import BigInteger, Connection, Integer, any_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from calldata.attribution import versions
 from calldata.attribution.lookup import Lookup
 from calldata.attribution.properties import PROPERTIES, decide
 from calldata.cdr import Cdr
+from calldata.rating import decks as rate_decks
+from calldata.rating.rater import NOT_RATED, Rater
+from calldata.rating.rerate import differs, keep_history
 from calldata.store.calls import note_changes
 from calldata.store.cdrs import ATTRIBUTES, lock_writers
-from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
+from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, RATING_COLUMNS, RATING_TYPES, cdr
 
 _CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
 _ROUNDS = 4  # linkedid -> call -> linkedid ... expansions; a call is rarely more than 2 deep
@@ -30,16 +35,20 @@ _LEG_COLUMNS = [
     cdr.c.acctid, cdr.c.calldate.label("start"), cdr.c.answer, cdr.c.end, cdr.c.src, cdr.c.dst,
     cdr.c.dcontext, cdr.c.channel, cdr.c.dstchannel, cdr.c.lastapp, cdr.c.lastdata,
     cdr.c.disposition, cdr.c.accountcode, cdr.c.peeraccount, cdr.c.userfield, cdr.c.uniqueid,
-    cdr.c.linkedid, cdr.c.call, cdr.c.directory_version,
-    *(cdr.c[name] for name in PROPERTIES),
+    cdr.c.linkedid, cdr.c.call, cdr.c.directory_version, cdr.c.billsec,
+    *(cdr.c[name] for name in RATING_COLUMNS),
+    *(cdr.c[name] for name in PROPERTIES),  # last (_FIRST_PROPERTY)
 ]
 _FIRST_PROPERTY = len(_LEG_COLUMNS) - len(PROPERTIES)
 _WRITTEN = ATTRIBUTES
 _UNDECIDED = (None,) * len(PROPERTY_TEXT) + (False,) * len(PROPERTY_FLAGS)  # no directory
+_NOT_LOOKED_AT = (None,) * len(RATING_COLUMNS)  # a new row's rating without a directory: NULL
+_BILL_TO, _TRUNK, _DIAL_FULL = (PROPERTIES.index(name) for name in ("bill_to", "trunk", "dial_full"))
 _UPDATE = update(cdr).where(cdr.c.acctid == bindparam("_acctid")).values({n: bindparam(n) for n in _WRITTEN})
 # PostgreSQL: the whole batch in one statement, one array per column.
 _PG_TYPES = {**{n: "text" for n in PROPERTY_TEXT}, **{n: "boolean" for n in PROPERTY_FLAGS},
-             "call": "text", "directory_version": "integer", "_acctid": "bigint"}
+             "call": "text", "directory_version": "integer", "_acctid": "bigint",
+             **{n: {BigInteger: "bigint", Integer: "integer"}.get(RATING_TYPES.get(n), "text") for n in RATING_COLUMNS}}
 _PG_UPDATE = text(
     "UPDATE cdr SET " + ", ".join(f'"{n}" = v."{n}"' for n in _WRITTEN)
     + " FROM unnest(" + ", ".join(f"CAST(:{n} AS {_PG_TYPES[n]}[])" for n in ("_acctid", *_WRITTEN))
@@ -142,13 +151,15 @@ def attribute_new(conn: Connection, records: Sequence[Cdr], lookup: Lookup | Non
     legs: list[Any] = [*stored, *records]
     call_of, props = decide(legs, lookup)
     version = None if lookup is None else lookup.version
+    rater = rater_of(conn, lookup)
     n = len(stored)
     attributes = [
-        (*_UNDECIDED, call_id, None) if values is None else (*values, call_id, version)
-        for call_id, values in zip(call_of[n:], props[n:])
+        (*_UNDECIDED, call_id, None, *_NOT_LOOKED_AT) if values is None
+        else (*values, call_id, version, *(_NOT_LOOKED_AT if rater is None else rate_leg(rater, leg, values)))
+        for leg, call_id, values in zip(records, call_of[n:], props[n:])
     ]
     note_changes(conn, call_of[n:])  # the calls the new legs join (they are inserted next)
-    return attributes, _write(conn, stored, call_of[:n], props[:n], version)
+    return attributes, _write(conn, stored, call_of[:n], props[:n], version, rater)
 
 
 def apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> Refreshed:
@@ -159,40 +170,63 @@ def apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> Refre
 def _apply(conn: Connection, legs: Sequence[Any], lookup: Lookup | None) -> tuple[Refreshed, list[str]]:
     call_of, props = decide(legs, lookup)
     version = None if lookup is None else lookup.version
-    updated = _write(conn, legs, call_of, props, version)
+    updated = _write(conn, legs, call_of, props, version, rater_of(conn, lookup))
     return Refreshed(examined=len(legs), updated=updated), call_of
 
 
+def rater_of(conn: Connection, lookup: Lookup | None) -> Rater | None:
+    """The Rater of the stored decks under the directory's plan; None without a directory."""
+    return None if lookup is None else rate_decks.rater(conn, lookup.plan)
+
+
+def rate_leg(rater: Rater, leg: Any, values: Sequence[Any]) -> tuple[Any, ...]:
+    """The RATING_COLUMNS of a leg (a Cdr or a stored row) whose properties are `values`."""
+    return tuple(rater.rate(leg.answer, leg.billsec, leg.disposition,
+                            values[_BILL_TO], values[_TRUNK], values[_DIAL_FULL]))
+
+
 def _changes(legs: Sequence[Any], call_of: Sequence[str], props: Sequence[list[Any] | None],
-             version: int | None) -> list[dict[str, Any]]:
-    """The stored legs whose decided attribution differs from what they hold, as UPDATE rows."""
+             version: int | None, rater: Rater | None) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The stored legs whose decided attribution or rating differs from what they hold, as
+    UPDATE rows; and the legs among them whose rating is replaced (for rate_history)."""
     changes = []
+    rerated = []
     for leg, call_id, values in zip(legs, call_of, props):
         if values is None:
             if leg.call == call_id:
                 continue
             values = _UNDECIDED
             row_version = None
+            rating = NOT_RATED
         else:
             row_version = version
-        if leg.call == call_id and leg.directory_version == row_version and \
+            rating = NOT_RATED if rater is None else rate_leg(rater, leg, values)
+        new_rating = differs(leg, rating)
+        if not new_rating and leg.call == call_id and leg.directory_version == row_version and \
                 all(leg[_FIRST_PROPERTY + k] == v for k, v in enumerate(values)):
             continue
         change = dict(zip(PROPERTIES, values))
         change["call"] = call_id
         change["directory_version"] = row_version
+        if new_rating:
+            change.update(zip(RATING_COLUMNS, rating))
+            rerated.append(leg)
+        else:
+            change.update((n, getattr(leg, n)) for n in RATING_COLUMNS)
         change["_acctid"] = leg.acctid
         changes.append(change)
-    return changes
+    return changes, rerated
 
 
 def _write(conn: Connection, legs: Sequence[Any], call_of: Sequence[str], props: Sequence[list[Any] | None],
-           version: int | None) -> int:
-    """Update the legs whose attribution changed; their calls, and any call a leg left, get a new
-    change sequence (calldata.store.calls)."""
-    changes = _changes(legs, call_of, props, version)
+           version: int | None, rater: Rater | None) -> int:
+    """Update the legs whose attribution or rating changed (a rating replaced is kept in
+    rate_history); their calls, and any call a leg left, get a new change sequence
+    (calldata.store.calls)."""
+    changes, rerated = _changes(legs, call_of, props, version, rater)
     left = {leg.call for leg, call_id in zip(legs, call_of) if leg.call and leg.call != call_id}
     note_changes(conn, {change["call"] for change in changes} | left)
+    keep_history(conn, rerated)
     if changes and conn.dialect.name == "postgresql":
         conn.execute(_PG_UPDATE, {n: [c[n] for c in changes] for n in ("_acctid", *_WRITTEN)})
     elif changes:

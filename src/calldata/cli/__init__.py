@@ -19,6 +19,7 @@ DATABASE_URL = "--database-url"
 # then groups, as Typer lists them). A sub-Typer becomes a group, a function a command.
 COMMANDS = {
     "reprocess": "attribution:reprocess",
+    "rerate": "rating:rerate",
     "import": "importing:import_files",
     "report": "report:run",
     "export": "export:export",
@@ -33,6 +34,7 @@ COMMANDS = {
     "directory": "directory:app",
     "attribution": "attribution:app",
     "ingest": "ingest:app",
+    "rates": "rating:app",
 }
 
 

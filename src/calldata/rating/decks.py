@@ -2,7 +2,7 @@
 
 A version is never changed once loaded (legs name the version that priced them); loading the
 same file again with the same settings adds nothing. The compiled decks are kept per process
-until a deck is loaded (the newest rate_deck id changes).
+until a deck is loaded (the list of rate_deck versions changes).
 """
 
 from __future__ import annotations
@@ -72,17 +72,23 @@ def latest(conn: Connection, name: str) -> Deck | None:
 
 def load(conn: Connection, text: str, source: str, *, name: str, currency: str, precision: int = 4,
          valid_from: date | None = None, peak: str = DEFAULT_PEAK,
-         billing: tuple[int, int] = (1, 1)) -> tuple[Deck, bool]:
+         billing: tuple[int, int] = (1, 1), today: date | None = None) -> tuple[Deck, bool]:
     """Store `text` as the next version of deck `name`; (the version, whether it is new).
 
-    Raises ValueError for a bad setting and DeckError (every bad row) for a bad file; nothing
-    is stored then.
+    Without `valid_from`, a deck's first version is valid since always and, when `today` is
+    given, a later version from `today` on (so it never re-prices calls made before it was
+    loaded); the same file and settings as the latest version are then no new version, whatever
+    the day. Raises ValueError for a bad setting and DeckError (every bad row) for a bad file;
+    nothing is stored then.
     """
     check_settings(name, currency, precision, peak)
     rows = read_deck(text, source, billing)
-    digest = hashlib.sha256(
-        f"{currency}|{precision}|{valid_from}|{peak}|{billing}|".encode() + text.encode()).hexdigest()
     previous = latest(conn, name)
+    if valid_from is None and today is not None and previous is not None:
+        if previous.sha256 == _digest(text, currency, precision, previous.valid_from, peak, billing):
+            return previous, False
+        valid_from = today
+    digest = _digest(text, currency, precision, valid_from, peak, billing)
     if previous is not None and previous.sha256 == digest:
         return previous, False
     deck_id = conn.execute(insert(rate_deck).values(
@@ -97,6 +103,11 @@ def load(conn: Connection, text: str, source: str, *, name: str, currency: str, 
         for r in rows
     ])
     return next(d for d in listing(conn, name) if d.id == deck_id), True
+
+
+def _digest(text: str, currency: str, precision: int, valid_from: date | None, peak: str,
+            billing: tuple[int, int]) -> str:
+    return hashlib.sha256(f"{currency}|{precision}|{valid_from}|{peak}|{billing}|".encode() + text.encode()).hexdigest()
 
 
 def rows_of(conn: Connection, deck_id: int) -> list[DeckRow]:
@@ -115,11 +126,14 @@ _rater: tuple[Any, Plan, Rater] | None = None
 def compiled(conn: Connection) -> list[DeckVersion]:
     """Every stored version compiled for lookup; built again only after a deck was loaded."""
     global _compiled
-    key = conn.execute(select(func.max(rate_deck.c.id), func.count())).one()
-    if _compiled is None or _compiled[0] != tuple(key):
+    # Every version's identity, and the store's: two stores may both hold a deck 1 (tests, benches).
+    key = (conn.engine.url.render_as_string(hide_password=True),
+           tuple(map(tuple, conn.execute(select(rate_deck.c.id, rate_deck.c.name, rate_deck.c.sha256)
+                                          .order_by(rate_deck.c.id)))))
+    if _compiled is None or _compiled[0] != key:
         decks = [DeckVersion(d.id, d.name, d.version, d.currency, d.precision, d.valid_from, parse_peak(d.peak),
                              PrefixTable(rows_of(conn, d.id))) for d in listing(conn)]
-        _compiled = (tuple(key), decks)
+        _compiled = (key, decks)
     return _compiled[1]
 
 

@@ -32,6 +32,25 @@ def amount(billsec: int, rate: Decimal, connection: Decimal, minimum: int, incre
     return (connection + rate * charged / _SIXTY).quantize(Decimal(1).scaleb(-precision), ROUND_HALF_UP)
 
 
+Terms = tuple[int, int, int, int, int]
+
+
+def terms(rate: Decimal, connection: Decimal, precision: int) -> Terms:
+    """A row's rate and connection charge as integers over one denominator, for `micros`:
+    (rate x 10^k, connection x 60 x 10^k, 60 x 10^k, 10^precision, 10^(6 - precision))."""
+    k = max(0, -int(rate.as_tuple().exponent), -int(connection.as_tuple().exponent))
+    return (int(rate.scaleb(k)), int(connection.scaleb(k)) * 60, 60 * 10 ** k, 10 ** precision,
+            10 ** (MAX_PRECISION - precision))
+
+
+def micros(billsec: int, minimum: int, increment: int, row_terms: Terms) -> int:
+    """`to_micros(amount(...))` in integers only (the rater's per-leg path): the exact amount
+    connection + rate x billed seconds / 60 rounded half-up to the precision, in millionths."""
+    rate, connection, denominator, scale, to_micro = row_terms
+    numerator = (connection + rate * billed_seconds(billsec, minimum, increment)) * scale
+    return (2 * numerator + denominator) // (2 * denominator) * to_micro
+
+
 def to_micros(value: Decimal) -> int:
     """`value` in millionths (exact: amounts are rounded to at most MAX_PRECISION decimals)."""
     return int(value.scaleb(MAX_PRECISION).to_integral_exact())

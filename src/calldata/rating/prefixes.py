@@ -25,9 +25,20 @@ class PrefixTable:
             found.sort(key=lambda r: (r.valid_from or _ALWAYS, r.band != ""), reverse=True)
         self._rows = by_prefix
         self._lengths = sorted({len(p) for p in by_prefix}, reverse=True)
+        self.longest = self._lengths[0] if self._lengths else 0
 
     def __len__(self) -> int:
         return sum(len(rows) for rows in self._rows.values())
+
+    def candidates(self, number: str) -> list[DeckRow]:
+        """Every row whose prefix begins `number`, longest prefix first, each prefix's rows in
+        `find`'s order; they depend only on number[:self.longest] (what the Rater caches by)."""
+        size = len(number)
+        found: list[DeckRow] = []
+        for length in self._lengths:
+            if length <= size:
+                found.extend(self._rows.get(number[:length], ()))
+        return found
 
     def find(self, number: str, day: date, band: str) -> DeckRow | None:
         """The row pricing `number` on `day` in `band`: the longest prefix with a row valid that

@@ -51,19 +51,30 @@ def pending(conn: Connection, start: datetime, end: datetime, companies: Collect
     return conn.execute(select(func.count()).select_from(cdr).where(*_window(start, end, companies))).scalar_one()
 
 
+def differs(leg: Any, new: Rating) -> bool:
+    """Whether a stored leg (a row holding RATING_COLUMNS) must be written with `new`: not when
+    they are equal, nor when `new` says "not a rated leg" of one never rated ("" or NULL)."""
+    return tuple(getattr(leg, n) for n in RATING_COLUMNS) != tuple(new) and not (new == NOT_RATED and not leg.rating)
+
+
+def keep_history(conn: Connection, replaced: Sequence[Any]) -> int:
+    """Copy to rate_history the ratings that the legs `replaced` (rows holding acctid and
+    RATING_COLUMNS, about to be rated again) hold, when they hold one; how many were kept."""
+    now = datetime.now(timezone.utc)
+    kept = [{"acctid": leg.acctid, "replaced_at": now, **{n: getattr(leg, n) for n in RATING_COLUMNS}}
+            for leg in replaced if leg.rating]
+    if kept:
+        conn.execute(insert(rate_history), kept)
+    return len(kept)
+
+
 def write(conn: Connection, legs: Sequence[Any], ratings: Sequence[Rating]) -> int:
     """Store the ratings that differ from the legs' (rows holding acctid, call and RATING_COLUMNS),
     keeping the old; the writers' lock must be held (the calls' change sequence is taken)."""
-    changed = [(leg, new) for leg, new in zip(legs, ratings)
-               if tuple(getattr(leg, n) for n in RATING_COLUMNS) != tuple(new)
-               and not (new == NOT_RATED and not leg.rating)]
+    changed = [(leg, new) for leg, new in zip(legs, ratings) if differs(leg, new)]
     if not changed:
         return 0
-    now = datetime.now(timezone.utc)
-    replaced = [{"acctid": leg.acctid, "replaced_at": now, **{n: getattr(leg, n) for n in RATING_COLUMNS}}
-                for leg, _ in changed if leg.rating]
-    if replaced:
-        conn.execute(insert(rate_history), replaced)
+    keep_history(conn, [leg for leg, _ in changed])
     conn.execute(_UPDATE, [{"_acctid": leg.acctid, **new._asdict()} for leg, new in changed])
     note_changes(conn, {leg.call for leg, _ in changed if leg.call})  # the calls feed and kept reports see it
     return len(changed)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from calldata.cdr import Cdr
 from calldata.store import dialect
-from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
+from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, RATING_COLUMNS, cdr
 
 # pg_advisory_xact_lock key that serialises CDR writers (any constant unique to calldata).
 CDR_WRITE_LOCK = 0x63616C6C64617461  # "calldata"
@@ -19,8 +19,9 @@ _CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter li
 
 # The columns a writer fills, in Cdr field order (start is stored as calldate) plus the key.
 COLUMNS = tuple("calldate" if f == "start" else f for f in Cdr.__struct_fields__) + ("natkey",)
-# What attribution decides for a row, written with it when known at insert (see `insert_cdrs`).
-ATTRIBUTES = (*PROPERTY_TEXT, *PROPERTY_FLAGS, "call", "directory_version")
+# What attribution decides for a row, and its rating decided in the same pass, written with it
+# when known at insert (see `insert_cdrs`).
+ATTRIBUTES = (*PROPERTY_TEXT, *PROPERTY_FLAGS, "call", "directory_version", *RATING_COLUMNS)
 _QUOTED = ", ".join(f'"{c}"' for c in COLUMNS)
 _QUOTED_ALL = ", ".join(f'"{c}"' for c in (*COLUMNS, *ATTRIBUTES))
 
