@@ -73,7 +73,9 @@ def test_rerating_prices_the_recorded_external_legs_and_keeps_what_it_replaced(e
     assert (now["price"], now["acctid"]) == (120_000, mobile["acctid"])  # same acctid, new price
     with engine.connect() as conn:
         history = conn.execute(select(rate_history).where(rate_history.c.acctid == mobile["acctid"])).all()
-    assert [(h.price, h.sell_deck) for h in history] == [(100_000, mobile["sell_deck"])]
+    # imported before any deck was loaded: first unrated, then priced by version 1, now by version 2
+    assert [(h.rating, h.price, h.sell_deck) for h in sorted(history, key=lambda h: h.id)] == \
+        [("unrated", None, None), ("rated", 100_000, mobile["sell_deck"])]
     assert now["sell_deck"] != mobile["sell_deck"]
 
 
