@@ -12,18 +12,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from typing import Any
 
-from calldata.demo.demo import load_decks, rate
+from sqlalchemy import Engine, select
+
+from calldata.demo.demo import EXAMPLE_DECKS, load_decks, rate
+from calldata.rating import decks
+from calldata.store.schema import RATING_COLUMNS, cdr
 from recordings import DIRECTORY_YAML
 from stored_world import load_world
 
 
-def rated_directory() -> str:
-    """The example directory with `system.sell_deck: uk-retail` and carrier1's `buy_deck: carrier1`."""
+def rated_directory(*, globex_deck: bool = False, acme_sell: str | None = None) -> str:
+    """The example directory with `system.sell_deck: uk-retail` and carrier1's `buy_deck: carrier1`;
+    globexgw's `buy_deck: globex-gateway` and Acme's own sell deck when asked."""
     text = DIRECTORY_YAML.read_text()
     text = text.replace("system:\n", "system:\n  sell_deck: uk-retail\n", 1)
-    return text.replace("  carrier1:", "  carrier1:\n    buy_deck: carrier1", 1)
+    text = text.replace("  carrier1:", "  carrier1:\n    buy_deck: carrier1", 1)
+    if globex_deck:
+        text = text.replace("    company: globex\n", "    company: globex\n    buy_deck: globex-gateway\n", 1)
+    if acme_sell:
+        text = text.replace("    name: Acme Ltd\n", f"    name: Acme Ltd\n    sell_deck: {acme_sell}\n", 1)
+    assert text.count("_deck:") == 2 + globex_deck + bool(acme_sell)
+    return text
 
 
 def rate_all(engine: Engine) -> None:
@@ -37,3 +48,20 @@ def load_rated_world(engine: Engine, directory: str | None = None) -> Engine:
     load_decks(engine)  # the demo's: GBP, 4 decimals
     rate_all(engine)
     return engine
+
+
+def load_decked_world(engine: Engine) -> dict[str, int]:
+    """The demo decks loaded first, then the world imported with every deck named: legs are rated
+    as they are stored (the same pass as attribution); the decks' rate_deck ids by name."""
+    load_decks(engine)
+    load_world(engine, rated_directory(globex_deck=True))
+    with engine.connect() as conn:
+        return {deck.name: deck.id for deck in decks.listing(conn)}
+
+
+def rated_legs(engine: Engine) -> dict[int, dict[str, Any]]:
+    """acctid -> the leg's inputs and RATING_COLUMNS, for every stored leg."""
+    columns = (cdr.c.acctid, cdr.c.uniqueid, cdr.c.bill_to, cdr.c.trunk, cdr.c.dial_full, cdr.c.billsec,
+               cdr.c.disposition, *(cdr.c[n] for n in RATING_COLUMNS))
+    with engine.connect() as conn:
+        return {row.acctid: row._asdict() for row in conn.execute(select(*columns).order_by(cdr.c.acctid))}

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from calldata.attribution import versions
 from calldata.rating.schema import rate_deck, rate_history, rate_row
 from calldata.store.schema import cdr
-from rated_world import DECKS, decked_directory, load_rated_world
+from calldata.demo.demo import EXAMPLE_DECKS
+from rated_world import load_decked_world, rated_directory
 
 
 def calldata(store_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -32,7 +33,7 @@ def _count(engine, table) -> int:
 
 
 def test_load_list_show(engine, store_url, tmp_path):
-    deck = DECKS / "carrier1.csv"
+    deck = EXAMPLE_DECKS / "carrier1.csv"
     first = calldata(store_url, "rates", "load", str(deck), "--name", "carrier1", "--currency", "GBP")
     assert first.returncode == 0, first.stderr
     assert "deck carrier1 version 1" in first.stdout and "22 rows" in first.stdout and "since always" in first.stdout
@@ -70,13 +71,13 @@ def test_a_bad_deck_lists_every_problem_and_stores_nothing(engine, store_url, tm
     for args, said in ((["--currency", "gbp"], "currency"), (["--currency", "GBP", "--increments", "60"], "increments"),
                        (["--currency", "GBP", "--valid-from", "1/2/2026"], "--valid-from"),
                        (["--currency", "GBP", "--precision", "9"], "precision")):
-        refused = calldata(store_url, "rates", "load", str(DECKS / "carrier1.csv"), "--name", "c", *args)
+        refused = calldata(store_url, "rates", "load", str(EXAMPLE_DECKS / "carrier1.csv"), "--name", "c", *args)
         assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and said in refused.stderr, refused.stderr
     assert _count(engine, rate_deck) == 0
 
 
 def test_test_prints_both_sides_and_their_prices(engine, store_url):
-    load_rated_world(engine)
+    load_decked_world(engine)
     result = calldata(store_url, "rates", "test", "01632 960123", "--company", "acme", "--trunk", "carrier1",
                       "--at", "2026-11-30T10:00:00")
     assert result.returncode == 0, result.stderr
@@ -105,10 +106,10 @@ def test_unrated_then_rerate(world, store_url):
                             ["441632960555", "2", "price", "none named for acme"]]
     assert calldata(store_url, "rates", "unrated", "--from", "2026-12-01").stdout.strip().endswith("no unrated legs.")
     for name in ("carrier1", "globex-gateway", "uk-retail"):
-        assert calldata(store_url, "rates", "load", str(DECKS / f"{name}.csv"), "--name", name,
+        assert calldata(store_url, "rates", "load", str(EXAMPLE_DECKS / f"{name}.csv"), "--name", name,
                         "--currency", "GBP").returncode == 0
     with world.begin() as conn:
-        versions.save(conn, decked_directory(), "directory.yaml")
+        versions.save(conn, rated_directory(globex_deck=True), "directory.yaml")
     acme = calldata(store_url, "rerate", "--from", "2026-11-01", "--to", "2026-12-01", "--company", "acme")
     assert acme.returncode == 0, acme.stderr
     assert "changed" in acme.stdout

@@ -10,7 +10,8 @@ from calldata.attribution import refresh, versions
 from calldata.ingest.importer import import_file
 from calldata.rating import decks
 from calldata.rating.schema import rate_history
-from rated_world import decked_directory, load_demo_decks, load_rated_world, rated_legs
+from calldata.demo.demo import load_decks
+from rated_world import load_decked_world, rated_directory, rated_legs
 from recordings import RUNS
 
 # Legs of the recorded runs leaving through a trunk, priced by hand from the demo decks' rows.
@@ -36,7 +37,7 @@ def _external(leg: dict) -> bool:
 
 
 def test_import_rates_the_legs_leaving_through_a_trunk(engine):
-    ids = load_rated_world(engine)
+    ids = load_decked_world(engine)
     legs = rated_legs(engine)
     external = [leg for leg in legs.values() if _external(leg)]
     assert len(external) == 13
@@ -58,9 +59,9 @@ def test_import_rates_the_legs_leaving_through_a_trunk(engine):
 
 def test_import_in_small_batches_rates_as_one_pass(engine, tmp_path):
     """Legs of a call split across batches are re-decided (and re-rated) when the rest arrives."""
-    load_demo_decks(engine)
+    load_decks(engine)
     with engine.begin() as conn:
-        versions.save(conn, decked_directory(), "directory.yaml")
+        versions.save(conn, rated_directory(globex_deck=True), "directory.yaml")
     for run in RUNS:
         import_file(engine, run / "all" / "Master.csv", UTC, batch_size=3)
     small = {leg["acctid"]: leg for leg in rated_legs(engine).values() if _external(leg)}
@@ -88,12 +89,12 @@ def test_without_a_directory_nothing_is_rated(engine):
 
 
 def test_a_rated_leg_reattributed_keeps_one_history_row(engine):
-    ids = load_rated_world(engine)
+    ids = load_decked_world(engine)
     before = rated_legs(engine)
     with engine.begin() as conn:
         special, _ = decks.load(conn, "prefix,destination,rate,increments\n44,UK,0.0300,60/60\n", "acme.csv",
                                 name="acme-special", currency="GBP")
-        versions.save(conn, decked_directory(acme_sell="acme-special"), "directory.yaml")
+        versions.save(conn, rated_directory(globex_deck=True, acme_sell="acme-special"), "directory.yaml")
     with engine.connect() as conn:
         first = refresh.reprocess(conn)
     after = rated_legs(engine)

@@ -61,9 +61,13 @@ def test_globex_france_is_international(engine: Engine) -> None:
     assert (france["type"], france["cost"], france["destination"]) == ("International", "0.0400", "France")
 
 
-def test_before_rating_no_call_and_no_total_has_a_cost(world: Engine) -> None:
-    values = outcalls(world)
-    assert values and all(RATING_MEMBERS.isdisjoint(call) for entry in values.values() for call in entry["calls"])
+def test_without_decks_no_call_and_no_total_has_a_cost(world: Engine) -> None:
+    values = outcalls(world)  # rated as imported, with no deck: outside calls are unrated
+    calls = [call for entry in values.values() for call in entry["calls"]]
+    assert calls and all({"cost", "currency", "destination"}.isdisjoint(call) for call in calls)
+    # answered ones were looked at and say so; unanswered ones are no rated leg at all
+    assert {call.get("rated") for call in calls if call["type"] == "External"} == {False, None}
+    assert all("rated" not in call for call in calls if call["type"] == "Internal")
     assert all(set(entry["totals"]) == {"calls", "billsecs"} for entry in values.values())
     assert {call["type"] for entry in values.values() for call in entry["calls"]} == {"Internal", "External"}
 
