@@ -41,7 +41,7 @@ from sqlalchemy import Engine
 
 import calldata.auth.schema  # noqa: F401  (the auth tables: the schema is complete before the copy)
 from calldata.attribution import versions
-from calldata.demo.demo import EXAMPLE_DIRECTORY
+from calldata.demo.demo import EXAMPLE_DIRECTORY, load_decks
 from calldata.demo.generator import generate
 from calldata.ingest.sink import store_batch
 from calldata.reports import query
@@ -88,8 +88,10 @@ def big_directory(users: int = 100) -> str:
 
 
 def store_block(engine: Engine, directory: str, rows: int, days: int) -> float:
-    """The directory loaded and `rows` generated rows stored through the sink (attributed); seconds taken."""
+    """The demo's rate decks and the directory loaded, and `rows` generated rows stored through the
+    sink (attributed and priced: the directory's sell deck prices bigco's outside calls); seconds taken."""
     began = time.perf_counter()
+    load_decks(engine)
     with engine.begin() as conn:
         versions.save(conn, directory, "bench/reports.py")
         made = list(generate(versions.directory_of(conn), rows=rows, seed=1, start=START, days=days))  # type: ignore[arg-type]
