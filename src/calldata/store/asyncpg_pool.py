@@ -19,6 +19,7 @@ from sqlalchemy import ClauseElement, make_url
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from calldata.store.engine import PG_SESSION
 from calldata.store.retry import PAUSES, UNREACHABLE, StoreUnavailable
 
 _DIALECT = PGDialect_asyncpg()
@@ -82,7 +83,8 @@ class AsyncpgPool:
     async def open(self) -> None:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(
-                self.dsn, min_size=1, max_size=self.max_size, server_settings=self.settings, reset=_keep_session
+                self.dsn, min_size=1, max_size=self.max_size, server_settings={**PG_SESSION, **self.settings},
+                reset=_keep_session
             )
 
     async def close(self) -> None:

@@ -62,11 +62,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Every PostgreSQL session calldata opens. No JIT: its queries are index-driven and short, and
+# compiling one (~20 ms) cost more than running it whenever the planner's estimate crossed
+# jit_above_cost (a report's query did: bench/RESULTS.md, Call reports with rating on).
+PG_SESSION = {"jit": "off"}
+
+
 def _options(url: str, options: dict[str, Any]) -> dict[str, Any]:
-    """On PostgreSQL, a pooled connection is checked before use: after a server restart the
-    pool is full of dead connections, and the first request on each would fail."""
+    """On PostgreSQL, a pooled connection is checked before use (after a server restart the
+    pool is full of dead connections, and the first request on each would fail), and starts
+    with PG_SESSION."""
     if url.startswith("postgresql"):
-        return {"pool_pre_ping": True, **options}
+        session = " ".join(f"-c {name}={value}" for name, value in PG_SESSION.items())
+        return {"pool_pre_ping": True, "connect_args": {"options": session}, **options}
     return options
 
 
