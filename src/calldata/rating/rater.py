@@ -151,7 +151,7 @@ class Rater:
             return NOT_RATED
         if not number or not number.isdigit():
             return NO_NUMBER
-        local = answer if self._utc and answer.utcoffset() == _ZERO else answer.astimezone(self.plan.zone)
+        local = self.local(answer)
         day = local.date()
         plan = self.plan
         sold = self._pick(plan.sell.get(bill_to, plan.default_sell), number, local, day)
