@@ -12,6 +12,7 @@ SOURCE = Path(calldata.__file__).parent
 RANKS = {
     "cdr": 0, "config": 0,
     "store": 1,
+    "queues": 2,
     "rating": 2, "auth": 2,
     "attribution": 3,
     "ingest": 4,

@@ -6,6 +6,7 @@ from alembic import context
 import calldata.attribution.schema  # noqa: F401
 import calldata.auth.schema  # noqa: F401
 import calldata.ingest.checkpoints  # noqa: F401
+import calldata.queues.schema  # noqa: F401
 import calldata.rating.schema  # noqa: F401
 from calldata.store.schema import metadata
 

@@ -1,0 +1,26 @@
+"""The queue_log events kept, one row per event, joined to CDRs by `callid` = `cdr.uniqueid`."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Table, Text
+
+from calldata.store.schema import metadata
+from calldata.store.types import GrowingId, UTCDateTime
+
+queue_event = Table(
+    "queue_event",
+    metadata,
+    Column("id", GrowingId, primary_key=True, autoincrement=True),
+    Column("time", UTCDateTime, nullable=False),
+    Column("callid", Text, nullable=False),
+    Column("queue", Text, nullable=False),
+    Column("agent", Text, nullable=False),
+    Column("event", Text, nullable=False),
+    *(Column(f"data{n}", Text, nullable=False, server_default="") for n in range(1, 6)),
+    # identity across sources and re-imports (QueueEvent.natural_key)
+    Column("natkey", Text, nullable=False, unique=True),
+    sqlite_autoincrement=True,
+)
+# a call's events (queuedata, incalls' qtime/qstatus) and a queue's period (statistics)
+Index("ix_queue_event_callid_time", queue_event.c.callid, queue_event.c.time)
+Index("ix_queue_event_queue_time", queue_event.c.queue, queue_event.c.time)
