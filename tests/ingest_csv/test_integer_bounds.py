@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from calldata.cdr import INT_MAX, INT_MIN, CdrValueError
 from calldata.ingest.ami import HEADER_FIELDS, cdr_from_event
 from calldata.ingest.csvfile import LAYOUTS, parse_line
-from calldata.ingest.follow import FileSource
+from calldata.ingest.follow import CsvLines, FileSource
 from calldata.ingest.importer import import_file
 from calldata.ingest.table import RowReader
 from calldata.store.schema import cdr, quarantine
@@ -64,7 +64,7 @@ def test_the_table_source_applies_the_same_bound(field: str, written: str, why: 
     values: dict[str, object] = {**_values(), field: int(float(written))}
     reader = RowReader(list(values), UTC)
     with pytest.raises(CdrValueError, match=f"^{field}: {why}"):
-        reader.cdr([values[column] for column in reader.columns])
+        reader.record([values[column] for column in reader.columns])
 
 
 @pytest.mark.parametrize(("field", "written", "why"), TOO_BIG)
@@ -79,7 +79,7 @@ def test_the_ami_source_applies_the_same_bound(field: str, written: str, why: st
 def test_the_file_follower_quarantines_the_line(tmp_path: Path) -> None:
     path = tmp_path / "Master.csv"
     path.write_text("\n".join([GOOD, *(_line(f, w) for f, w, _ in TOO_BIG)]) + "\n")
-    source = FileSource("pbx-csv", path, zone=UTC)
+    source = FileSource("pbx-csv", path, CsvLines(UTC))
     source.open("")
     batch = source.read(0)
     assert batch is not None and len(batch.records) == 1

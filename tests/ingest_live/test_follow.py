@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from calldata.ingest import checkpoints
-from calldata.ingest.follow import FileSource
+from calldata.ingest.follow import CsvLines, FileSource
 from calldata.store.schema import quarantine
 
 from livesupport import STORIES_DIR, STORY_NAMES, all_story_rows, drain, expected_key, stored_keys
@@ -22,7 +22,7 @@ MASTER_LINES = [
 
 
 def _source(path: Path) -> FileSource:
-    return FileSource("pbx-csv", path, zone=UTC, batch_size=5, poll_seconds=0.01)
+    return FileSource("pbx-csv", path, CsvLines(UTC), batch_size=5, poll_seconds=0.01)
 
 
 def _position(engine: Engine) -> str:

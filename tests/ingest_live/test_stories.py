@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from calldata.ingest import checkpoints
 from calldata.ingest.ami import AmiSource
-from calldata.ingest.follow import FileSource
+from calldata.ingest.follow import CsvLines, FileSource
 from calldata.ingest.runner import Runner
 from calldata.ingest.table import TableSource
 from calldata.store.engine import sync_engine, upgrade
@@ -35,7 +35,7 @@ def _sources(pbx: PbxTable, server: AmiServer, master: Path) -> Iterator[dict[st
     yield {
         "table": TableSource("pbx-db", pbx.url, table=pbx.name),
         "ami": AmiSource("pbx-ami", "127.0.0.1", server.port, "calldata", "s3cret", zone=UTC),
-        "file": FileSource("pbx-csv", master, zone=UTC),
+        "file": FileSource("pbx-csv", master, CsvLines(UTC)),
     }
 
 

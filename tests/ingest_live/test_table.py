@@ -112,11 +112,11 @@ def test_times_as_epoch_numbers_and_text_spellings() -> None:
     from calldata.ingest.table import RowReader
 
     reader = RowReader(["calldate", "answer", "disposition", "amaflags", "uniqueid"], UTC)
-    record = reader.cdr([1795917777, 0, "8", "DOCUMENTATION", "1.2"])
+    record = reader.record([1795917777, 0, "8", "DOCUMENTATION", "1.2"])
     assert (record.start.isoformat(), record.answer, record.disposition, record.amaflags) == (
         "2026-11-29T02:02:57+00:00", None, "ANSWERED", 3,
     )
-    record = reader.cdr([Decimal("1795917777.5"), 1795917780, "NO ANSWER", 2, "1.3"])
+    record = reader.record([Decimal("1795917777.5"), 1795917780, "NO ANSWER", 2, "1.3"])
     assert record.start.microsecond == 500000 and record.answer is not None and record.disposition == "NOANSWER"
 
 
@@ -128,6 +128,6 @@ def test_a_start_column_and_naive_local_times() -> None:
     from calldata.ingest.table import RowReader
 
     reader = RowReader(["Start", "End", "Disposition", "UniqueID"], ZoneInfo("Europe/London"))
-    record = reader.cdr([datetime(2026, 7, 1, 12, 0, 0), datetime(2026, 7, 1, 12, 1, 0), "ANSWERED", "1.4"])
+    record = reader.record([datetime(2026, 7, 1, 12, 0, 0), datetime(2026, 7, 1, 12, 1, 0), "ANSWERED", "1.4"])
     assert record.start == datetime(2026, 7, 1, 11, 0, 0, tzinfo=UTC)  # BST is UTC+1
     assert record.end == datetime(2026, 7, 1, 11, 1, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import islice, product
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, Generic, NamedTuple, TypeVar
 
 from calldata.cdr import INT_MIN, Cdr, CdrValueError, in_store_range, normalise_amaflags, normalise_disposition
 
@@ -337,32 +337,39 @@ def detect_layout(records: Iterable[bytes]) -> Layout:
 MAX_RECORD_LINES = 50
 
 
-class _Line(NamedTuple):
+R = TypeVar("R")
+
+
+class Line(NamedTuple):
+    """One physical line of a file: where it starts, its bytes, where the next starts, whether it ended."""
+
     offset: int
     body: bytes  # without "\n" / "\r\n"
     end: int  # offset just past the terminator
     terminated: bool
 
 
-class Parsed(NamedTuple):
+class Parsed(NamedTuple, Generic[R]):
     """One record of a file: where it starts (line, byte offset), where the next one starts
-    (`end`), its raw bytes (physical lines joined by "\\n") and the Cdr or the reason it is bad."""
+    (`end`), its raw bytes (physical lines joined by "\\n") and the record (a Cdr here, a queue
+    event in queue_log) or the ValueError saying why it is bad."""
 
     line: int
     offset: int
     end: int
     raw: bytes
-    result: Cdr | CdrValueError
+    result: R | ValueError
 
 
-def _physical_lines(stream: BinaryIO, offset: int) -> Iterator[_Line]:
+def physical_lines(stream: BinaryIO, offset: int) -> Iterator[Line]:
+    """The stream's lines from its current position (which is `offset`), terminators stripped."""
     for chunk in stream:
         end = offset + len(chunk)
         terminated = chunk.endswith(b"\n")
         body = chunk[:-1] if terminated else chunk
         if body.endswith(b"\r"):
             body = body[:-1]
-        yield _Line(offset, body, end, terminated)
+        yield Line(offset, body, end, terminated)
         offset = end
 
 
@@ -380,7 +387,7 @@ def read_cdrs(
     line: int = 1,
     offset: int = 0,
     final: bool = True,
-) -> Iterator[Parsed]:
+) -> Iterator[Parsed[Cdr]]:
     """Every record from the stream's current position (which is `line`, `offset`), parsed.
 
     Blank lines are skipped. With `final=False` (a file still being written) an unterminated
@@ -392,9 +399,9 @@ def read_cdrs(
 
 def _records(
     stream: BinaryIO, layout: Layout | None, zone: tzinfo, line: int, offset: int, *, final: bool
-) -> Iterator[Parsed]:
-    source = _physical_lines(stream, offset)
-    pending: deque[_Line] = deque()
+) -> Iterator[Parsed[Cdr]]:
+    source = physical_lines(stream, offset)
+    pending: deque[Line] = deque()
     texts: deque[str] = deque()
 
     def have(n: int) -> bool:
@@ -406,7 +413,7 @@ def _records(
             texts.append(decode(nxt.body))
         return True
 
-    def take(n: int, result: Cdr | CdrValueError) -> Parsed:
+    def take(n: int, result: Cdr | CdrValueError) -> Parsed[Cdr]:
         nonlocal line
         lines = [pending.popleft() for _ in range(n)]
         for _ in range(n):
@@ -441,7 +448,7 @@ def _records(
             continue
         # A quoted field is still open at the end of the line: the record may go on (a newline
         # in lastdata). It is taken only if it closes into a valid record within a few lines.
-        record: Parsed | None = None
+        record: Parsed[Cdr] | None = None
         n = 1
         while n < MAX_RECORD_LINES:
             n += 1

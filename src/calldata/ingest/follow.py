@@ -1,11 +1,14 @@
-"""A growing Master.csv, followed like `tail -F`: across rotation and truncation, resuming at the byte.
+"""A growing log file (Master.csv, queue_log), followed like `tail -F`: across rotation and
+truncation, resuming at the byte.
 
 The position names the file by device and inode plus a fingerprint of its first bytes, and
 holds the byte offset and line number just past the last stored record. After a restart the
 followed path is checked against it: same file -> resume at the offset; rotated away -> the old
 file is looked for beside it (Master.csv.1, Master.csv-20261129...) and finished first; shorter
 than the offset or a different fingerprint -> truncated and rewritten, read from the start.
-Parsing is `calldata.ingest.csvfile`'s, line for line the same as `calldata import`.
+What the lines hold is the follower's `LineFormat`: `CsvLines` here (`calldata.ingest.csvfile`'s
+parsing), `QueueLogLines` in `calldata.ingest.queuelog`; each parses line for line the same as
+`calldata import`.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ import io
 import logging
 import os
 from datetime import tzinfo
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import msgspec
 
-from calldata.cdr import Cdr
 from calldata.ingest.csvfile import (
     LayoutError,
     Layout,
@@ -31,7 +34,9 @@ from calldata.ingest.csvfile import (
     raw_records,
     read_cdrs,
 )
+from calldata.ingest.sink import CDRS, Sink
 from calldata.ingest.source import Batch, Poller
+from calldata.queues.event import Repeats
 from calldata.store.quarantine import Rejected
 
 log = logging.getLogger("calldata.ingest")
@@ -41,7 +46,8 @@ DETECT_RECORDS = 50
 
 
 class FilePosition(msgspec.Struct, omit_defaults=True):
-    """Where a follower is: which file (dev, ino, head fingerprint) and where in it."""
+    """Where a follower is: which file (dev, ino, head fingerprint) and where in it; what its
+    format learnt from the lines before `offset` (the CSV layout, queue_log's repeats)."""
 
     dev: int = 0
     ino: int = 0
@@ -49,6 +55,27 @@ class FilePosition(msgspec.Struct, omit_defaults=True):
     offset: int = 0
     line: int = 1
     layout: str = ""
+    repeats: Repeats | None = None
+
+
+class LineFormat(Protocol):
+    """What a followed file's lines hold, and how they are parsed from a position on."""
+
+    kind: str  # the source's kind in checkpoints and metrics
+    sink: Sink
+
+    def fresh(self, dev: int, ino: int) -> FilePosition:
+        """The position at the start of a file (what the format knows before reading it)."""
+        ...
+
+    def ready(self, stream: BinaryIO, pos: FilePosition) -> FilePosition | None:
+        """`pos` completed with what parsing needs (CSV: the layout); None: wait for more lines."""
+        ...
+
+    def parse(self, stream: BinaryIO, pos: FilePosition, *, final: bool) -> Iterator[Parsed[Any]]:
+        """The records from `pos.offset` (the stream is there); `final=False` leaves a line still
+        being written. A format that numbers records keeps that state in `pos` as it goes."""
+        ...
 
 
 def _head(stream: BinaryIO, upto: int) -> str:
@@ -56,25 +83,53 @@ def _head(stream: BinaryIO, upto: int) -> str:
     return hashlib.blake2b(stream.read(min(upto, HEAD_BYTES)), digest_size=8).hexdigest()
 
 
-class FileSource:
-    """Follows one CSV CDR file by path."""
+class CsvLines:
+    """Master.csv: CSV CDRs in the layout given, or detected from the file's first complete records."""
 
     kind = "file"
+    sink = CDRS
+
+    def __init__(self, zone: tzinfo, layout: str = "auto") -> None:
+        self.forced: Layout | None = None if layout == "auto" else layout_from_spec(layout)
+        self.zone = zone
+
+    def fresh(self, dev: int, ino: int) -> FilePosition:
+        return FilePosition(dev=dev, ino=ino, layout=self.forced.name if self.forced else "")
+
+    def ready(self, stream: BinaryIO, pos: FilePosition) -> FilePosition | None:
+        if self.forced is not None or pos.layout:
+            return pos
+        stream.seek(0)
+        head = stream.read(64 * 1024)
+        complete = head[: head.rfind(b"\n") + 1]  # a line still being written could fit the wrong layout
+        records = list(raw_records(io.BytesIO(complete), limit=DETECT_RECORDS))
+        try:
+            layout = detect_layout(records)
+        except LayoutError:
+            return None  # not one complete record yet (or nothing recognisable): wait for more
+        return msgspec.structs.replace(pos, layout=layout.name)
+
+    def parse(self, stream: BinaryIO, pos: FilePosition, *, final: bool) -> Iterator[Parsed[Any]]:
+        layout = self.forced or layout_from_spec(pos.layout)
+        return read_cdrs(stream, layout, self.zone, line=pos.line, offset=pos.offset, final=final)
+
+
+class FileSource:
+    """Follows one log file by path; `lines` says what it holds (CSV CDRs, queue_log)."""
 
     def __init__(
         self,
         name: str,
         path: Path,
+        lines: LineFormat,
         *,
-        layout: str = "auto",
-        zone: tzinfo,
         batch_size: int = 2000,
         poll_seconds: float = 0.25,
     ) -> None:
         self.name = name
         self.path = path
-        self.forced: Layout | None = None if layout == "auto" else layout_from_spec(layout)
-        self.zone = zone
+        self.lines = lines
+        self.kind = lines.kind
         self.batch_size = batch_size
         self._poller = Poller(poll_seconds)
         self._file: BinaryIO | None = None
@@ -135,7 +190,7 @@ class FileSource:
         st = os.fstat(stream.fileno())
         self.close()
         self._file = stream
-        self._pos = FilePosition(dev=st.st_dev, ino=st.st_ino, layout=self.forced.name if self.forced else "")
+        self._pos = self.lines.fresh(st.st_dev, st.st_ino)
         return True
 
     # -- reading
@@ -143,22 +198,6 @@ class FileSource:
     def read(self, wait: float) -> Batch | None:
         """The next batch; polls at most every `poll_seconds` (`wait=0`: look once, now)."""
         return self._poller.read(self._read_once, wait)
-
-    def _layout(self, stream: BinaryIO) -> Layout | None:
-        if self.forced is not None:
-            return self.forced
-        if self._pos.layout:
-            return layout_from_spec(self._pos.layout)
-        stream.seek(0)
-        head = stream.read(64 * 1024)
-        complete = head[: head.rfind(b"\n") + 1]  # a line still being written could fit the wrong layout
-        records = list(raw_records(io.BytesIO(complete), limit=DETECT_RECORDS))
-        try:
-            layout = detect_layout(records)
-        except LayoutError:
-            return None  # not one complete record yet (or nothing recognisable): wait for more
-        self._pos = msgspec.structs.replace(self._pos, layout=layout.name)
-        return layout
 
     def _read_once(self) -> Batch | None:
         if self._file is None and not self._attach_path():
@@ -168,7 +207,7 @@ class FileSource:
         st = os.fstat(stream.fileno())
         if st.st_size < self._pos.offset:
             log.warning("%s: %s was truncated: reading it from the start", self.name, self.path)
-            self._pos = FilePosition(dev=st.st_dev, ino=st.st_ino, layout=self.forced.name if self.forced else "")
+            self._pos = self.lines.fresh(st.st_dev, st.st_ino)
         batch = self._records(stream, final=False)
         if batch is not None:
             return batch
@@ -184,22 +223,23 @@ class FileSource:
             return batch
         log.info("%s: %s was rotated; following the new file", self.name, self.path)
         self._attach_path()
-        return Batch([], [], self.position())
+        return Batch([], [], self.position(), sink=self.lines.sink)
 
     def position(self) -> str:
         return msgspec.json.encode(self._pos).decode()
 
     def _records(self, stream: BinaryIO, *, final: bool) -> Batch | None:
-        layout = self._layout(stream)
-        if layout is None:
+        ready = self.lines.ready(stream, self._pos)
+        if ready is None:
             return None
+        self._pos = ready
         stream.seek(self._pos.offset)
-        records: list[Cdr] = []
+        records: list[Any] = []
         rejected: list[Rejected] = []
-        last: Parsed | None = None
-        for parsed in read_cdrs(stream, layout, self.zone, line=self._pos.line, offset=self._pos.offset, final=final):
+        last: Parsed[Any] | None = None
+        for parsed in self.lines.parse(stream, self._pos, final=final):
             last = parsed
-            if isinstance(parsed.result, Cdr):
+            if not isinstance(parsed.result, ValueError):
                 records.append(parsed.result)
             else:
                 rejected.append(
@@ -216,4 +256,4 @@ class FileSource:
             return None
         line = last.line + last.raw.count(b"\n") + 1
         self._pos = msgspec.structs.replace(self._pos, offset=last.end, line=line, head=_head(stream, last.end))
-        return Batch(records, rejected, self.position())
+        return Batch(records, rejected, self.position(), sink=self.lines.sink)

@@ -15,10 +15,9 @@ from collections.abc import Sequence
 import msgspec
 from sqlalchemy import Engine
 
-from calldata.cdr import Cdr
 from calldata.ingest import checkpoints
 from calldata.ingest.progress import ProgressLog
-from calldata.ingest.sink import Stored, store_batch
+from calldata.ingest.sink import Stored
 from calldata.ingest.source import Batch, Source, SourceUnavailable
 from calldata.store.quarantine import Rejected
 
@@ -42,7 +41,7 @@ class Backoff:
         self.delay = self.first
 
 
-def _record_json(record: Cdr) -> str:
+def _record_json(record: msgspec.Struct) -> str:
     return msgspec.json.encode(record).decode()
 
 
@@ -53,7 +52,7 @@ def _refused(exc: BaseException) -> bool:
 
 
 def store(engine: Engine, source: Source, batch: Batch) -> Stored:
-    """Store a batch and advance the source's checkpoint in one transaction.
+    """Store a batch through its sink and advance the source's checkpoint in one transaction.
 
     A record the store refuses (a constraint or a value it cannot hold) is quarantined on its
     own and the rest are stored: each is retried in a transaction of its own, which is safe
@@ -61,7 +60,7 @@ def store(engine: Engine, source: Source, batch: Batch) -> Stored:
     """
     try:
         with engine.begin() as conn:
-            stored = store_batch(conn, batch.records, batch.rejected)
+            stored = batch.sink.store(conn, batch.records, batch.rejected)
             checkpoints.save(conn, source.name, source.kind, batch.position, stored, batch.newest(), batch.given_up)
         return stored
     except Exception as exc:
@@ -72,14 +71,14 @@ def store(engine: Engine, source: Source, batch: Batch) -> Stored:
     for record in batch.records:
         try:
             with engine.begin() as conn:
-                total += store_batch(conn, [record])
+                total += batch.sink.store(conn, [record], [])
         except Exception as exc:
             if not _refused(exc):
                 raise
             reason = str(getattr(exc, "orig", exc)).splitlines()[0]
             bad.append(Rejected(source.name, f"record {record.natural_key()}", _record_json(record), f"store: {reason}"))
     with engine.begin() as conn:
-        stored = store_batch(conn, [], bad)
+        stored = batch.sink.store(conn, [], bad)
         total += stored
         checkpoints.save(conn, source.name, source.kind, batch.position, total, batch.newest(), batch.given_up)
     return total

@@ -1,14 +1,23 @@
-"""The one place every source stores CDRs: rows, quarantine and their consequences, in one transaction."""
+"""The one place every source stores through: rows, quarantine and their consequences, in one transaction.
+
+A `Sink` per kind of record (CDRs, queue_log events) lets the run loop and the importer stay one
+loop each, whatever their sources read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 import msgspec
 from sqlalchemy import Connection
 
 from calldata.attribution import refresh, versions
 from calldata.cdr import Cdr
+from calldata.queues.event import QueueEvent
+from calldata.queues.store import store_events
 from calldata.store import cdrs, quarantine
 from calldata.store.quarantine import Rejected
 
@@ -48,3 +57,21 @@ def store_batch(conn: Connection, records: Sequence[Cdr], rejected: Sequence[Rej
         quarantined=quarantine.add(conn, rejected),
         attributed=len(new_ids) + earlier,
     )
+
+
+def store_queue_events(conn: Connection, events: Sequence[QueueEvent], rejected: Sequence[Rejected] = ()) -> Stored:
+    """Store queue_log events inside the caller's transaction (no attribution: they join CDRs by callid)."""
+    inserted = store_events(conn, events)
+    return Stored(inserted=inserted, present=len(events) - inserted, quarantined=quarantine.add(conn, rejected))
+
+
+class Sink(NamedTuple):
+    """How one kind of record is stored (in the caller's transaction) and dated (for the lag figures)."""
+
+    name: str
+    store: Callable[[Connection, Sequence[Any], Sequence[Rejected]], Stored]
+    when: Callable[[Any], datetime]
+
+
+CDRS = Sink("cdr", store_batch, attrgetter("start"))
+QUEUE_EVENTS = Sink("queue_log", store_queue_events, attrgetter("time"))

@@ -5,25 +5,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
-from calldata.cdr import Cdr
+from calldata.ingest.sink import CDRS, Sink
 from calldata.store.quarantine import Rejected
 
 
 class Batch(NamedTuple):
-    """Records read from a source, the ones that did not parse, the position just past them, and
-    how many keys the source stopped waiting for (a table's skipped keys, counted in the metrics)."""
+    """Records read from a source, the ones that did not parse, the position just past them, how
+    many keys the source stopped waiting for (a table's skipped keys, counted in the metrics), and
+    the sink that stores this kind of record (CDRs unless the source reads queue_log)."""
 
-    records: list[Cdr]
+    records: list[Any]
     rejected: list[Rejected]
     position: str
     given_up: int = 0
+    sink: Sink = CDRS
 
     def newest(self) -> datetime | None:
-        """The latest call start in the batch (for the lag metric)."""
-        return max((r.start for r in self.records), default=None)
+        """The latest record time in the batch (call start, queue event time; for the lag metric)."""
+        return max(map(self.sink.when, self.records), default=None)
 
 
 class SourceUnavailable(Exception):

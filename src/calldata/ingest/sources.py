@@ -5,11 +5,14 @@ sources:
   - {kind: table, name: pbx-db, url: "postgresql://asterisk@pbx/asterisk", table: cdr}
   - {kind: ami, name: pbx-ami, host: pbx, username: calldata, secret: "..."}
   - {kind: file, name: pbx-csv, path: /var/log/asterisk/cdr-csv/Master.csv}
+  - {kind: queue_log_file, name: pbx-queues, path: /var/log/asterisk/queue_log}
+  - {kind: queue_log_table, name: pbx-queues-db, url: "postgresql://asterisk@pbx/asterisk", table: queue_log}
 ```
 """
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 
 import msgspec
@@ -50,8 +53,26 @@ class AmiConfig(_Base, kw_only=True, tag="ami"):
     event_filter: bool = False  # also send Action: Filter (needs the `system` privilege)
 
 
+class QueueLogFileConfig(_Base, kw_only=True, tag="queue_log_file"):
+    path: str
+    batch_size: int = 2000
+    poll_seconds: float = 0.25
+
+
+class QueueLogTableConfig(_Base, kw_only=True, tag="queue_log_table"):
+    url: str
+    table: str = "queue_log"
+    key: str = "auto"  # the serial key column (Asterisk's alembic: id)
+    batch_size: int = 2000
+    poll_seconds: float = 1.0
+    gap_wait: float = 60.0
+
+
+SourceConfig = TableConfig | FileConfig | AmiConfig | QueueLogFileConfig | QueueLogTableConfig
+
+
 class IngestConfig(msgspec.Struct, forbid_unknown_fields=True):
-    sources: list[TableConfig | FileConfig | AmiConfig]
+    sources: list[SourceConfig]
 
 
 def load_config(path: Path) -> IngestConfig:
@@ -66,9 +87,11 @@ def load_config(path: Path) -> IngestConfig:
     return config
 
 
-def build(config: TableConfig | FileConfig | AmiConfig) -> Source:
+def build(config: SourceConfig) -> Source:
     """The source a configuration entry describes."""
     tz = zone(config.timezone)
+    if isinstance(config, QueueLogFileConfig | QueueLogTableConfig):
+        return _queue_log(config, tz)
     if isinstance(config, TableConfig):
         from calldata.ingest.table import TableSource
 
@@ -84,13 +107,12 @@ def build(config: TableConfig | FileConfig | AmiConfig) -> Source:
             lookback=config.lookback,
         )
     if isinstance(config, FileConfig):
-        from calldata.ingest.follow import FileSource
+        from calldata.ingest.follow import CsvLines, FileSource
 
         return FileSource(
             config.name,
             Path(config.path),
-            layout=config.layout,
-            zone=tz,
+            CsvLines(tz, config.layout),
             batch_size=config.batch_size,
             poll_seconds=config.poll_seconds,
         )
@@ -108,3 +130,19 @@ def build(config: TableConfig | FileConfig | AmiConfig) -> Source:
         batch_size=config.batch_size,
         event_filter=config.event_filter,
     )
+
+
+def _queue_log(config: QueueLogFileConfig | QueueLogTableConfig, tz: tzinfo) -> Source:
+    """A queue_log source: the file followed, or the realtime table by its key."""
+    if isinstance(config, QueueLogFileConfig):
+        from calldata.ingest.follow import FileSource
+        from calldata.ingest.queuelog import QueueLogLines
+
+        return FileSource(config.name, Path(config.path), QueueLogLines(), batch_size=config.batch_size,
+                          poll_seconds=config.poll_seconds)
+    from calldata.ingest.queuetable import QueueRows
+    from calldata.ingest.table import TableSource
+
+    return TableSource(config.name, config.url, table=config.table, key=config.key, zone=tz,
+                       batch_size=config.batch_size, poll_seconds=config.poll_seconds, gap_wait=config.gap_wait,
+                       rows=QueueRows)

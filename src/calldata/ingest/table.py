@@ -1,11 +1,13 @@
-"""Asterisk's own CDR table (cdr_pgsql, cdr_odbc, cdr_adaptive_odbc), followed from a checkpoint.
+"""An Asterisk table followed from a checkpoint: the CDR table (cdr_pgsql, cdr_odbc,
+cdr_adaptive_odbc) here, the realtime queue_log through `calldata.ingest.queuetable`'s rows.
 
 With an integer serial key (an integrator's `acctid`/`id`) rows are read in key order. Writers
 such as cdr_adaptive_odbc use several connections, so a lower key can commit after a higher one:
 keys skipped over are kept as *gaps* in the checkpoint and looked up again until they appear
 or `gap_wait` seconds spent polling pass (`calldata.ingest.gaps`); a key given up is logged and
 counted. Without a key, rows are read by calldate from `lookback` seconds before the newest one
-seen, and the natural key drops the ones already stored.
+seen, and the natural key drops the ones already stored. What a row becomes is the source's
+`Rows` (`RowReader`: a Cdr).
 """
 
 from __future__ import annotations
@@ -13,17 +15,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Engine, MetaData, Table, and_, create_engine, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from calldata.cdr import Cdr, CdrValueError
+from calldata.cdr import Cdr
 from calldata.ingest.csvfile import Layout, cdr_from_fields
 from calldata.ingest.gaps import Gaps, PollClock
+from calldata.ingest.sink import CDRS, Sink
 from calldata.ingest.source import Batch, Poller, SourceUnavailable
 from calldata.store.quarantine import Rejected
 
@@ -69,7 +72,7 @@ def source_engine(url: str) -> Engine:
     return create_engine(f"{scheme}://{rest}", pool_pre_ping=True, pool_size=1, max_overflow=0)
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     """A column value as the text a CSV line would hold (NULL and MySQL zero dates -> "")."""
     if value is None:
         return ""
@@ -89,11 +92,39 @@ def _epoch(value: Any) -> str:
     """A time column: cdr_pgsql writes epoch seconds into int/float columns (0: never answered)."""
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return "" if value == 0 else str(datetime.fromtimestamp(float(value), UTC))
-    return _text(value)
+    return text_of(value)
+
+
+class Rows(Protocol):
+    """What the rows of one kind of table become: the columns read, and a record per row."""
+
+    kind: ClassVar[str]  # the source's kind in checkpoints and metrics
+    sink: ClassVar[Sink]
+    keyless: ClassVar[bool]  # can the table be followed by its time column, without a serial key?
+    columns: list[str]  # the table's columns read, in this order
+    time_column: str  # the column a keyless table is followed by
+
+    def __init__(self, columns: Sequence[str], zone: tzinfo) -> None: ...
+
+    def record(self, row: Sequence[Any]) -> Any:
+        """The row's record; a `ValueError` says what is wrong with it."""
+        ...
+
+    def state(self) -> dict[str, Any]:
+        """What the checkpoint keeps beside the key for the rows to come (JSON-ready; {} for none)."""
+        ...
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take up a checkpoint's `state()` again."""
+        ...
 
 
 class RowReader:
-    """Turns rows of a table with the given columns into Cdrs (via the CSV parser's field rules)."""
+    """Turns rows of a CDR table with the given columns into Cdrs (via the CSV parser's field rules)."""
+
+    kind: ClassVar[str] = "table"
+    sink: ClassVar[Sink] = CDRS
+    keyless: ClassVar[bool] = True
 
     def __init__(self, columns: Sequence[str], zone: tzinfo) -> None:
         lower = {c.lower(): c for c in columns}
@@ -105,20 +136,26 @@ class RowReader:
         if "start" not in chosen:
             raise ValueError("table has neither a calldate nor a start column")
         self.columns = list(chosen.values())
+        self.time_column = chosen["start"]
         self.layout = Layout("table", tuple(chosen))
         self.zone = zone
 
         self._times = {i for i, f in enumerate(self.layout.columns) if f in ("start", "answer", "end")}
 
-    def cdr(self, row: Sequence[Any]) -> Cdr:
-        texts = [_epoch(v) if i in self._times else _text(v) for i, v in enumerate(row)]
+    def record(self, row: Sequence[Any]) -> Cdr:
+        texts = [_epoch(v) if i in self._times else text_of(v) for i, v in enumerate(row)]
         return cdr_from_fields(texts, self.layout, self.zone)
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """A CDR needs nothing from the rows before it."""
 
 
 class TableSource:
-    """Follows one Asterisk CDR table; the position is JSON (`upto` + `gaps`, or `since`)."""
-
-    kind = "table"
+    """Follows one Asterisk table; the position is JSON (`upto` + `gaps`, or `since`, and the
+    rows' own `state()`)."""
 
     def __init__(
         self,
@@ -133,8 +170,11 @@ class TableSource:
         gap_wait: float = 60.0,
         lookback: float = 7200.0,
         clock: PollClock | None = None,
+        rows: type[Rows] = RowReader,
     ) -> None:
         self.name = name
+        self.rows = rows
+        self.kind = rows.kind
         self.url = url
         self.table_name = table
         self.key_spec = key
@@ -163,9 +203,13 @@ class TableSource:
             self._reconnects += 1
         self._opened_once = True
         names = [c.name for c in self._table.columns]
-        self._rows = RowReader(names, self.zone)
+        self._rows = self.rows(names, self.zone)
         self._key = self._find_key(names)
+        if self._key is None and not self.rows.keyless:
+            self.close()
+            raise ValueError(f"{self.name}: table {self.table_name} has no serial key column (id): it cannot be followed")
         state = json.loads(position) if position else {}
+        self._rows.restore(state)
         self._upto: int = int(state.get("upto", 0))
         self._gaps = Gaps.from_position(state)
         self._looked = self._clock()
@@ -212,16 +256,16 @@ class TableSource:
         except SQLAlchemyError as exc:
             raise SourceUnavailable(f"{self.name}: {exc.__class__.__name__}: {exc}".splitlines()[0]) from exc
 
-    def _parse(self, rows: Iterable[Sequence[Any]], where: str) -> tuple[list[Cdr], list[Rejected], list[Any]]:
-        records: list[Cdr] = []
+    def _parse(self, rows: Iterable[Sequence[Any]], where: str) -> tuple[list[Any], list[Rejected], list[Any]]:
+        records: list[Any] = []
         rejected: list[Rejected] = []
         keys: list[Any] = []
         for row in rows:
             keys.append(row[0])
             try:
-                records.append(self._rows.cdr(row[1:]))
-            except CdrValueError as exc:
-                raw = json.dumps(dict(zip(self._rows.columns, map(_text, row[1:]), strict=True)))
+                records.append(self._rows.record(row[1:]))
+            except ValueError as exc:
+                raw = json.dumps(dict(zip(self._rows.columns, map(text_of, row[1:]), strict=True)))
                 position = f"{where}={row[0]}"
                 if not self._key:  # a calldate is not unique: tell rows apart by their content
                     position += f" row={hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()}"
@@ -260,12 +304,12 @@ class TableSource:
         if rows:
             self._upto = int(rows[-1][0])
         records, rejected, _ = self._parse([*late, *rows], self._key)
-        position = json.dumps({"upto": self._upto, "gaps": self._gaps.as_list()})
-        return Batch(records, rejected, position, sum(hi - lo + 1 for lo, hi in given_up))
+        position = json.dumps({"upto": self._upto, "gaps": self._gaps.as_list(), **self._rows.state()})
+        return Batch(records, rejected, position, sum(hi - lo + 1 for lo, hi in given_up), self.rows.sink)
 
     def _read_by_date(self) -> Batch | None:
         assert self._engine is not None
-        start_col = self._table.c[self._rows.columns[self._rows.layout.columns.index("start")]]
+        start_col = self._table.c[self._rows.time_column]
         cols = [start_col, *(self._table.c[c] for c in self._rows.columns)]
         query = select(*cols).order_by(start_col)
         if self._since is not None:
@@ -283,9 +327,9 @@ class TableSource:
         for record in records:
             natkey = record.natural_key()
             if natkey not in self._seen:
-                self._seen[natkey] = record.start
+                self._seen[natkey] = self.rows.sink.when(record)
                 fresh.append(record)
-        newest = max((r.start for r in records), default=None)
+        newest = max(map(self.rows.sink.when, records), default=None)
         if newest is not None and (self._since is None or newest > self._since):
             self._since = newest
         new_bad = [r for r in rejected if r.position not in self._seen]
@@ -294,4 +338,4 @@ class TableSource:
         if not fresh and not new_bad:
             return None
         position = json.dumps({"since": self._since.isoformat() if self._since else None})
-        return Batch(fresh, new_bad, position)
+        return Batch(fresh, new_bad, position, sink=self.rows.sink)

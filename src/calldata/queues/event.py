@@ -78,17 +78,35 @@ def parse_line(line: str) -> QueueEvent:
     return make(event_time(fields[0]), fields[1], fields[2], fields[3], fields[4], fields[5:])
 
 
-def numbered(events: Iterable[QueueEvent]) -> Iterator[QueueEvent]:
+class Repeats(msgspec.Struct, omit_defaults=True):
+    """How often each event was seen in the recent seconds: `numbered`'s memory, kept in a live
+    source's checkpoint so a restart numbers the rest of a second as an uninterrupted read would.
+
+    `window` = 0 remembers the current second only (queue_log is written in time order); a table
+    read with late rows filled in (gaps) remembers `window` seconds before the newest one seen.
+    """
+
+    window: int = 0
+    newest: int = 0  # epoch second of the newest event seen
+    seen: dict[str, int] = {}  # an unnumbered event's natural key -> how often it was seen
+
+    def number(self, event: QueueEvent) -> QueueEvent:
+        """The event with its repeat number (0 the first time within its second)."""
+        second = int(event.time.timestamp())
+        if second != self.newest:
+            self.newest = max(second, self.newest) if self.window else second
+            oldest = self.newest - self.window
+            self.seen = {k: n for k, n in self.seen.items() if oldest <= int(k.partition(":")[0]) <= self.newest}
+        key = f"{second}:{event.natural_key()[:16]}"
+        count = self.seen.get(key, 0)
+        self.seen[key] = count + 1
+        return msgspec.structs.replace(event, repeat=count) if count else event
+
+
+def numbered(events: Iterable[QueueEvent], repeats: Repeats | None = None) -> Iterator[QueueEvent]:
     """The events in the order written, each identical repeat within one second numbered 1, 2...
 
-    Lines of one second are adjacent in queue_log (it is written in time order), so only the
-    current second's lines are remembered.
+    Lines of one second are adjacent in queue_log (it is written in time order), so by default
+    only the current second's lines are remembered; `repeats` carries that memory across calls.
     """
-    second: datetime | None = None
-    seen: dict[QueueEvent, int] = {}
-    for event in events:
-        if event.time != second:
-            second, seen = event.time, {}
-        count = seen.get(event, 0)
-        seen[event] = count + 1
-        yield msgspec.structs.replace(event, repeat=count) if count else event
+    return map((repeats or Repeats()).number, events)
