@@ -1,4 +1,4 @@
-"""`calldata import FILE...`: Asterisk CSV CDR files into the store, with a progress bar and a summary."""
+"""`calldata import FILE...`: Asterisk CSV CDR files and queue_log files into the store, with a progress bar and a summary."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from calldata.cli import context, tables
 from calldata.ingest.csvfile import LAYOUTS, Layout, LayoutError, layout_from_spec
 from calldata.ingest.importer import BATCH_SIZE, FileImport, file_layout, import_file
+from calldata.ingest.queuelog import QUEUE_LOG
 
 
 def _zone(name: str) -> tzinfo:
@@ -36,6 +37,8 @@ def _zone(name: str) -> tzinfo:
 def _layout(spec: str | None) -> Layout | None:
     if spec is None or spec == "auto":
         return None
+    if spec == QUEUE_LOG.name:
+        return QUEUE_LOG
     try:
         return layout_from_spec(spec)
     except ValueError as exc:
@@ -44,7 +47,10 @@ def _layout(spec: str | None) -> Layout | None:
 
 def import_files(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Master.csv (or per-account) files written by cdr_csv or cdr_custom.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Master.csv (or per-account) files written by cdr_csv or cdr_custom, or queue_log files."),
+    ],
     source_tz: Annotated[
         str, typer.Option("--source-tz", help="Zone of the times in the files (cdr.conf usegmtime=yes: UTC).")
     ] = "UTC",
@@ -52,12 +58,12 @@ def import_files(
         str | None,
         typer.Option(
             "--layout",
-            help=f"Force a layout instead of detecting it per file: {', '.join(LAYOUTS)}, or a column list.",
+            help=f"Force a layout instead of detecting it per file: {', '.join(LAYOUTS)}, queue_log, or a column list.",
         ),
     ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Records per transaction.")] = BATCH_SIZE,
 ) -> None:
-    """Import Asterisk CSV CDR files; bad lines go to the quarantine, re-imports add nothing twice."""
+    """Import Asterisk CSV CDR files and queue_log files; bad lines go to the quarantine, re-imports add nothing twice."""
     zone = _zone(source_tz)
     forced = _layout(layout)
     layouts = _checked(files, forced)

@@ -1,4 +1,4 @@
-"""Importing CSV CDR files into the store: parse, batch, store, quarantine what does not parse."""
+"""Importing CSV CDR files and queue_log files into the store: parse, batch, store, quarantine what does not parse."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 import msgspec
 from sqlalchemy import Engine
 
-from calldata.cdr import Cdr
 from calldata.ingest.csvfile import Layout, Parsed, decode, detect_layout, raw_records, read_cdrs
-from calldata.ingest.sink import store_batch
+from calldata.ingest.queuelog import QUEUE_LOG, is_queue_log, read_events
+from calldata.ingest.sink import CDRS, QUEUE_EVENTS
+from calldata.queues.event import Repeats
 from calldata.store.quarantine import Rejected
 
 BATCH_SIZE = 5000  # records per transaction
@@ -40,7 +41,7 @@ def source_name(path: Path) -> str:
     return str(path.resolve())
 
 
-def rejected(source: str, parsed: Parsed) -> Rejected:
+def rejected(source: str, parsed: Parsed[Any]) -> Rejected:
     """A bad record as a quarantine entry, at its first line (text kept; NUL, which no store
     keeps in text, written as \\x00)."""
     return Rejected(
@@ -52,12 +53,16 @@ def rejected(source: str, parsed: Parsed) -> Rejected:
 
 
 def file_layout(path: Path) -> Layout | None:
-    """The layout of the file's first records; None if it has none (`LayoutError` if none fits).
+    """The layout of the file's first records (`QUEUE_LOG` for a queue_log); None if it has none
+    (`LayoutError` if none fits).
 
     Raises `OSError` for a path that is missing, a folder or unreadable, and `EOFError` for a
     truncated `.gz`, so the importer can check every file before it stores anything.
     """
     with _open(path) as (stream, _):
+        if is_queue_log(stream):
+            return QUEUE_LOG
+        stream.seek(0)
         records = list(raw_records(stream, limit=DETECT_RECORDS))
     return detect_layout(records) if records else None
 
@@ -75,7 +80,8 @@ def import_file(
     """Import one file, one transaction per batch; re-importing it stores nothing twice.
 
     The layout is detected from the file's first records unless given (`LayoutError` if none
-    fits; a file without records imports nothing). A `.gz` file (a rotated log) is read
+    fits; a file without records imports nothing); `QUEUE_LOG` imports queue_log events, whose
+    repeats are numbered from the file's start as the live follower numbers them. A `.gz` file (a rotated log) is read
     decompressed. `progress` is called with the bytes of the file read so far after each batch.
     Once `stop` is set the batch being read is dropped, so only whole batches are ever stored.
     """
@@ -85,13 +91,14 @@ def import_file(
         if layout is None:
             return FileImport(path=source, layout=NO_RECORDS)
     summary = FileImport(path=source, layout=layout.name)
-    records: list[Cdr] = []
+    sink = QUEUE_EVENTS if layout is QUEUE_LOG else CDRS
+    records: list[Any] = []
     bad: list[Rejected] = []
     with _open(path) as (stream, on_disk):
 
         def flush() -> None:
             with engine.begin() as conn:
-                stored = store_batch(conn, records, bad)
+                stored = sink.store(conn, records, bad)
             summary.inserted += stored.inserted
             summary.present += stored.present
             summary.newly_quarantined += stored.quarantined
@@ -102,10 +109,13 @@ def import_file(
             if progress is not None:
                 progress(on_disk.tell())
 
-        for parsed in read_cdrs(stream, layout, zone):
+        parsed_records: Iterator[Parsed[Any]] = (
+            read_events(stream, Repeats()) if layout is QUEUE_LOG else read_cdrs(stream, layout, zone)
+        )
+        for parsed in parsed_records:
             if stop is not None and stop.is_set():
                 return summary
-            if isinstance(parsed.result, Cdr):
+            if not isinstance(parsed.result, ValueError):
                 records.append(parsed.result)
             else:
                 bad.append(rejected(source, parsed))
