@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 
 from calldata.ingest import checkpoints
 from calldata.ingest.follow import FileSource
+from calldata.ingest.metrics import IngestCollector
 from calldata.ingest.queuelog import QueueLogLines
 from calldata.ingest.runner import store
+from calldata.ingest.sources import build, load_config
+from calldata.ingest.table import TableSource
 from calldata.store.schema import quarantine
 
 from livesupport import drain
@@ -156,3 +162,33 @@ def test_bad_lines_are_quarantined_with_line_and_byte_and_the_rest_stored(engine
     assert [reason.split(":")[0] for *_, reason in rows] == ["time", "fewer than 5 fields (time|callid|queue|agent|event)", "event"]
     assert stored(engine) == expected(good)
     assert _state(engine).quarantined == 3
+
+
+def test_sources_yaml_builds_both_queue_log_kinds_and_names_a_bad_key(tmp_path: Path) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "sources:\n"
+        "  - {kind: queue_log_file, name: q-file, path: /var/log/asterisk/queue_log}\n"
+        "  - {kind: queue_log_table, name: q-db, url: 'postgresql://asterisk@pbx/asterisk', timezone: Europe/London}\n"
+    )
+    sources = [build(s) for s in load_config(config).sources]
+    assert [(s.name, s.kind) for s in sources] == [("q-file", "queue_log_file"), ("q-db", "queue_log_table")]
+    assert isinstance(sources[1], TableSource) and sources[1].table_name == "queue_log"
+    config.write_text("sources:\n  - {kind: queue_log_file, name: q, path: /x, layout: auto}\n")
+    with pytest.raises(ValueError, match="unknown field `layout`"):
+        load_config(config)
+
+
+def test_status_and_metrics_show_the_source_like_the_others(engine: Engine, store_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "queue_log"
+    path.write_bytes(b"".join(QUEUE_LOG_LINES) + b"1795965570|1.2|q\n")
+    drain(engine, _source(path))
+    samples = {(s.name, s.labels["source"], s.labels["kind"]): s.value
+               for family in IngestCollector(engine).collect() for s in family.samples}
+    assert samples[("calldata_ingest_rows_total", NAME, "queue_log_file")] == 14
+    assert samples[("calldata_ingest_quarantined_total", NAME, "queue_log_file")] == 1
+    status = subprocess.run([sys.executable, "-m", "calldata", "--database-url", store_url, "ingest", "status"],
+                            capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "COLUMNS": "300"})
+    assert status.returncode == 0, status.stderr
+    row = next(line for line in status.stdout.splitlines() if NAME in line)
+    assert [c.strip() for c in row.split("│")[1:6]] == [NAME, "queue_log_file", "14", "0", "1"]

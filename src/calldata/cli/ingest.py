@@ -20,7 +20,7 @@ from calldata.ingest.source import Source
 from calldata.ingest.sources import build, load_config
 from calldata.store.engine import StoreUnreachable
 
-app = typer.Typer(help="Follow Asterisk live: its CDR table, the AMI Cdr feed, a growing Master.csv.", no_args_is_help=True)
+app = typer.Typer(help="Follow Asterisk live: its CDR table, the AMI Cdr feed, a growing Master.csv, its queue_log (file or table).", no_args_is_help=True)
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", exists=True, dir_okay=False, help="Sources YAML (docs/ingest.md).")]
 

@@ -49,7 +49,7 @@ class SourceState(msgspec.Struct, frozen=True):
     given_up: int  # keys the source stopped waiting for (a table's skipped keys that never appeared)
 
     def lag_seconds(self, now: datetime | None = None) -> float | None:
-        """Now minus the newest calldate stored from this source (None before the first row)."""
+        """Now minus the newest calldate (queue_log: event time) stored from this source (None before the first row)."""
         if self.newest_calldate is None:
             return None
         return ((now or datetime.now(UTC)) - self.newest_calldate).total_seconds()

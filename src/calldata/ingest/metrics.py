@@ -27,7 +27,7 @@ class IngestCollector(Collector):
             states = checkpoints.listing(conn)
         now = datetime.now(UTC)
         labels = ["source", "kind"]
-        rows = CounterMetricFamily("calldata_ingest_rows", "CDR rows stored from the source", labels=labels)
+        rows = CounterMetricFamily("calldata_ingest_rows", "Rows stored from the source (CDRs, or queue_log events for the queue_log kinds)", labels=labels)
         present = CounterMetricFamily(
             "calldata_ingest_duplicates", "Records already stored (same natural key) when the source offered them", labels=labels
         )
@@ -36,7 +36,7 @@ class IngestCollector(Collector):
             "calldata_ingest_keys_given_up", "Skipped keys of a table no longer waited for (gap_wait of polling passed)", labels=labels
         )
         reconnects = CounterMetricFamily("calldata_ingest_reconnects", "Connections to the source re-established", labels=labels)
-        lag = GaugeMetricFamily("calldata_ingest_lag_seconds", "Now minus the newest calldate stored from the source", labels=labels)
+        lag = GaugeMetricFamily("calldata_ingest_lag_seconds", "Now minus the newest calldate (queue_log: event time) stored from the source", labels=labels)
         age = GaugeMetricFamily(
             "calldata_ingest_checkpoint_age_seconds", "Seconds since the source's checkpoint or error was last written", labels=labels
         )
