@@ -26,7 +26,7 @@ from sqlalchemy import func, make_url, select, text
 from calldata.cdr import Cdr
 from calldata.ingest.ami import AmiSource
 from calldata.ingest.csvfile import LAYOUTS, read_cdrs
-from calldata.ingest.follow import FileSource
+from calldata.ingest.follow import CsvLines, FileSource
 from calldata.ingest.runner import Runner, store
 from calldata.ingest.table import TableSource
 from calldata.store.engine import sync_engine, upgrade
@@ -128,7 +128,7 @@ def run(urls: dict[str, str], records: list[Cdr], master: Path) -> None:
         return seconds
 
     rate_line("CDR table (PostgreSQL, batches of 2,000)", rows, drain(TableSource("bench-db", urls["pbx"])), floor)
-    rate_line("Master.csv follower (batches of 2,000)", rows, drain(FileSource("bench-csv", master, zone=UTC)), floor)
+    rate_line("Master.csv follower (batches of 2,000)", rows, drain(FileSource("bench-csv", master, CsvLines(UTC))), floor)
 
     fresh_store()
     with AmiServer() as server:
