@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -158,6 +157,6 @@ def test_a_table_without_an_id_is_refused_in_one_line(queue_table: QueueTable) -
         source.open("")
 
 
-def test_a_table_that_is_not_a_queue_log_is_named(tmp_path: Path) -> None:
+def test_a_table_that_is_not_a_queue_log_is_named() -> None:
     with pytest.raises(ValueError, match="not a queue_log table: no queuename, agent column"):
         QueueRows(["id", "time", "callid", "queue", "event", "data1"], UTC)

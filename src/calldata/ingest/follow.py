@@ -17,8 +17,8 @@ import hashlib
 import io
 import logging
 import os
-from datetime import tzinfo
 from collections.abc import Iterator
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
