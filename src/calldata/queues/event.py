@@ -103,10 +103,10 @@ class Repeats(msgspec.Struct, omit_defaults=True):
         return msgspec.structs.replace(event, repeat=count) if count else event
 
 
-def numbered(events: Iterable[QueueEvent], repeats: Repeats | None = None) -> Iterator[QueueEvent]:
+def numbered(events: Iterable[QueueEvent]) -> Iterator[QueueEvent]:
     """The events in the order written, each identical repeat within one second numbered 1, 2...
 
-    Lines of one second are adjacent in queue_log (it is written in time order), so by default
-    only the current second's lines are remembered; `repeats` carries that memory across calls.
+    Lines of one second are adjacent in queue_log (it is written in time order), so only the
+    current second's lines are remembered (a live source keeps its `Repeats` in its checkpoint).
     """
-    return map((repeats or Repeats()).number, events)
+    return map(Repeats().number, events)
