@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 
 from calldata.attribution import versions
 from calldata.ingest.ami import AmiSource
-from calldata.ingest.follow import FileSource
+from calldata.ingest.follow import CsvLines, FileSource
 from calldata.ingest.runner import Runner
 from calldata.ingest.table import TableSource
 from calldata.store.engine import sync_engine, upgrade
@@ -77,7 +77,7 @@ def test_each_source_decides_what_the_stories_expect(
         for kind, source, feed in (
             ("ami", AmiSource("pbx-ami", "127.0.0.1", server.port, "calldata", "s3cret", zone=UTC),
              lambda: server.send(*(b for s in stories(run) for b in event_blocks(s / "ami.txt")))),
-            ("file", FileSource("pbx-csv", master, zone=UTC),
+            ("file", FileSource("pbx-csv", master, CsvLines(UTC)),
              lambda: master.write_bytes((run / "all" / "Master.csv").read_bytes())),
         ):
             store = sync_engine(f"sqlite:///{tmp_path / f'{kind}.sqlite3'}")
