@@ -75,5 +75,5 @@ class QueueRows:
         return {"repeats": msgspec.to_builtins(self._repeats)}
 
     def restore(self, state: Mapping[str, Any]) -> None:
-        repeats = msgspec.convert(state.get("repeats", {}), Repeats)
+        repeats = msgspec.convert(state.get("repeats", {}), Repeats, strict=False)  # JSON made its keys text
         self._repeats = msgspec.structs.replace(repeats, window=REPEAT_WINDOW)

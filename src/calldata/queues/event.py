@@ -88,18 +88,18 @@ class Repeats(msgspec.Struct, omit_defaults=True):
 
     window: int = 0
     newest: int = 0  # epoch second of the newest event seen
-    seen: dict[str, int] = {}  # an unnumbered event's natural key -> how often it was seen
+    seen: dict[int, dict[str, int]] = {}  # second -> an unnumbered event's key -> how often it was seen
 
     def number(self, event: QueueEvent) -> QueueEvent:
         """The event with its repeat number (0 the first time within its second)."""
         second = int(event.time.timestamp())
-        if second != self.newest:
-            self.newest = max(second, self.newest) if self.window else second
-            oldest = self.newest - self.window
-            self.seen = {k: n for k, n in self.seen.items() if oldest <= int(k.partition(":")[0]) <= self.newest}
-        key = f"{second}:{event.natural_key()[:16]}"
-        count = self.seen.get(key, 0)
-        self.seen[key] = count + 1
+        if second > self.newest or (not self.window and second != self.newest):
+            self.newest = second
+            self.seen = {s: keys for s, keys in self.seen.items() if second - self.window <= s <= second}
+        keys = self.seen.setdefault(second, {})
+        key = event.natural_key()[:16]
+        count = keys.get(key, 0)
+        keys[key] = count + 1
         return msgspec.structs.replace(event, repeat=count) if count else event
 
 
