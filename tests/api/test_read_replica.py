@@ -15,10 +15,11 @@ import httpx
 import pytest
 
 from api_helpers import cdr, issue_key
+from servers import serving_process
+
 from calldata.ingest.sink import store_batch
 from calldata.store.engine import sync_engine, upgrade
-from servers import serving_process
-from standby import caught_up, replay, streaming_pair
+from calldata.store.scratch import caught_up, replay, streaming_pair
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
