@@ -153,23 +153,26 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), access_log=False, log_
 
 
 @contextmanager
-def served(url: str, identity: bool = True) -> Iterator[str]:
+def served(url: str, identity: bool = True, env: dict[str, str] | None = None) -> Iterator[str]:
     """`calldata serve` on the store, in a subprocess; its base URL."""
-    with serving(url, identity) as (base, _proc):
+    with serving(url, identity, env) as (base, _proc):
         yield base
 
 
 @contextmanager
-def serving(url: str, identity: bool = True) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def serving(
+    url: str, identity: bool = True, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`calldata serve` on the store, in a subprocess, answering /health: its base URL and the
-    process (bench/export_memory.py samples its memory)."""
+    process (bench/export_memory.py samples its memory); `env`: more CALLDATA_* settings."""
     port = free_port()
     command = (
         ["-m", "calldata", "--database-url", url, "serve", "--port", str(port), "--no-access-log"]
         if identity
         else ["-c", WITHOUT_IDENTITY, url, str(port)]
     )
-    proc = subprocess.Popen([sys.executable, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

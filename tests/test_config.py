@@ -18,7 +18,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
         for field in dataclasses.fields(Settings)
         for value in [getattr(defaults, field.name)]
     }
-    changed.update(display_tz="Asia/Kolkata", password_hash_profile="CHEAPEST", trusted_proxies="10.0.0.0/8")
+    changed.update(display_tz="Asia/Kolkata", password_hash_profile="CHEAPEST", trusted_proxies="10.0.0.0/8",
+                   read_database_url="postgresql://replica/calldata")
     environ = {f"CALLDATA_{name.upper()}": "true" if value is True else str(value) for name, value in changed.items()}
     assert dataclasses.asdict(Settings.from_env(environ)) == changed
 
@@ -35,6 +36,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         ("CALLDATA_PASSWORD_HASH_PROFILE", "NOPE", "CALLDATA_PASSWORD_HASH_PROFILE: unknown argon2 profile 'NOPE'"),
         ("CALLDATA_COOKIE_SECURE", "yess", "CALLDATA_COOKIE_SECURE: not true or false: 'yess'"),
         ("CALLDATA_COOKIE_SECURE", "", "CALLDATA_COOKIE_SECURE: not true or false: ''"),
+        ("CALLDATA_READ_DATABASE_URL", "sqlite:///r.db", "CALLDATA_READ_DATABASE_URL: a read replica is a PostgreSQL"),
         ("CALLDATA_TRUSTED_PROXIES", "notanip", "CALLDATA_TRUSTED_PROXIES: not an IP address or network: 'notanip'"),
         ("CALLDATA_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.300", "CALLDATA_TRUSTED_PROXIES: not an IP address or network: '10.0.0.300'"),
         ("CALLDATA_SESSION_IDLE_SECONDS", "-1", "CALLDATA_SESSION_IDLE_SECONDS: must be at least 60, not -1"),

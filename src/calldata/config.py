@@ -87,6 +87,12 @@ def _networks(text: str) -> str | None:
     return None
 
 
+def _replica_url(url: str) -> str | None:
+    if url and url.split("://", 1)[0].split("+", 1)[0] not in ("postgresql", "postgres"):
+        return "a read replica is a PostgreSQL streaming replica: give postgresql://user:password@host/database"
+    return None
+
+
 def _parse(name: str, value: str, default: object) -> object:
     """A variable's text as its setting's type (that of the default)."""
     if isinstance(default, bool):
@@ -106,6 +112,9 @@ class Settings:
     """One place for configuration; CLI flags override the environment via `with_overrides`."""
 
     database_url: str = DEFAULT_DATABASE_URL
+    # a PostgreSQL hot standby of database_url that page reads, calls, exports and reports go to
+    # ("": the primary; docs/deployment.md, Read replicas)
+    read_database_url: str = setting("", check=_replica_url, secret=True)
     display_tz: str = setting("UTC", check=_time_zone)
     max_rows_cap: int = setting(10_000, minimum=1)
     host: str = "127.0.0.1"
@@ -152,6 +161,13 @@ class Settings:
     def with_overrides(self, **values: object) -> Settings:
         """Apply the flags a user actually gave (None means "not given")."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    def check_replica(self) -> None:
+        """A read replica is only for a PostgreSQL primary (checked where one is used: the URL
+        may still be overridden by a flag after the environment is read)."""
+        if self.read_database_url and not self.database_url.startswith("postgres"):
+            raise ConfigError(f"{variable('read_database_url')}: a read replica needs a PostgreSQL primary"
+                              f" ({variable('database_url')} is not one)")
 
     @property
     def zone(self) -> ZoneInfo:

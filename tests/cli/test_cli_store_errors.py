@@ -125,3 +125,13 @@ def test_ingest_run_stops_at_once_on_a_url_that_can_never_work(url: str, tmp_pat
     [line] = done.stderr.splitlines()
     assert line.startswith("calldata: store ")
 
+
+
+@pytest.mark.parametrize("store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_serve_names_an_unreachable_read_replica_in_one_line(store_url: str) -> None:
+    replica = _nothing_listening()
+    done = calldata("serve", "--port", str(free_port()),
+                    env={"CALLDATA_DATABASE_URL": store_url, "CALLDATA_READ_DATABASE_URL": replica})
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith("calldata: store postgresql+psycopg://calldata:***@127.0.0.1:") and "s3cret" not in line

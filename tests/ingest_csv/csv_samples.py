@@ -39,6 +39,6 @@ def asterisk_quote(value: str) -> str:
 
 
 
-def story_files() -> list[Path]:
-    """Every recorded story's Master.csv, and all/Master.csv (every story together)."""
-    return sorted(STORIES.glob("*/Master.csv"))
+def story_files(run: Path = STORIES) -> list[Path]:
+    """Every recorded story's Master.csv of a run, and all/Master.csv (every story together)."""
+    return sorted(run.glob("*/Master.csv"))

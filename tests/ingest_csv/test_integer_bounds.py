@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from datetime import UTC
 from pathlib import Path
 
@@ -106,3 +109,24 @@ def test_import_quarantines_each_line_and_stores_the_rest(engine: Engine, tmp_pa
     assert [dict(zip(names, row, strict=True))[field] for row, (field, _) in zip(stored[1:], EXTREMES, strict=True)] == [
         value for _, value in EXTREMES
     ]
+
+
+def test_calldata_import_quarantines_them_in_one_run_without_a_traceback(store_url: str, tmp_path: Path) -> None:
+    """The operator's command, a real process, on SQLite and PostgreSQL: exit 0, each line in
+    `quarantine list` with its field, the good line stored."""
+    path = tmp_path / "Master.csv"
+    path.write_text("\n".join([GOOD, *(_line(f, w) for f, w, _ in TOO_BIG)]) + "\n")
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "500"}
+
+    def calldata(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "calldata", "--database-url", store_url, *args],
+                              capture_output=True, text=True, timeout=120, env=env)
+
+    done = calldata("import", str(path))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    summary = next(line for line in done.stdout.splitlines() if "Master.csv" in line)
+    assert [c.strip() for c in re.split(r"[│┃]", summary)[1:-1]][2:] == ["8", "1", "0", str(len(TOO_BIG))]
+    listed = calldata("quarantine", "list", "--source", str(path.resolve()), "--limit", "100")
+    assert listed.returncode == 0, listed.stderr
+    reasons = re.findall(r"│ (\w+): (too large|below)", listed.stdout)
+    assert sorted(field for field, _ in reasons) == sorted(field for field, _, _ in TOO_BIG), listed.stdout

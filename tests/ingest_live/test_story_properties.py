@@ -1,5 +1,6 @@
 """Every recorded run read through each live source (Asterisk's table, the AMI feed, a followed
-Master.csv) gets exactly the properties its stories expect, as an import of the file does."""
+Master.csv) into the store under test (SQLite and PostgreSQL) gets exactly the properties its
+stories expect, as an import of the file does."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from calldata.ingest.ami import AmiSource
 from calldata.ingest.follow import CsvLines, FileSource
 from calldata.ingest.runner import Runner
 from calldata.ingest.table import TableSource
-from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import cdr
 
 
@@ -61,27 +61,29 @@ def _mismatches(engine: Engine, wanted: dict[tuple[str, int], dict]) -> list[str
 
 @pytest.mark.parametrize("run", RUNS, ids=lambda p: p.name)
 @pytest.mark.parametrize("pbx_table", ["postgresql"], indirect=True)
-def test_each_source_decides_what_the_stories_expect(
-        engine: Engine, pbx_table: PbxTable, run: Path, tmp_path: Path) -> None:
+def test_the_table_source_decides_what_the_stories_expect(engine: Engine, pbx_table: PbxTable, run: Path) -> None:
     wanted = _expected(run)
     with (run / "all" / "pg.csv").open(newline="") as f:
         table_rows = list(csv.DictReader(f))
-    # Asterisk's table, into the store under test (SQLite and PostgreSQL)
     _ingest(_with_directory(engine), TableSource("pbx-db", pbx_table.url, table=pbx_table.name),
             len(wanted), lambda: pbx_table.insert(table_rows), None)
     assert _mismatches(engine, wanted) == []
-    # the AMI feed (each published story's events: all/ami.txt holds more) and a followed
-    # Master.csv, each into a store of its own
+
+
+@pytest.mark.parametrize("kind", ["ami", "file"])
+@pytest.mark.parametrize("run", RUNS, ids=lambda p: p.name)
+def test_the_ami_feed_and_a_followed_file_decide_what_the_stories_expect(
+        engine: Engine, run: Path, kind: str, tmp_path: Path) -> None:
+    wanted = _expected(run)
     master = tmp_path / "Master.csv"
     with AmiServer() as server:
-        for kind, source, feed in (
-            ("ami", AmiSource("pbx-ami", "127.0.0.1", server.port, "calldata", "s3cret", zone=UTC),
-             lambda: server.send(*(b for s in stories(run) for b in event_blocks(s / "ami.txt")))),
-            ("file", FileSource("pbx-csv", master, CsvLines(UTC)),
-             lambda: master.write_bytes((run / "all" / "Master.csv").read_bytes())),
-        ):
-            store = sync_engine(f"sqlite:///{tmp_path / f'{kind}.sqlite3'}")
-            upgrade(store)
-            _ingest(_with_directory(store), source, len(wanted), feed, server if kind == "ami" else None)
-            assert _mismatches(store, wanted) == [], kind
-            store.dispose()
+        if kind == "ami":  # each published story's events (all/ami.txt holds more)
+            source: object = AmiSource("pbx-ami", "127.0.0.1", server.port, "calldata", "s3cret", zone=UTC)
+            def feed() -> None:
+                server.send(*(b for s in stories(run) for b in event_blocks(s / "ami.txt")))
+        else:
+            source = FileSource("pbx-csv", master, CsvLines(UTC))
+            def feed() -> None:
+                master.write_bytes((run / "all" / "Master.csv").read_bytes())
+        _ingest(_with_directory(engine), source, len(wanted), feed, server if kind == "ami" else None)
+    assert _mismatches(engine, wanted) == []

@@ -20,46 +20,54 @@ from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.engine import async_engine
 
 
+def _pool(url: str, display_tz: str) -> AsyncpgPool:
+    return AsyncpgPool(url, settings={"TimeZone": display_tz, "DateStyle": "ISO"})
+
+
 def create_app(settings: Settings) -> Starlette:
     """The API app on `settings.database_url` (already migrated: `calldata serve` sees to that)."""
     # A page is one SELECT, atomic on its own: autocommit spares a BEGIN and a ROLLBACK per page.
     # Set on the engine, each connection is put in autocommit once, not at every checkout (an
     # `execution_options` engine toggles it each time: ~0.2 ms per connection use).
     engine = async_engine(settings.database_url, isolation_level="AUTOCOMMIT")
-    reads.prepare(engine, settings.display_tz)
+    # Pages, calls, exports and reports read from the replica when there is one; identity
+    # (sessions, keys, throttling) stays on the primary, where a revoked key is gone at once.
+    reader = (async_engine(settings.read_database_url, isolation_level="AUTOCOMMIT")
+              if settings.read_database_url else engine)
+    reads.prepare(reader, settings.display_tz)
     # On PostgreSQL, what every request does (key check, page read) runs on asyncpg directly.
-    pool = (
-        AsyncpgPool(settings.database_url, settings={"TimeZone": settings.display_tz, "DateStyle": "ISO"})
-        if engine.dialect.name == "postgresql"
-        else None
-    )
+    pool = _pool(settings.database_url, settings.display_tz) if engine.dialect.name == "postgresql" else None
+    read_pool = _pool(settings.read_database_url, settings.display_tz) if settings.read_database_url else pool
+    pools = [each for each in dict.fromkeys((pool, read_pool)) if each is not None]
     ahead = Prefetcher(ttl=settings.prefetch_seconds, max_bytes=settings.prefetch_max_bytes,
                        identity_bytes=settings.prefetch_max_bytes_per_identity)
     report_cache = ReportCache()
-    read = call_read.endpoint(call_read.page_reader(engine, pool), settings.max_rows_cap, ahead)
+    read = call_read.endpoint(call_read.page_reader(reader, read_pool), settings.max_rows_cap, ahead)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if pool is not None:
-            await pool.open()
+        for each in pools:
+            await each.open()
         try:
             yield
         finally:
             await ahead.close()
-            if pool is not None:
-                await pool.close()
+            for each in pools:
+                await each.close()
             await engine.dispose()
+            if reader is not engine:
+                await reader.dispose()
 
     app = Starlette(
         routes=[
             Route("/rest/call/read", read, methods=["POST"]),
             Route("/rest/call/read/{type}", read, methods=["POST"]),
-            *(Route(f"/rest/call/{kind}", reports.endpoint(engine, kind, settings.display_tz, report_cache),
+            *(Route(f"/rest/call/{kind}", reports.endpoint(reader, kind, settings.display_tz, report_cache),
                     methods=["POST"])
               for kind in reports.KINDS),
-            Route("/rest/call/calls", calls.endpoint(engine, settings.max_rows_cap, settings.display_tz), methods=["POST"]),
-            Route("/rest/call/export", export.endpoint(engine, settings.display_tz), methods=["POST"]),
-            Route("/health", health.endpoint(engine), methods=["GET"]),
+            Route("/rest/call/calls", calls.endpoint(reader, settings.max_rows_cap, settings.display_tz), methods=["POST"]),
+            Route("/rest/call/export", export.endpoint(reader, settings.display_tz), methods=["POST"]),
+            Route("/health", health.endpoint(engine, reader), methods=["GET"]),
             Route("/rest/attribution/report", attribution_report.endpoint(engine), methods=["POST"]),
             Route("/openapi.json", openapi, methods=["GET"]),
         ],
@@ -68,6 +76,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.reader = reader
     app.state.report_cache = report_cache
     auth_routes.install(app, settings, keys_on=pool)  # identity and permissions on every /rest/ route
     metrics.install(app, settings)  # GET /metrics (ingest figures)

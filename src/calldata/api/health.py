@@ -15,14 +15,18 @@ from calldata.api.errors import fail
 logger = logging.getLogger("calldata.api")
 
 
-def endpoint(engine: AsyncEngine) -> Endpoint:
+def endpoint(engine: AsyncEngine, reader: AsyncEngine) -> Endpoint:
+    """`reader`: where reads go (the read replica, or `engine` itself)."""
+    stores = {"database": engine} if reader is engine else {"database": engine, "replica": reader}
+
     async def health(_request: Request) -> Response:
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure to reach the store is "unhealthy", not a crash
-            logger.warning("health: database unreachable: %s", exc)
-            return fail(503, "database: unreachable")
-        return JSONResponse({"result": "success", "database": "ok"})
+        for name, store in stores.items():
+            try:
+                async with store.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            except Exception as exc:  # any failure to reach the store is "unhealthy", not a crash
+                logger.warning("health: %s unreachable: %s", name, exc)
+                return fail(503, f"{name}: unreachable")
+        return JSONResponse({"result": "success", **{name: "ok" for name in stores}})
 
     return health

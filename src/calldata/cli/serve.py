@@ -14,7 +14,7 @@ from calldata.api.app import create_app
 from calldata.cli import context, logs
 from calldata.cli.port import ensure_free
 from calldata.config import Settings
-from calldata.store.engine import sync_engine, upgrade
+from calldata.store.engine import check_reachable, sync_engine, upgrade
 
 
 def serve(
@@ -53,11 +53,14 @@ def serve(
 def run(settings: Settings, *, access_log: bool = True) -> None:
     """Bring the store's schema up to date, then serve until interrupted."""
     logs.setup()
+    settings.check_replica()
     engine = sync_engine(settings.database_url)
     try:
         upgrade(engine)
     finally:
         engine.dispose()
+    if settings.read_database_url:
+        check_reachable(settings.read_database_url)
     app = create_app(settings)
     # Everything loaded so far lives as long as the process: kept out of the collector's full
     # passes, which a report's ~30,000 new objects would otherwise set off over the whole heap

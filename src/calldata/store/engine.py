@@ -109,6 +109,18 @@ def upgrade(engine: Engine) -> None:
         raise _unusable(engine, exc) from None
 
 
+def check_reachable(url: str) -> None:
+    """Connect to `url` once (a read replica's, at start): a StoreError in one line if it cannot be reached."""
+    engine = sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except OperationalError as exc:
+        raise _unusable(engine, exc) from None
+    finally:
+        engine.dispose()
+
+
 def _unusable(engine: Engine, exc: OperationalError) -> StoreError:
     """What stops `engine`'s store, in one line; a SQLite file's missing folder said as such."""
     url = engine.url.render_as_string(hide_password=True)
