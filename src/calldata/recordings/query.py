@@ -10,7 +10,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
 from calldata.recordings.schema import recording
 from calldata.store.reads import COMPANY_COLUMNS
@@ -70,13 +70,17 @@ def page(conn: Connection, query: RecordingQuery) -> list[Listed]:
     return [Listed(*row) for row in conn.execute(stmt)]
 
 
-def find(conn: Connection, path: str, companies: Collection[str] | None) -> str | None:
-    """The content type of the stored recording named `path` when the caller may see it, else None."""
-    stmt = (select(recording.c.content_type)
+def find(conn: Connection, name: str, companies: Collection[str] | None) -> tuple[str, str] | None:
+    """The path and content type of the recording `name` (its path, or its leg's call_rec) when
+    the caller may see it, else None."""
+    if companies is not None and not companies:
+        return None
+    stmt = (select(recording.c.path, recording.c.content_type)
             .join(cdr, cdr.c.acctid == recording.c.acctid)
-            .where(recording.c.path == path))
+            .where(or_(recording.c.path == name, and_(cdr.c.call_rec != "", cdr.c.call_rec == name)))
+            .order_by(recording.c.path != name, recording.c.id)
+            .limit(1))
     if companies is not None:
-        if not companies:
-            return None
         stmt = stmt.where(_visible(companies))
-    return conn.execute(stmt).scalar()
+    row = conn.execute(stmt).first()
+    return None if row is None else (row.path, row.content_type)
