@@ -24,6 +24,12 @@ def _problem(name: str) -> str | None:
         return f"longer than {MAX_NAME} characters"
     if "\x00" in name:
         return "contains a NUL character"
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return "is not valid text (a lone surrogate)"
+    if not name.isprintable():
+        return "contains a control character"
     if "\\" in name:
         return "contains a backslash"
     if name.startswith("/"):
@@ -52,7 +58,7 @@ def resolved(root: Path, name: str) -> Path | None:
     base = root.resolve()
     try:
         real = (base / checked_name(name)).resolve(strict=True)
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:  # no such file, a folder of that name missing, a segment too long for the disk
         return None
     if not real.is_relative_to(base):
         raise UnsafePath("leads outside the recordings directory through a link")
