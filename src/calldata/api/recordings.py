@@ -92,7 +92,7 @@ def download_endpoint(engine: AsyncEngine, root: Path | None) -> Endpoint:
 
     async def refuse(request: Request, where: str, name: str, problem: UnsafePath) -> ApiError:
         """Log and audit a name that tried to leave the directory; the 400 to raise."""
-        logger.warning("recording refused: %r asked by %r from %s: %s", name, *_who(request), problem)
+        logger.warning("recording refused: %r asked by %r from %s: %s", name[:200], *_who(request), problem)
         await note(request, audit.RECORDING_REFUSED, f"{name[:200]!r}: {problem}")
         return bad_request(f"{where}: refused, the name {problem}")
 

@@ -63,11 +63,12 @@ def listing(root: Path) -> Listing:
     for rel in _walk(root):
         try:
             real = resolved(root, rel)
+            if real is not None:
+                files[rel] = real.stat()
         except UnsafePath:
             refused.append(rel)
+        except OSError:  # removed while the scan walked
             continue
-        if real is not None:
-            files[rel] = real.stat()
     return Listing(files, refused)
 
 

@@ -71,16 +71,16 @@ def page(conn: Connection, query: RecordingQuery) -> list[Listed]:
 
 
 def find(conn: Connection, name: str, companies: Collection[str] | None) -> tuple[str, str] | None:
-    """The path and content type of the recording `name` (its path, or its leg's call_rec) when
-    the caller may see it, else None."""
+    """The path and content type of the recording `name` (its path, else its leg's call_rec) when
+    the caller may see it, else None. Two lookups, each on its own index, rather than one OR
+    across both tables."""
     if companies is not None and not companies:
         return None
-    stmt = (select(recording.c.path, recording.c.content_type)
-            .join(cdr, cdr.c.acctid == recording.c.acctid)
-            .where(or_(recording.c.path == name, and_(cdr.c.call_rec != "", cdr.c.call_rec == name)))
-            .order_by(recording.c.path != name, recording.c.id)
-            .limit(1))
+    stmt = select(recording.c.path, recording.c.content_type).join(cdr, cdr.c.acctid == recording.c.acctid)
     if companies is not None:
         stmt = stmt.where(_visible(companies))
-    row = conn.execute(stmt).first()
-    return None if row is None else (row.path, row.content_type)
+    for named in (recording.c.path == name, and_(cdr.c.call_rec != "", cdr.c.call_rec == name)):
+        row = conn.execute(stmt.where(named).order_by(recording.c.id).limit(1)).first()
+        if row is not None:
+            return row.path, row.content_type
+    return None
