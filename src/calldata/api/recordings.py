@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
@@ -86,6 +87,7 @@ def _who(request: Request) -> tuple[str, str]:
 
 def download_endpoint(engine: AsyncEngine, root: Path | None) -> Endpoint:
     async def note(request: Request, event: str, detail: str) -> None:
+        """An audit log entry of this request's caller."""
         login, address = _who(request)
         async with engine.begin() as conn:
             await conn.run_sync(audit.record, event, login, actor=login, address=address, detail=detail)
@@ -101,8 +103,8 @@ def download_endpoint(engine: AsyncEngine, root: Path | None) -> Endpoint:
         where, name = await _file_asked(request)
         try:
             checked_name(name)
-            if root is not None:
-                resolved(root, name)  # a link that leads outside is refused even when nobody stored it
+            if root is not None:  # a link that leads outside is refused even when nobody stored it
+                await run_in_threadpool(resolved, root, name)  # the disk may be slow (NFS): not on the loop
         except UnsafePath as problem:
             raise await refuse(request, where, name, problem) from None
         if root is None:
@@ -110,7 +112,7 @@ def download_endpoint(engine: AsyncEngine, root: Path | None) -> Endpoint:
         async with engine.connect() as conn:
             found = await conn.run_sync(find, name, visible_companies(request))
         try:
-            real = None if found is None else resolved(root, found[0])
+            real = None if found is None else await run_in_threadpool(resolved, root, found[0])
         except UnsafePath as problem:  # replaced by a link after the scan
             raise await refuse(request, where, found[0], problem) from None
         if found is None or real is None:
