@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,7 +12,7 @@ from calldata.cli import app
 from calldata.config import ConfigError, Rule, Settings
 
 
-def test_every_setting_is_read_from_its_variable() -> None:
+def test_every_setting_is_read_from_its_variable(tmp_path: Path) -> None:
     defaults = Settings()
     changed = {
         field.name: (not value if isinstance(value, bool) else value + 1 if isinstance(value, int) else "x")
@@ -19,7 +20,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         for value in [getattr(defaults, field.name)]
     }
     changed.update(display_tz="Asia/Kolkata", password_hash_profile="CHEAPEST", trusted_proxies="10.0.0.0/8",
-                   read_database_url="postgresql://replica/calldata")
+                   read_database_url="postgresql://replica/calldata", recordings_dir=str(tmp_path))
     environ = {f"CALLDATA_{name.upper()}": "true" if value is True else str(value) for name, value in changed.items()}
     assert dataclasses.asdict(Settings.from_env(environ)) == changed
 
@@ -47,6 +48,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         ("CALLDATA_PASSWORD_CACHE_SECONDS", "-1", "CALLDATA_PASSWORD_CACHE_SECONDS: must be at least 0, not -1"),
         ("CALLDATA_PORT", "0", "CALLDATA_PORT: must be at least 1, not 0"),
         ("CALLDATA_PORT", "70000", "CALLDATA_PORT: must be at most 65535, not 70000"),
+        ("CALLDATA_RECORDINGS_DIR", "/no/such/folder", "CALLDATA_RECORDINGS_DIR: not a directory: '/no/such/folder'"),
     ],
 )
 def test_an_unusable_value_is_named(variable: str, value: str, message: str) -> None:

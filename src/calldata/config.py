@@ -93,6 +93,12 @@ def _replica_url(url: str) -> str | None:
     return None
 
 
+def _directory(path: str) -> str | None:
+    if path and not os.path.isdir(path):
+        return f"not a directory: {path!r} (give the folder MixMonitor writes to, or leave it unset)"
+    return None
+
+
 def _parse(name: str, value: str, default: object) -> object:
     """A variable's text as its setting's type (that of the default)."""
     if isinstance(default, bool):
@@ -142,6 +148,8 @@ class Settings:
     max_connections: int = setting(500, minimum=1)  # open connections beyond this are answered 503 and closed
     # how often the live ingester logs each source's progress
     ingest_progress_seconds: int = setting(60, minimum=1)
+    # where MixMonitor writes recordings (calldata.recordings; docs/recordings.md); "" for none
+    recordings_dir: str = setting("", check=_directory)
 
     def __post_init__(self) -> None:
         """Every Settings is usable: a value breaking its field's rule raises ConfigError naming it."""

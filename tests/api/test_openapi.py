@@ -13,7 +13,8 @@ from calldata.config import Settings
 
 pytestmark = pytest.mark.anyio
 OWN_PATHS = {"/rest/call/read", "/rest/call/read/{type}", "/rest/call/incalls", "/rest/call/outcalls", "/health",
-             "/openapi.json", "/rest/call/calls", "/rest/call/export"}
+             "/openapi.json", "/rest/call/calls", "/rest/call/export", "/rest/call/list",
+             "/rest/call/download/recording"}
 
 
 def routes_of_app() -> list[Route]:

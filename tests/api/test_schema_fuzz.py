@@ -4,6 +4,7 @@ does not) gets a 5xx or an answer the document does not describe."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -19,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import Engine
 
 from api_helpers import cdr, store_rows
+from recorded_tree import recordings_tree
 from servers import served
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -26,10 +28,12 @@ EXAMPLES = 25  # per operation and mode: a bounded run, seconds per store
 
 
 @pytest.fixture
-def served_document(store_url: str, engine: Engine) -> Iterator[schemathesis.BaseSchema]:
-    """The document a running `calldata serve` publishes at /openapi.json, with rows to read."""
+def served_document(store_url: str, engine: Engine, tmp_path: Path) -> Iterator[schemathesis.BaseSchema]:
+    """The document a running `calldata serve` publishes at /openapi.json, with rows to read and
+    recordings to play."""
     store_rows(engine, [cdr(i) for i in range(5)])
-    with served(store_url) as base:
+    recordings = {"CALLDATA_RECORDINGS_DIR": str(recordings_tree(tmp_path / "monitor"))}
+    with served(store_url, recordings) as base:
         yield schemathesis.openapi.from_url(f"{base}/openapi.json")
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from calldata.api import attribution_report, auth_routes, call_read, calls, export, health, metrics, reports
+from calldata.api import attribution_report, auth_routes, call_read, calls, export, health, metrics, recordings, reports
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.api.prefetch import Prefetcher
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> Starlette:
     ahead = Prefetcher(ttl=settings.prefetch_seconds, max_bytes=settings.prefetch_max_bytes,
                        identity_bytes=settings.prefetch_max_bytes_per_identity)
     report_cache = ReportCache()
+    recordings_dir = Path(settings.recordings_dir) if settings.recordings_dir else None
     read = call_read.endpoint(call_read.page_reader(reader, read_pool), settings.max_rows_cap, ahead)
 
     @asynccontextmanager
@@ -67,6 +69,10 @@ def create_app(settings: Settings) -> Starlette:
               for kind in reports.KINDS),
             Route("/rest/call/calls", calls.endpoint(reader, settings.max_rows_cap, settings.display_tz), methods=["POST"]),
             Route("/rest/call/export", export.endpoint(reader, settings.display_tz), methods=["POST"]),
+            Route("/rest/call/list", recordings.list_endpoint(reader, settings.max_rows_cap), methods=["POST"]),
+            # the download writes the audit log: on the primary
+            Route("/rest/call/download/recording", recordings.download_endpoint(engine, recordings_dir),
+                  methods=["GET", "POST"]),
             Route("/health", health.endpoint(engine, reader), methods=["GET"]),
             Route("/rest/attribution/report", attribution_report.endpoint(engine), methods=["POST"]),
             Route("/openapi.json", openapi, methods=["GET"]),

@@ -18,9 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from calldata.api.call_read import Endpoint, request_body, visible_companies
-from calldata.api.errors import ApiError, bad_request
-from calldata.api.scope import _flag, _show, checked_scope, read_query
-from calldata.auth.permissions import COMPANY_ID
+from calldata.api.errors import bad_request
+from calldata.api.scope import _flag, _show, checked_scope, one_company, read_query
 from calldata.calls.export import FORMATS, KINDS, Export, chunk_async, header
 from calldata.store.csv_copy import Batch
 
@@ -39,20 +38,12 @@ def export_request(body: dict[str, Any], allowed: Collection[str] | None, zone: 
     """Check `scope`; `company` narrows the export to one company the caller may see (403 otherwise)."""
     scope = checked_scope(body, None, SCOPE_KEYS)
     window = read_query({"scope": {k: v for k, v in scope.items() if k in ("minDate", "maxDate")}}, None, 1)
-    companies = allowed
-    company = scope.get("company")
-    if company is not None:
-        if not isinstance(company, str) or not COMPANY_ID.fullmatch(company):
-            raise bad_request(f"scope.company: a company id (1-32 letters, digits or _), not {_show(company)}")
-        if allowed is not None and company not in allowed:
-            raise ApiError(403, f"permission: company {company!r} is not one this identity may read")
-        companies = {company}
     return Export(
         kind=_choice(scope, "kind", KINDS),
         format=_choice(scope, "format", FORMATS),
         min_date=window.min_date,
         max_date=window.max_date,
-        companies=companies,
+        companies=one_company(scope, allowed),
         bom=_flag(scope, "bom"),
         zone=zone,
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 
-from calldata.api.errors import bad_request
+from calldata.api.errors import ApiError, bad_request
+from calldata.auth.permissions import COMPANY_ID
 
 DEFAULT_MAX_ROWS = 500
 SCOPE_KEYS = ("minID", "maxRows", "minDate", "maxDate", "queuedata", "cachedata")
@@ -112,6 +114,19 @@ def checked_scope(body: dict[str, Any], path_type: str | None, keys: tuple[str, 
     if unknown:
         raise bad_request(f"scope.{unknown[0]}: unknown key (known: {', '.join(keys)})")
     return scope
+
+
+def one_company(scope: dict[str, Any], allowed: Collection[str] | None) -> Collection[str] | None:
+    """The companies to read: `allowed` (None: all), narrowed to `scope.company` when given (403
+    when it is not one the caller may read)."""
+    company = scope.get("company")
+    if company is None:
+        return allowed
+    if not isinstance(company, str) or not COMPANY_ID.fullmatch(company):
+        raise bad_request(f"scope.company: a company id (1-32 letters, digits or _), not {_show(company)}")
+    if allowed is not None and company not in allowed:
+        raise ApiError(403, f"permission: company {company!r} is not one this identity may read")
+    return {company}
 
 
 def _integer(scope: dict[str, Any], key: str, least: int, most: int) -> int | None:

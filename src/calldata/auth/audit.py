@@ -1,8 +1,9 @@
 """The audit log: logins, key use and every change to accounts, keys and grants. Never a secret.
 
 Events anyone can cause over and over (failed and throttled logins, logins with inline
-credentials, key use) are kept as one row per identical event per hour, with a count and the
-times of the first and last; old rows are pruned after the retention the settings give.
+credentials, key use, recordings played or refused) are kept as one row per identical event per
+hour, with a count and the times of the first and last; old rows are pruned after the retention
+the settings give.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ USER_DISABLED = "user_disabled"
 USER_ENABLED = "user_enabled"
 GRANTED = "granted"
 REVOKED = "revoked"
+RECORDING_PLAYED = "recording_played"  # a recording downloaded (detail: its file)
+RECORDING_REFUSED = "recording_refused"  # a recording's name that tried to leave the directory
 
 # Events counted into one row per (event, login, actor, address, detail) and AGGREGATE window.
-REPEATED = frozenset({LOGIN, LOGIN_FAILED, LOGIN_THROTTLED, KEY_USED})
+REPEATED = frozenset({LOGIN, LOGIN_FAILED, LOGIN_THROTTLED, KEY_USED, RECORDING_PLAYED, RECORDING_REFUSED})
 AGGREGATE = timedelta(hours=1)
 
 

@@ -35,6 +35,7 @@ COMMANDS = {
     "attribution": "attribution:app",
     "ingest": "ingest:app",
     "rates": "rating:app",
+    "recordings": "recordings:app",
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -19,7 +20,9 @@ from calldata.cli.port import ensure_free
 from calldata.demo import demo as steps
 from calldata.demo.cdr_csv import write_csv
 from calldata.demo import generator
+from calldata.demo import recordings as demo_recordings
 from calldata.demo.generator import DEFAULT_START
+from calldata.recordings.scan import scan
 from calldata.store.engine import sync_engine, upgrade
 
 DirectoryOption = Annotated[
@@ -53,6 +56,16 @@ def _directory(path: Path | None) -> tuple[Directory, str, str]:
 
 def _rate(done: int, began: float) -> str:
     return f"{done / max(time.perf_counter() - began, 1e-9):,.0f} rows/s"
+
+
+def _recordings(engine: Engine, credentials: Path, console: Console) -> Path:
+    """Short WAVs for the latest recorded calls, in a folder beside the demo's files, scanned."""
+    folder = demo_recordings.folder(credentials)
+    written = demo_recordings.write(engine, folder)
+    report = scan(engine, folder)
+    console.print(f"recordings: {written} written to {folder}, {report.files - len(report.untied)} of"
+                  f" {report.files} tied to their legs", highlight=False)
+    return folder
 
 
 def generate(
@@ -136,13 +149,17 @@ def demo(
                       + f"), {time.perf_counter() - began:.1f} s")
     rated = steps.rate(engine, start, days)
     console.print(f"{rated.examined:,} legs out looked at for pricing, {rated.changed:,} priced anew")
+    credentials = steps.credentials_path(settings.database_url)
+    settings = settings.with_overrides(recordings_dir=str(_recordings(engine, credentials, console)))
     company = next(iter(pbx.companies), "default")
-    lines = steps.accounts(engine, settings, company, steps.credentials_path(settings.database_url))
+    lines = steps.accounts(engine, settings, company, credentials)
     engine.dispose()
     out = Console()
     out.print(f"\nThe Call Data API at {steps.base_url(settings)}/rest/call/read\n", highlight=False)
     for line in lines:
         out.print(line, highlight=False, soft_wrap=True)
+    out.print(f"Recordings: POST {steps.base_url(settings)}/rest/call/list with"
+              ' {"scope": {"type": "recording"}} (docs/recordings.md)\n', highlight=False)
     if no_serve:
         return
     out.print("Serving; Ctrl-C stops.", highlight=False)

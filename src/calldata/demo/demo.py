@@ -11,6 +11,7 @@ more call:
 5. `rate`: the generated period's legs priced with those decks, so reports and statements show money;
 6. `accounts`: the demo users and API key (calldata.auth.demo_accounts), the same as last run
    while the file `credentials_path` names holds credentials that still work;
+   (with them, `calldata.demo.recordings`: short WAVs for the latest recorded calls, scanned);
 7. the CLI prints the ready-to-paste curl commands and serves the API.
 """
 

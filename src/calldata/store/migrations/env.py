@@ -8,6 +8,7 @@ import calldata.auth.schema  # noqa: F401
 import calldata.ingest.checkpoints  # noqa: F401
 import calldata.queues.schema  # noqa: F401
 import calldata.rating.schema  # noqa: F401
+import calldata.recordings.schema  # noqa: F401
 from calldata.store.schema import metadata
 
 engine = context.config.attributes["engine"]
