@@ -10,7 +10,8 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from calldata.api import attribution_report, auth_routes, call_read, calls, export, health, metrics, recordings, reports
+from calldata.api import (attribution_report, auth_routes, call_read, calls, export, health, metrics, queue_stats,
+                          recordings, reports)
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.api.prefetch import Prefetcher
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
             # the download writes the audit log: on the primary
             Route("/rest/call/download/recording", recordings.download_endpoint(engine, recordings_dir),
                   methods=["GET", "POST"]),
+            Route("/rest/queue/stats", queue_stats.endpoint(reader, settings.display_tz), methods=["POST"]),
             Route("/health", health.endpoint(engine, reader), methods=["GET"]),
             Route("/rest/attribution/report", attribution_report.endpoint(engine), methods=["POST"]),
             Route("/openapi.json", openapi, methods=["GET"]),

@@ -52,6 +52,7 @@ ROUTE_RULES: dict[str, Rule] = {
     "/rest/call/read/{type}": call_read,
     "/rest/call/incalls": call_report,
     "/rest/call/outcalls": call_report,
+    "/rest/queue/stats": call_report,
     "/rest/call/calls": call_read,
     "/rest/call/export": call_read,
     "/rest/call/list": call_read,  # recordings: whoever may read a leg may hear it

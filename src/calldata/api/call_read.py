@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calldata.api.errors import bad_request
 from calldata.api.prefetch import Prefetcher
 from calldata.api.scope import ReadQuery, parse_body, read_query
 from calldata.api.unavailable import unavailable
@@ -75,13 +74,12 @@ def endpoint(read_pages: PageReader, max_rows_cap: int, ahead: Prefetcher) -> En
         """Up to maxRows CDRs from minID on, in acctid order (call-read.md)."""
         body = await request_body(request)
         query = read_query(body, request.path_params.get("type"), max_rows_cap)
-        if query.queuedata:
-            raise bad_request("queuedata: not supported yet")
         companies = visible_companies(request)
 
         def read(min_id: int) -> Awaitable[Page]:
             return read_pages(
-                PageQuery(min_id, query.max_rows, query.min_date, query.max_date, query.cachedata, companies)
+                PageQuery(min_id, query.max_rows, query.min_date, query.max_date, query.cachedata, companies,
+                          query.queuedata)
             )
 
         try:

@@ -32,7 +32,7 @@ Reader = Callable[[int], Awaitable[Page]]
 
 def _key(query: ReadQuery, min_id: int, companies: Collection[str] | None) -> Hashable:
     visible = None if companies is None else frozenset(companies)
-    return (min_id, query.max_rows, query.min_date, query.max_date, query.cachedata, visible)
+    return (min_id, query.max_rows, query.min_date, query.max_date, query.cachedata, query.queuedata, visible)
 
 
 def _forget(task: asyncio.Task[Page]) -> None:

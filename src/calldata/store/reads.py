@@ -46,6 +46,7 @@ from sqlalchemy.sql import table as table_clause
 from sqlalchemy.sql.util import ClauseAdapter
 
 from calldata.store.asyncpg_pool import AsyncpgPool
+from calldata.store.queue_reads import QueueItem, read_events, read_events_pooled
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
 # The Asterisk columns every row carries, in the order the contract lists them.
@@ -131,13 +132,16 @@ Properties = msgspec.defstruct(
     omit_defaults=True,
     gc=False,
 )
+# per (cachedata, queuedata); `queue` holds the row's call's queue_log events (store.queue_reads)
 _SHAPES = {
-    cachedata: msgspec.defstruct(
-        "CachedRow" if cachedata else "Row",
-        [(name, Any) for name in BASE_COLUMNS + (CACHE_COLUMNS if cachedata else ())] + [("properties", Properties)],
+    (cachedata, queuedata): msgspec.defstruct(
+        ("Cached" if cachedata else "") + ("Queued" if queuedata else "") + "Row",
+        [(name, Any) for name in BASE_COLUMNS + (CACHE_COLUMNS if cachedata else ())] + [("properties", Properties)]
+        + ([("queue", list[QueueItem])] if queuedata else []),
         gc=False,
     )
     for cachedata in (False, True)
+    for queuedata in (False, True)
 }
 _encode = msgspec.json.Encoder().encode
 
@@ -163,11 +167,15 @@ def _row_columns(cachedata: bool) -> list[ColumnElement[Any]]:
     return [value.label(name) for name, value in values.items()]
 
 
-def _render(rows: Sequence[Sequence[Any]], cachedata: bool) -> bytes:
-    """The page's JSON array: one msgspec Struct per row, encoded in one call."""
-    shape = _SHAPES[cachedata]
+def _render(rows: Sequence[Sequence[Any]], cachedata: bool, queue: dict[int, list[QueueItem]] | None) -> bytes:
+    """The page's JSON array: one msgspec Struct per row, encoded in one call; with `queue`
+    (queuedata), each row's events by acctid."""
     split = len(BASE_COLUMNS) + (len(CACHE_COLUMNS) if cachedata else 0)
-    return _encode([shape(*row[:split], Properties(*row[split:])) for row in rows])
+    if queue is None:
+        shape = _SHAPES[cachedata, False]
+        return _encode([shape(*row[:split], Properties(*row[split:])) for row in rows])
+    shape = _SHAPES[cachedata, True]
+    return _encode([shape(*row[:split], Properties(*row[split:]), queue.get(row[0], [])) for row in rows])
 
 
 def _company_match_pg(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
@@ -269,6 +277,7 @@ class PageQuery(NamedTuple):
     max_date: datetime | None = None
     cachedata: bool = False
     companies: Collection[str] | None = None
+    queuedata: bool = False
 
 
 def page_statement(dialect: str, query: PageQuery) -> tuple[Select[Any], dict[str, Any]] | None:
@@ -294,23 +303,27 @@ def page_statement(dialect: str, query: PageQuery) -> tuple[Select[Any], dict[st
     return stmt, params
 
 
-def to_page(rows: Sequence[Sequence[Any]], cachedata: bool) -> Page:
-    """The page of `rows` as the statement of `page_statement` returned them."""
+def to_page(rows: Sequence[Sequence[Any]], cachedata: bool, queue: dict[int, list[QueueItem]] | None = None) -> Page:
+    """The page of `rows` as the statement of `page_statement` returned them (with `queue`: each
+    row's queue events, queuedata)."""
     if not rows:
         return EMPTY
-    return Page(_render(rows, cachedata), len(rows), rows[-1][0])
+    return Page(_render(rows, cachedata, queue), len(rows), rows[-1][0])
 
 
 def read_page(conn: Connection, query: PageQuery = PageQuery()) -> Page:
     """Up to `max_rows` rows with `acctid >= min_id` (and `min_date <= calldate < max_date`), by acctid.
 
     `companies`, when given, keeps only the rows whose company, target or bill_to is one of
-    them (rows not yet attributed never match). The engine must have been through `prepare`.
+    them (rows not yet attributed never match). `queuedata` adds each row's call's queue events
+    (a second statement for the whole page). The engine must have been through `prepare`.
     """
     found = page_statement(conn.dialect.name, query)
     if found is None:
         return EMPTY
-    return to_page(fetch(conn, *found), query.cachedata)
+    rows = fetch(conn, *found)
+    queue = read_events(conn, [row[0] for row in rows], query.companies) if query.queuedata and rows else None
+    return to_page(rows, query.cachedata, queue)
 
 
 async def read_page_pooled(pool: AsyncpgPool, query: PageQuery) -> Page:
@@ -318,7 +331,10 @@ async def read_page_pooled(pool: AsyncpgPool, query: PageQuery) -> Page:
     found = page_statement("postgresql", query)
     if found is None:
         return EMPTY
-    return to_page(await pool.fetch(*found), query.cachedata)
+    rows = await pool.fetch(*found)
+    queue = (await read_events_pooled(pool, [row[0] for row in rows], query.companies)
+             if query.queuedata and rows else None)
+    return to_page(rows, query.cachedata, queue)
 
 
 # --- per-connection setup ---------------------------------------------------------------------

@@ -1,0 +1,107 @@
+"""A caller's stays in queues, read from its queue_log events (pure): when it entered, how it left.
+
+Asterisk logs one `ENTERQUEUE` per entry and then, for that callid and queue, the members rung
+(`RINGNOANSWER`, `RINGCANCELED`), the answer (`CONNECT`) and its end (`COMPLETEAGENT`,
+`COMPLETECALLER`, `BLINDTRANSFER`, `ATTENDEDTRANSFER`), or the caller leaving unanswered
+(`ABANDON`, `EXITWITHTIMEOUT`, `EXITEMPTY`, `EXITWITHKEY`). Field layouts are app_queue.c's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from calldata.queues.event import QueueEvent
+
+ENTER = "ENTERQUEUE"
+CONNECT = "CONNECT"
+# events that end a stay unanswered -> the stay's outcome (docs/queues.md)
+LEFT = {"ABANDON": "abandon", "EXITWITHTIMEOUT": "timeout", "EXITEMPTY": "exitempty", "EXITWITHKEY": "exitkey"}
+# events that end an answered stay; their last three fields are holdtime|calltime|origposition
+ENDED = ("COMPLETEAGENT", "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
+TRANSFERS = ("BLINDTRANSFER", "ATTENDEDTRANSFER")
+RINGS = ("RINGNOANSWER", "RINGCANCELED")
+ANSWERED = "answered"
+WAITING = "waiting"  # entered, no outcome logged (yet)
+OUTCOMES = (ANSWERED, *LEFT.values(), WAITING)
+
+
+@dataclass(frozen=True, slots=True)
+class Ring:
+    """One member rung and not connected: `ms` rung (0: the member was busy or unreachable)."""
+
+    agent: str
+    event: str
+    ms: int
+
+
+@dataclass(slots=True)
+class Stay:
+    """One entry of a caller (`callid` = its CDR uniqueid) into a queue; times in epoch seconds."""
+
+    callid: str
+    queue: str
+    enter: int
+    end: int  # the last event's time so far
+    outcome: str = WAITING
+    wait: int | None = None  # seconds waited: until answered (holdtime) or until it left unanswered
+    agent: str = ""  # the member who answered
+    talk: int | None = None  # seconds the answered call lasted (calltime), once it ended
+    transferred: bool = False  # the member transferred the caller out of the queue
+    rings: list[Ring] = field(default_factory=list)
+
+
+def number(text: str) -> int | None:
+    """A queue_log number field, or None when it is not one (an older Asterisk's layout)."""
+    value = text.strip()
+    return int(value) if value.isdigit() else None
+
+
+def fields(event: QueueEvent) -> list[str]:
+    """Every data field as logged: data5 holds the rest joined by `|` (calldata.queues.event)."""
+    return [*event.data[:-1], *event.data[-1].split("|")] if event.data else []
+
+
+def _seconds(event: QueueEvent) -> int:
+    return int(event.time.timestamp())
+
+
+def _apply(stay: Stay, event: QueueEvent) -> None:
+    """Add one event of the stay's callid and queue to it."""
+    values = fields(event)
+    at = _seconds(event)
+    stay.end = max(stay.end, at)
+    if event.event in RINGS:
+        stay.rings.append(Ring(event.agent, event.event, (number(values[0]) if values else None) or 0))
+    elif event.event == CONNECT:
+        held = number(values[0]) if values else None
+        stay.outcome, stay.agent, stay.wait = ANSWERED, event.agent, at - stay.enter if held is None else held
+    elif event.event in ENDED and len(values) >= 3:
+        stay.talk = number(values[-2])
+        stay.transferred = event.event in TRANSFERS
+        if stay.outcome != ANSWERED:  # the CONNECT line is missing: the end still says who and how long
+            held = number(values[-3])
+            stay.outcome, stay.agent, stay.wait = ANSWERED, event.agent, at - stay.enter if held is None else held
+    elif event.event in LEFT and stay.outcome == WAITING:
+        waited = number(values[-1]) if values else None
+        stay.outcome, stay.wait = LEFT[event.event], at - stay.enter if waited is None else waited
+
+
+def stays(events: Iterable[QueueEvent]) -> list[Stay]:
+    """The stays the events describe, in the order they were entered.
+
+    Events are taken in the order given (time order, as logged); an event of a callid and queue
+    before its first ENTERQUEUE (the log began mid-call) belongs to no stay.
+    """
+    current: dict[tuple[str, str], Stay] = {}
+    found: list[Stay] = []
+    for event in events:
+        key = (event.callid, event.queue)
+        if event.event == ENTER:
+            at = _seconds(event)
+            current[key] = stay = Stay(event.callid, event.queue, at, at)
+            found.append(stay)
+        elif key in current:
+            _apply(current[key], event)
+    found.sort(key=lambda s: s.enter)
+    return found
