@@ -124,12 +124,13 @@ async def test_null_scope_members_mean_absent(connect: Connect, engine: Any) -> 
     assert [row["acctid"] for row in r.json()["values"]] == ids
 
 
-async def test_queuedata_is_refused_clearly_for_now(connect: Connect) -> None:
+async def test_queuedata_adds_the_queue_member(connect: Connect, engine: Any) -> None:
+    store_rows(engine, [cdr(0)])
     async with connect() as client:
-        refused = await client.post("/rest/call/read", json={"scope": {"queuedata": True}})
+        queued = await client.post("/rest/call/read", json={"scope": {"queuedata": True}})
         plain = await client.post("/rest/call/read", json={"scope": {"queuedata": False}})
-    assert_fail(refused, 400, "queuedata: not supported yet")
-    assert plain.status_code == 200
+    assert queued.status_code == plain.status_code == 200
+    assert queued.json()["values"][0]["queue"] == [] and "queue" not in plain.json()["values"][0]
 
 
 async def test_unknown_commands_and_methods_answer_the_envelope(connect: Connect) -> None:

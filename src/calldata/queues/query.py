@@ -88,3 +88,23 @@ def caller_events(conn: Connection, callids: Collection[str]) -> list[QueueEvent
     for start in range(0, len(wanted), _CHUNK):
         found += _events(conn.execute(_OF_CALLERS, {"callids": wanted[start:start + _CHUNK]}))
     return found
+
+
+@cache
+def legs_statement(side: str) -> Select[Any]:
+    """Every event of the callers of a company's legs started in [start, end): the report's legs
+    (calldata.reports.query) found by the same index, their callers' events by (callid, time)."""
+    callers = select(cdr.c.uniqueid).where(
+        cdr.c[side] == bindparam("company"),
+        cdr.c.calldate >= bindparam("start", type_=cdr.c.calldate.type),
+        cdr.c.calldate < bindparam("end", type_=cdr.c.calldate.type),
+    )
+    return (
+        select(*_COLUMNS).where(queue_event.c.callid.in_(callers))
+        .order_by(queue_event.c.callid, queue_event.c.time, queue_event.c.id)
+    )
+
+
+def leg_events(conn: Connection, side: str, company: str, start: datetime, end: datetime) -> list[QueueEvent]:
+    """The events of the callers whose legs a report of `company` (on `side`: company or target) holds."""
+    return _events(conn.execute(legs_statement(side), {"company": company, "start": start, "end": end}))

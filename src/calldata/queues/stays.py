@@ -8,7 +8,7 @@ Asterisk logs one `ENTERQUEUE` per entry and then, for that callid and queue, th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from calldata.queues.event import QueueEvent
@@ -22,6 +22,7 @@ ENDED = ("COMPLETEAGENT", "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
 TRANSFERS = ("BLINDTRANSFER", "ATTENDEDTRANSFER")
 RINGS = ("RINGNOANSWER", "RINGCANCELED")
 ANSWERED = "answered"
+ABANDON = LEFT["ABANDON"]
 WAITING = "waiting"  # entered, no outcome logged (yet)
 OUTCOMES = (ANSWERED, *LEFT.values(), WAITING)
 
@@ -105,3 +106,35 @@ def stays(events: Iterable[QueueEvent]) -> list[Stay]:
             _apply(current[key], event)
     found.sort(key=lambda s: s.enter)
     return found
+
+
+QUEUE_APP = "Queue"  # a CDR leg's lastapp when the queue rang a member
+_SLACK = 1  # second: a leg the dialplan starts after the queue gave up starts as it ends
+
+
+def by_caller(found: Iterable[Stay]) -> dict[str, list[Stay]]:
+    """callid -> its stays, in entry order."""
+    grouped: dict[str, list[Stay]] = {}
+    for stay in found:
+        grouped.setdefault(stay.callid, []).append(stay)
+    return grouped
+
+
+def leg_stay(caller_stays: Sequence[Stay], lastapp: str, start: int) -> tuple[Stay, int] | None:
+    """The stay through which a leg of the caller came, and the seconds the caller had waited in it
+    when the leg started ringing; None when the leg did not come through a queue.
+
+    A queue's member leg (lastapp Queue) belongs to the stay still running when it started (the
+    first attempt's leg starts with the caller's channel, before ENTERQUEUE: 0 s). Any other leg
+    came through the last stay that had ended, unless still waiting, when it started (the overflow
+    after a timeout, a transfer after the answer), with the stay's whole wait.
+    """
+    if lastapp == QUEUE_APP:
+        running = next((stay for stay in caller_stays if stay.end >= start), None)
+        stay = running or (caller_stays[-1] if caller_stays else None)
+        return None if stay is None else (stay, max(0, start - stay.enter))
+    ended = [stay for stay in caller_stays if stay.outcome != WAITING and stay.end <= start + _SLACK]
+    if not ended:
+        return None
+    stay = ended[-1]
+    return stay, stay.end - stay.enter if stay.wait is None else stay.wait

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from calldata.queues.query import leg_events
+from calldata.queues.stays import by_caller, stays
 from calldata.reports import query
 from calldata.reports.incalls import incalls
 from calldata.reports.outcalls import outcalls
@@ -62,11 +64,17 @@ def plan(conn: Connection, kind: str, request: ReportRequest, display_tz: str,
 
 
 def tabulate(conn: Connection, planned: Plan) -> dict[str, Any]:
-    """The `values` of an incalls or outcalls answer: per company one query and its table."""
+    """The `values` of an incalls or outcalls answer: per company one query and its table (incalls:
+    and a second, the queue events of its legs' callers, for qtime and qstatus)."""
     side, _, table_of = KINDS[planned.kind]
     values: dict[str, Any] = {}
     for company, start, end, names in planned.parts:
-        table = table_of(query.legs(conn, side, company, start, end), planned.roster, company, names)
+        legs = query.legs(conn, side, company, start, end)
+        if planned.kind == "incalls":
+            queued = by_caller(stays(leg_events(conn, side, company, start, end)))
+            table = incalls(legs, planned.roster, company, names, queued)
+        else:
+            table = table_of(legs, planned.roster, company, names)
         for key, entry in table.items():
             values[f"{company}/{key}" if planned.several else key] = entry
     return values

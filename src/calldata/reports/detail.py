@@ -45,11 +45,15 @@ def picked_up(legs: Sequence[Leg], roster: Roster) -> dict[int, str]:
     return taken
 
 
-def detail(leg: Leg, picked_by: str | None = None, forwarded_from: str | None = None) -> str:
-    """`Answered`, `Busy (transfer from 202)`, `Picked up by 203`, ... (every text in docs/api.md)."""
+def detail(leg: Leg, picked_by: str | None = None, forwarded_from: str | None = None,
+           abandoned_after: int | None = None) -> str:
+    """`Answered`, `Busy (transfer from 202)`, `Picked up by 203`, `Not answered (abandoned in queue
+    after 14 s)`, ... (every text in docs/api.md)."""
     if picked_by is not None:
         return f"Picked up by {picked_by}"
     outcome = OUTCOMES.get(leg.disposition, leg.disposition)
+    if abandoned_after is not None and leg.disposition != "ANSWERED":  # a missed call: the caller gave up
+        return f"{outcome} (abandoned in queue after {abandoned_after} s)"
     if leg.xfer:
         return f"{outcome} (transfer from {leg.xfer})"
     if leg.is_pick:

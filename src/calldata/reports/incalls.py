@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from calldata.queues.stays import ABANDON, Stay, leg_stay
 from calldata.reports.detail import detail, picked_up
 from calldata.reports.query import Leg
 from calldata.reports.roster import Roster
@@ -19,12 +20,26 @@ def ringtime(leg: Leg) -> int:
     return max(0, until - leg.calldate)
 
 
-def incalls(legs: Sequence[Leg], roster: Roster, company: str, extensions: Sequence[str] = ()) -> dict[str, Any]:
-    """Extension -> {name, calls}: `legs` are the company's legs in (target side), in time order.
+def queued(leg: Leg, stays: Mapping[str, Sequence[Stay]]) -> tuple[str, str, int | None]:
+    """(qtime, qstatus, abandoned after): seconds waited in a queue before this leg rang, as text,
+    and the queue's outcome (calldata.queues.stays.OUTCOMES), when the call came through a queue,
+    else ("", ""); and the seconds after which the caller gave up, when it did."""
+    found = leg_stay(stays.get(leg.uniqueid, ()), leg.lastapp, leg.calldate)
+    if found is None:
+        return "", "", None
+    stay, waited = found
+    return str(waited), stay.outcome, stay.wait if stay.outcome == ABANDON else None
+
+
+def incalls(legs: Sequence[Leg], roster: Roster, company: str, extensions: Sequence[str] = (),
+            stays: Mapping[str, Sequence[Stay]] | None = None) -> dict[str, Any]:
+    """Extension -> {name, calls}: `legs` are the company's legs in (target side), in time order;
+    `stays` their callers' queue stays by callid (calldata.queues.stays.by_caller).
 
     A leg counts for the extension whose device is its Party B (for a hunt group or queue leg,
     the member rung). Extensions named in `extensions` are present even without calls.
     """
+    stays = stays or {}
     taken = picked_up(legs, roster)
     report: dict[str, Any] = {ext: {"name": roster.name(company, ext), "calls": []} for ext in extensions}
     for leg in legs:
@@ -40,6 +55,7 @@ def incalls(legs: Sequence[Leg], roster: Roster, company: str, extensions: Seque
         entry = report.get(ext)
         if entry is None:  # (not setdefault: that would build an entry for every leg)
             entry = report[ext] = {"name": roster.name(company, ext), "calls": []}
+        qtime, qstatus, abandoned = queued(leg, stays)
         entry["calls"].append({
             "acctid": leg.acctid,
             "calldate": leg.calldate,
@@ -47,8 +63,8 @@ def incalls(legs: Sequence[Leg], roster: Roster, company: str, extensions: Seque
             "type": "Internal" if roster.internal(leg.channel) else "External",
             "ringtime": ringtime(leg),
             "billsecs": leg.billsec if leg.disposition == "ANSWERED" else 0,  # (a queue's IVR answered the caller)
-            "detail": detail(leg, taken.get(leg.acctid), forwarded),
-            "qtime": "",
-            "qstatus": "",
+            "detail": detail(leg, taken.get(leg.acctid), forwarded, abandoned),
+            "qtime": qtime,
+            "qstatus": qstatus,
         })
     return report

@@ -39,6 +39,7 @@ class Leg(NamedTuple):
     xfer: str | None
     is_pick: bool
     is_bounce: bool
+    uniqueid: str = ""  # the caller's channel: its queue_log callid (incalls' qtime, qstatus)
     rating: str | None = None  # calldata.rating.rater.Rating: the price (millionths) and what it is for
     price: int | None = None
     currency: str | None = None
