@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from calldata.queues.stays import ABANDON, Stay
 from calldata.store.calls import CallLeg
 
 # (company, extension, device) behind a channel, or None (calldata.reports.roster.Roster.device)
@@ -15,6 +16,7 @@ Show = Callable[[datetime], str]
 
 OUTCOMES = {"ANSWERED": "answered", "BUSY": "busy", "NOANSWER": "no answer", "CONGESTION": "congestion",
             "FAILED": "failed"}
+ABANDONED = "abandoned"  # nobody answered and the caller hung up waiting in a queue (queue_log)
 # An unanswered call ends as the most telling of its legs' dispositions.
 _UNANSWERED = ("BUSY", "NOANSWER", "CONGESTION", "FAILED")
 
@@ -27,12 +29,15 @@ def _is_local(channel: str) -> bool:
     return channel.startswith("Local/")
 
 
-def outcome(legs: Sequence[CallLeg]) -> str:
-    """`answered` when any leg was answered, else the first of busy, no answer, congestion, failed
-    that a leg ended with (a failed dial's two rows, Dial and Hangup, say the same)."""
+def outcome(legs: Sequence[CallLeg], queue: Sequence[Stay] = ()) -> str:
+    """`answered` when any leg was answered; else `abandoned` when the caller last gave up waiting
+    in a queue (its CDRs alone say no answer); else the first of busy, no answer, congestion,
+    failed that a leg ended with (a failed dial's two rows, Dial and Hangup, say the same)."""
     dispositions = {leg.disposition for leg in legs}
     if "ANSWERED" in dispositions:
         return "answered"
+    if queue and queue[-1].outcome == ABANDON:
+        return ABANDONED
     for disposition in _UNANSWERED:
         if disposition in dispositions:
             return OUTCOMES[disposition]
@@ -72,9 +77,10 @@ def _events(legs: Sequence[CallLeg], device: DeviceOf) -> list[dict[str, Any]]:
 
 
 def build(call: str, legs: Sequence[CallLeg], show: Show, device: DeviceOf = _no_device,
-          changed: int | None = None, first_id: int | None = None) -> dict[str, Any]:
+          changed: int | None = None, first_id: int | None = None, queue: Sequence[Stay] = ()) -> dict[str, Any]:
     """One call's entry from its legs in (calldate, acctid) order; `show` formats an instant;
-    `first_id` is the call's lowest acctid when `legs` are only those a reader may see.
+    `first_id` is the call's lowest acctid when `legs` are only those a reader may see; `queue`
+    the stays in queues of its legs' callers, in entry order (calldata.queues.stays).
 
     Talk time runs from the first answer to the call's end (hold and park included: the caller's
     line is up), ring time from the start to the first answer (to the end when never answered).
@@ -93,9 +99,10 @@ def build(call: str, legs: Sequence[CallLeg], show: Show, device: DeviceOf = _no
         "caller": {"number": first.src, "company": first.company or "", "extension": first.src_ext or ""},
         "dialled": first.dial_full or first.dst,
         "answered": _answerer(legs, device),
-        "outcome": outcome(legs),
+        "outcome": outcome(legs, queue),
         "talk": int((end - answered).total_seconds()) if answered else 0,
         "ring": max(0, int(((answered or end) - start).total_seconds())),
         "events": _events(legs, device),
+        "queue": [{"queue": stay.queue, "outcome": stay.outcome, "wait": stay.wait} for stay in queue],
         "legs": sorted(leg.acctid for leg in legs),
     }

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from calldata.calls.build import DeviceOf, build
+from calldata.queues.query import caller_events
+from calldata.queues.stays import by_caller, stays
 from calldata.reports.roster import current_roster
 from calldata.store import calls as store
 from calldata.store.calls import CallScope
@@ -29,16 +31,19 @@ def built(conn: Connection, ids: list[str], zone: ZoneInfo, companies: Collectio
     """
     legs = store.legs_of(conn, ids)
     device = _device_of(conn)
+    seen = {call: [leg for leg in legs.get(call, []) if leg.visible_to(companies)] for call in ids}
+    callers = by_caller(stays(caller_events(conn, {leg.uniqueid for mine in seen.values() for leg in mine})))
 
     def show(instant: Any) -> str:
         return format_display_time(instant, zone)
 
     values = []
     for call in ids:
-        every = legs.get(call, [])
-        mine = [leg for leg in every if leg.visible_to(companies)]
+        every, mine = legs.get(call, []), seen[call]
         if mine:
-            values.append(build(call, mine, show, device, changed.get(call), min(leg.acctid for leg in every)))
+            queue = sorted((s for uniqueid in {leg.uniqueid for leg in mine} for s in callers.get(uniqueid, [])),
+                           key=lambda stay: stay.enter)
+            values.append(build(call, mine, show, device, changed.get(call), min(leg.acctid for leg in every), queue))
         elif companies is None:
             values.append({"call": call, "changed": changed.get(call), "legs": []})
     return values

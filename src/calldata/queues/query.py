@@ -8,7 +8,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, exists, or_, select
+from sqlalchemy import Connection, Select, Text, bindparam, exists, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from calldata.queues.event import QueueEvent
 from calldata.queues.schema import queue_event
@@ -73,20 +74,27 @@ def period_events(conn: Connection, start: datetime, end: datetime, queues: Sequ
     return _events(conn.execute(period_statement(bool(queues), companies is not None), params))
 
 
-_OF_CALLERS = (
-    select(*_COLUMNS)
-    .where(queue_event.c.callid.in_(bindparam("callids", expanding=True)))
-    .order_by(queue_event.c.callid, queue_event.c.time, queue_event.c.id)
-)
-_CHUNK = 900  # callids per statement: under SQLite's bound-parameter limit
+@cache
+def callers_statement(dialect: str) -> Select[Any]:
+    """Every event of the callers in parameter `callids`: one array on PostgreSQL, a list elsewhere."""
+    if dialect == "postgresql":
+        wanted = queue_event.c.callid == bindparam("callids", type_=ARRAY(Text)).any_()
+    else:
+        wanted = queue_event.c.callid.in_(bindparam("callids", expanding=True))
+    return select(*_COLUMNS).where(wanted).order_by(queue_event.c.callid, queue_event.c.time, queue_event.c.id)
+
+
+_CHUNK = 900  # callids per statement on SQLite: under its bound-parameter limit
 
 
 def caller_events(conn: Connection, callids: Collection[str]) -> list[QueueEvent]:
     """Every event of these callers (CDR uniqueids), by callid then time."""
     wanted = sorted(set(callids))
+    step = len(wanted) or 1 if conn.dialect.name == "postgresql" else _CHUNK
+    stmt = callers_statement(conn.dialect.name)
     found: list[QueueEvent] = []
-    for start in range(0, len(wanted), _CHUNK):
-        found += _events(conn.execute(_OF_CALLERS, {"callids": wanted[start:start + _CHUNK]}))
+    for start in range(0, len(wanted), step):
+        found += _events(conn.execute(stmt, {"callids": wanted[start:start + step]}))
     return found
 
 

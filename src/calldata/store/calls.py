@@ -39,6 +39,7 @@ class CallLeg(NamedTuple):
     xfer: str | None
     is_park: bool
     is_pick: bool
+    uniqueid: str  # its Party A's channel: a caller's queue_log callid
 
     def visible_to(self, companies: Collection[str] | None) -> bool:
         """A restricted reader sees a leg whose company, target or bill_to is one of theirs."""
