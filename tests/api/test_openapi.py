@@ -14,7 +14,7 @@ from calldata.config import Settings
 pytestmark = pytest.mark.anyio
 OWN_PATHS = {"/rest/call/read", "/rest/call/read/{type}", "/rest/call/incalls", "/rest/call/outcalls", "/health",
              "/openapi.json", "/rest/call/calls", "/rest/call/export", "/rest/call/list",
-             "/rest/call/download/recording"}
+             "/rest/call/download/recording", "/rest/queue/stats"}
 
 
 def routes_of_app() -> list[Route]:

@@ -21,6 +21,7 @@ from calldata.reports.build import KINDS, plan, tabulate
 from calldata.reports.recalc import recalculate
 from calldata.reports.request import ReportError
 
+QUEUES = "queues"
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 COLUMNS = {
     "incalls": (("day time", "calldate"), ("caller", "caller"), ("type", "type"), ("ring", "ringtime"),
@@ -89,8 +90,8 @@ def _print(kind: str, values: dict[str, Any], zone: tzinfo) -> None:
 
 def run(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(help="incalls (per extension) or outcalls (per device).")],
-    company: Annotated[list[str], typer.Option("--company", help="Company id (repeat for several).")],
+    kind: Annotated[str, typer.Argument(help="incalls (per extension), outcalls (per device) or queues.")],
+    company: Annotated[list[str] | None, typer.Option("--company", help="Company id (repeat for several).")] = None,
     month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: this month).")] = None,
     day: Annotated[int | None, typer.Option("--day", help="Report from this day of the month...")] = None,
     days: Annotated[int | None, typer.Option("--days", help="...for this many days (default 1).")] = None,
@@ -98,10 +99,24 @@ def run(
     device: Annotated[list[str] | None, typer.Option("--device", help="outcalls: only this device (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's `values` as JSON.")] = False,
     recalc: Annotated[bool, typer.Option("--recalc", help="outcalls: price the period's calls again first.")] = False,
+    start: Annotated[str | None, typer.Option("--from", help="queues: first day (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="queues: last day, included.")] = None,
+    queue: Annotated[list[str] | None, typer.Option("--queue", help="queues: only this queue (repeatable).")] = None,
+    service_level: Annotated[int, typer.Option("--service-level", help="queues: answered within this many seconds.")] = 20,
 ) -> None:
-    """A company's calls in per extension, or out per device, for a month or some days."""
+    """A company's calls in per extension, or out per device, for a month or some days; or queue figures."""
+    if kind == QUEUES:
+        if month or day or days or extension or device or recalc:
+            raise _stop("--month, --day, --days, --extension, --device and --recalc are not for queues")
+        from calldata.cli.queue_report import queues  # only this report needs it
+
+        return queues(ctx, company or [], start, until, queue or [], service_level, as_json)
     if kind not in KINDS:
-        raise _stop(f"unknown report {kind!r} (known: {', '.join(KINDS)})")
+        raise _stop(f"unknown report {kind!r} (known: {', '.join((*KINDS, QUEUES))})")
+    if start or until or queue:
+        raise _stop("--from, --to and --queue are for queues")
+    if not company:
+        raise _stop("--company: needed for incalls and outcalls")
     if extension and kind != "incalls" or (device or recalc) and kind != "outcalls":
         raise _stop("--extension is for incalls, --device and --recalc for outcalls")
     year_month = _month(month)

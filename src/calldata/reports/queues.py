@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from calldata.queues.query import period_events
 from calldata.queues.stats import DEFAULT_SERVICE_LEVEL, figures
-from calldata.queues.stays import Stay, stays
+from calldata.queues.stays import stays
 from calldata.reports.period import period
 from calldata.reports.request import ReportError, ReportRequest
 from calldata.reports.roster import current_roster
@@ -32,34 +32,39 @@ class QueueStatsRequest:
     service_level: int = DEFAULT_SERVICE_LEVEL
 
 
-def span(conn: Connection, request: QueueStatsRequest, display_tz: str,
-         now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The period in UTC: in the company's zone when one company is asked, else the display zone;
+def zone_of(conn: Connection, companies: tuple[str, ...] | None, display_tz: str) -> ZoneInfo:
+    """The zone a period is counted in: the company's when one is asked, else the display zone;
     ReportError names a company the directory does not have."""
     roster = current_roster(conn)
-    zone = ZoneInfo(display_tz)
-    for company in request.companies or ():
+    for company in companies or ():
         if roster is None or company not in roster.directory.companies:
             why = "no directory is loaded" if roster is None else "not a company of the directory"
             raise ReportError("company", f"{company!r}: {why}")
-    if request.companies is not None and len(request.companies) == 1 and roster is not None:
-        zone = roster.zone(request.companies[0], display_tz)
+    if companies is not None and len(companies) == 1 and roster is not None:
+        return roster.zone(companies[0], display_tz)
+    return ZoneInfo(display_tz)
+
+
+def span(conn: Connection, request: QueueStatsRequest, display_tz: str,
+         now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The request's period in UTC (calldata.reports.period, in `zone_of`'s zone)."""
     calendar = ReportRequest(companies=request.companies or (), year=request.year, month=request.month,
                              day=request.day, days=request.days)
-    return period(calendar, zone, now)
+    return period(calendar, zone_of(conn, request.companies, display_tz), now)
 
 
-def within(start: datetime, end: datetime, found: list[Stay]) -> list[Stay]:
-    """The stays entered in [start, end) (a caller's other stays, entered before, are left out)."""
+def figures_between(conn: Connection, start: datetime, end: datetime, companies: tuple[str, ...] | None,
+                    queues: tuple[str, ...] = (), service_level: int = DEFAULT_SERVICE_LEVEL) -> dict[str, Any]:
+    """`{"from", "to", "values"}`: the period (epoch seconds) and queue -> the figures of the stays
+    entered in [start, end) (a caller's earlier stays, also fetched, are left out)."""
+    events = period_events(conn, start, end, queues, companies)
     first, after = int(start.timestamp()), int(end.timestamp())
-    return [stay for stay in found if first <= stay.enter < after]
+    counted = [stay for stay in stays(events) if first <= stay.enter < after]
+    return {"from": first, "to": after, "values": figures(counted, service_level, queues)}
 
 
 def queue_stats(conn: Connection, request: QueueStatsRequest, display_tz: str,
                 now: datetime | None = None) -> dict[str, Any]:
-    """`{"from", "to", "values"}`: the period (epoch seconds) and queue -> figures."""
+    """The answer's members for `request` (POST /rest/queue/stats)."""
     start, end = span(conn, request, display_tz, now)
-    events = period_events(conn, start, end, request.queues, request.companies)
-    counted = within(start, end, stays(events))
-    return {"from": int(start.timestamp()), "to": int(end.timestamp()),
-            "values": figures(counted, request.service_level, request.queues)}
+    return figures_between(conn, start, end, request.companies, request.queues, request.service_level)
