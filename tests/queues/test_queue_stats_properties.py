@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from calldata.queues.event import numbered, parse_line
 from calldata.queues.stats import figures
-from calldata.queues.stays import stays
+from calldata.queues.stays import lines, stays
 
 AGENTS = ("Bob", "Carol", "Dave")
 ENDS = ("COMPLETEAGENT", "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER BRIDGE", "ATTENDEDTRANSFER LINK", "")
@@ -64,7 +64,7 @@ def drawn_log(draw: st.DrawFn) -> list[Drawn]:
 @given(drawn_log(), st.integers(0, 60))
 def test_every_stay_counts_once_and_the_figures_add_up(log: list[Drawn], level: int) -> None:
     events = numbered(parse_line(line) for stay in log for line in stay.lines)
-    found = figures(stays(events), level)
+    found = figures(stays(lines(events)), level)
     if not log:
         assert found == {}
         return

@@ -19,7 +19,7 @@ from calldata.auth.permissions import BILLING_CALL_REPORTING, SYSTEM_ADMIN
 from calldata.config import Settings
 from calldata.queues.event import numbered, parse_line
 from calldata.queues.stats import figures
-from calldata.queues.stays import stays
+from calldata.queues.stays import lines, stays
 from calldata.queues.store import store_events
 from queue_world import RUN2, store_queue_log
 from queues.hand_counts import ALL, STORIES
@@ -45,7 +45,7 @@ async def ask(c: httpx.AsyncClient, scope: dict[str, Any]) -> tuple[int, dict[st
 @pytest.mark.parametrize("story", sorted(LOGS))
 def test_the_log_alone_gives_the_hand_counts(story: str) -> None:
     events = numbered(parse_line(line) for line in LOGS[story].read_text().splitlines() if line)
-    assert figures(stays(events)) == {"acme-support": EXPECTED[story]}
+    assert figures(stays(lines(events))) == {"acme-support": EXPECTED[story]}
 
 
 @pytest.mark.parametrize("story", sorted(LOGS))

@@ -1,5 +1,5 @@
-"""The store queries behind queue figures: the events of the stays entered in a period, and the
-events of given callers (uniqueids). Company scoping goes through the caller's CDR legs."""
+"""The store queries behind queue figures: the events of the stays entered in a period, of given
+callers (uniqueids), of a report's legs. Company scoping goes through the callers' CDR legs."""
 
 from __future__ import annotations
 
@@ -8,28 +8,68 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, Text, bindparam, exists, or_, select
+from sqlalchemy import (BigInteger, ColumnElement, Connection, Select, Text, any_, bindparam, cast, exists, extract,
+                        func, literal_column, or_, select)
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
-from calldata.queues.event import QueueEvent
 from calldata.queues.schema import queue_event
-from calldata.queues.stays import ENTER
+from calldata.queues.stays import ENTER, Line
+from calldata.store.reads import fetch
 from calldata.store.schema import cdr
 
 # a leg is a company's when one of these is it (as for /rest/call/read, docs/api.md)
 COMPANY_COLUMNS = ("company", "target", "bill_to")
-_COLUMNS = (queue_event.c.time, queue_event.c.callid, queue_event.c.queue, queue_event.c.agent,
-            queue_event.c.event, *(queue_event.c[f"data{n}"] for n in range(1, 6)))
 
 
-def attributed(callid: Any) -> Any:
-    """The caller `callid` has a stored leg of one of the companies (parameter `companies`)."""
-    names = bindparam("companies", expanding=True)
-    return exists().where(cdr.c.uniqueid == callid, or_(*(cdr.c[c].in_(names) for c in COMPANY_COLUMNS)))
+class array_of(ColumnElement[Any]):
+    """PostgreSQL's `ARRAY(subquery)`: computed once (an InitPlan), so `col = ANY(...)` walks the
+    column's index for just those values; `col IN (subquery)` was planned as a hash join over a
+    scan of the whole table (bench/queue_stats.py)."""
+
+    inherit_cache = True
+
+    def __init__(self, query: Select[Any]) -> None:
+        self.query = query
+
+
+@compiles(array_of, "postgresql")
+def _array_of(element: array_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"ARRAY({compiler.process(element.query, **kw)})"
+
+
+def _among(dialect: str, column: Any, values: Select[Any] | str) -> Any:
+    """`column` is one of a subquery's values, or of the list parameter named `values` (an array
+    on PostgreSQL: one statement text, run straight on the driver by `fetch`)."""
+    if isinstance(values, str):
+        if dialect == "postgresql":
+            return column == any_(bindparam(values, type_=ARRAY(Text)))
+        return column.in_(bindparam(values, expanding=True))
+    return column == any_(array_of(values)) if dialect == "postgresql" else column.in_(values)
+
+
+def _columns(dialect: str) -> list[Any]:
+    """A Line's columns: the time as whole epoch seconds, computed by the database."""
+    seconds = extract("epoch", queue_event.c.time)
+    epoch = cast(func.floor(seconds) if dialect == "postgresql" else seconds, BigInteger)
+    return [epoch, queue_event.c.callid, queue_event.c.queue, queue_event.c.agent, queue_event.c.event,
+            *(queue_event.c[f"data{n}"] for n in range(1, 6))]
+
+
+def _ordered(dialect: str, condition: Any) -> Select[Any]:
+    return (select(*_columns(dialect)).where(condition)
+            .order_by(queue_event.c.callid, queue_event.c.time, queue_event.c.id))
+
+
+def attributed(dialect: str, callid: Any) -> Any:
+    """The caller `callid` has a stored leg of one of the companies (list parameter `companies`)."""
+    return exists().where(cdr.c.uniqueid == callid,
+                          or_(*(_among(dialect, cdr.c[c], "companies") for c in COMPANY_COLUMNS)))
 
 
 @cache
-def period_statement(queues: bool, companies: bool) -> Select[Any]:
+def period_statement(queues: bool, companies: bool, dialect: str) -> Select[Any]:
     """Every event of the callers that entered a queue in [start, end), by callid then time.
 
     ENTERQUEUE rows are found through the (queue, time) index, or the time of all queues; the
@@ -37,33 +77,32 @@ def period_statement(queues: bool, companies: bool) -> Select[Any]:
     in the period is counted whole.
     """
     entered = select(queue_event.c.callid).where(
-        queue_event.c.event == ENTER,
+        queue_event.c.event == literal_column(f"'{ENTER}'", Text),  # SQL text: `fetch` sends only the parameters
         queue_event.c.time >= bindparam("start", type_=queue_event.c.time.type),
         queue_event.c.time < bindparam("end", type_=queue_event.c.time.type),
     )
     if queues:
-        entered = entered.where(queue_event.c.queue.in_(bindparam("queues", expanding=True)))
+        entered = entered.where(_among(dialect, queue_event.c.queue, "queues"))
     if companies:
-        entered = entered.where(attributed(queue_event.c.callid))
-    stmt = select(*_COLUMNS).where(queue_event.c.callid.in_(entered))
-    if queues:
-        stmt = stmt.where(queue_event.c.queue.in_(bindparam("queues", expanding=True)))
-    return stmt.order_by(queue_event.c.callid, queue_event.c.time, queue_event.c.id)
+        entered = entered.where(attributed(dialect, queue_event.c.callid))
+    # every event of those callers, of any queue (by the callid index: a filter on the queue here
+    # made PostgreSQL scan the queue's whole year instead); the caller filters the stays
+    return _ordered(dialect, _among(dialect, queue_event.c.callid, entered))
 
 
-def _events(rows: Iterable[Sequence[Any]]) -> list[QueueEvent]:
+def _lines(rows: Iterable[Sequence[Any]]) -> list[Line]:
     found = []
     for time, callid, queue, agent, event, *data in rows:
         while data and not data[-1]:
             data.pop()
-        found.append(QueueEvent(time=time, callid=callid, queue=queue, agent=agent, event=event, data=tuple(data)))
+        found.append(Line(time, callid, queue, agent, event, tuple(data)))
     return found
 
 
 def period_events(conn: Connection, start: datetime, end: datetime, queues: Sequence[str] = (),
-                  companies: Collection[str] | None = None) -> list[QueueEvent]:
-    """The events of the stays entered in [start, end) (only `queues`' when given), of callers with
-    a leg of one of `companies` (None: every caller, also those with no CDR stored yet)."""
+                  companies: Collection[str] | None = None) -> list[Line]:
+    """Every event of the callers that entered a queue (one of `queues` when given) in [start, end),
+    and have a leg of one of `companies` (None: every caller, also those with no CDR stored yet)."""
     params: dict[str, Any] = {"start": start, "end": end}
     if queues:
         params["queues"] = list(queues)
@@ -71,35 +110,32 @@ def period_events(conn: Connection, start: datetime, end: datetime, queues: Sequ
         if not companies:
             return []
         params["companies"] = list(companies)
-    return _events(conn.execute(period_statement(bool(queues), companies is not None), params))
+    stmt = period_statement(bool(queues), companies is not None, conn.dialect.name)
+    return _lines(fetch(conn, stmt, params))
 
 
 @cache
 def callers_statement(dialect: str) -> Select[Any]:
-    """Every event of the callers in parameter `callids`: one array on PostgreSQL, a list elsewhere."""
-    if dialect == "postgresql":
-        wanted = queue_event.c.callid == bindparam("callids", type_=ARRAY(Text)).any_()
-    else:
-        wanted = queue_event.c.callid.in_(bindparam("callids", expanding=True))
-    return select(*_COLUMNS).where(wanted).order_by(queue_event.c.callid, queue_event.c.time, queue_event.c.id)
+    """Every event of the callers in the list parameter `callids`."""
+    return _ordered(dialect, _among(dialect, queue_event.c.callid, "callids"))
 
 
 _CHUNK = 900  # callids per statement on SQLite: under its bound-parameter limit
 
 
-def caller_events(conn: Connection, callids: Collection[str]) -> list[QueueEvent]:
+def caller_events(conn: Connection, callids: Collection[str]) -> list[Line]:
     """Every event of these callers (CDR uniqueids), by callid then time."""
     wanted = sorted(set(callids))
-    step = len(wanted) or 1 if conn.dialect.name == "postgresql" else _CHUNK
+    step = (len(wanted) or 1) if conn.dialect.name == "postgresql" else _CHUNK
     stmt = callers_statement(conn.dialect.name)
-    found: list[QueueEvent] = []
+    found: list[Line] = []
     for start in range(0, len(wanted), step):
-        found += _events(conn.execute(stmt, {"callids": wanted[start:start + step]}))
+        found += _lines(fetch(conn, stmt, {"callids": wanted[start:start + step]}))
     return found
 
 
 @cache
-def legs_statement(side: str) -> Select[Any]:
+def legs_statement(side: str, dialect: str) -> Select[Any]:
     """Every event of the callers of a company's legs started in [start, end): the report's legs
     (calldata.reports.query) found by the same index, their callers' events by (callid, time)."""
     callers = select(cdr.c.uniqueid).where(
@@ -107,12 +143,10 @@ def legs_statement(side: str) -> Select[Any]:
         cdr.c.calldate >= bindparam("start", type_=cdr.c.calldate.type),
         cdr.c.calldate < bindparam("end", type_=cdr.c.calldate.type),
     )
-    return (
-        select(*_COLUMNS).where(queue_event.c.callid.in_(callers))
-        .order_by(queue_event.c.callid, queue_event.c.time, queue_event.c.id)
-    )
+    return _ordered(dialect, _among(dialect, queue_event.c.callid, callers))
 
 
-def leg_events(conn: Connection, side: str, company: str, start: datetime, end: datetime) -> list[QueueEvent]:
+def leg_events(conn: Connection, side: str, company: str, start: datetime, end: datetime) -> list[Line]:
     """The events of the callers whose legs a report of `company` (on `side`: company or target) holds."""
-    return _events(conn.execute(legs_statement(side), {"company": company, "start": start, "end": end}))
+    stmt = legs_statement(side, conn.dialect.name)
+    return _lines(fetch(conn, stmt, {"company": company, "start": start, "end": end}))

@@ -8,8 +8,9 @@ Asterisk logs one `ENTERQUEUE` per entry and then, for that callid and queue, th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from calldata.queues.event import QueueEvent
 
@@ -25,6 +26,24 @@ ANSWERED = "answered"
 ABANDON = LEFT["ABANDON"]
 WAITING = "waiting"  # entered, no outcome logged (yet)
 OUTCOMES = (ANSWERED, *LEFT.values(), WAITING)
+
+
+class Line(NamedTuple):
+    """A queue_log event as stays are read from it: `time` in epoch seconds (as the store's
+    queries give it, and cheaper than a datetime per event)."""
+
+    time: int
+    callid: str
+    queue: str
+    agent: str
+    event: str
+    data: tuple[str, ...]
+
+
+def lines(events: Iterable[QueueEvent]) -> Iterator[Line]:
+    """Parsed events (calldata.queues.event) as Lines."""
+    for e in events:
+        yield Line(int(e.time.timestamp()), e.callid, e.queue, e.agent, e.event, e.data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +77,15 @@ def number(text: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def fields(event: QueueEvent) -> list[str]:
+def fields(event: Line) -> list[str]:
     """Every data field as logged: data5 holds the rest joined by `|` (calldata.queues.event)."""
     return [*event.data[:-1], *event.data[-1].split("|")] if event.data else []
 
 
-def _seconds(event: QueueEvent) -> int:
-    return int(event.time.timestamp())
-
-
-def _apply(stay: Stay, event: QueueEvent) -> None:
+def _apply(stay: Stay, event: Line) -> None:
     """Add one event of the stay's callid and queue to it."""
     values = fields(event)
-    at = _seconds(event)
+    at = event.time
     stay.end = max(stay.end, at)
     if event.event in RINGS:
         stay.rings.append(Ring(event.agent, event.event, (number(values[0]) if values else None) or 0))
@@ -88,7 +103,7 @@ def _apply(stay: Stay, event: QueueEvent) -> None:
         stay.outcome, stay.wait = LEFT[event.event], at - stay.enter if waited is None else waited
 
 
-def stays(events: Iterable[QueueEvent]) -> list[Stay]:
+def stays(events: Iterable[Line]) -> list[Stay]:
     """The stays the events describe, in the order they were entered.
 
     Events are taken in the order given (time order, as logged); an event of a callid and queue
@@ -99,8 +114,7 @@ def stays(events: Iterable[QueueEvent]) -> list[Stay]:
     for event in events:
         key = (event.callid, event.queue)
         if event.event == ENTER:
-            at = _seconds(event)
-            current[key] = stay = Stay(event.callid, event.queue, at, at)
+            current[key] = stay = Stay(event.callid, event.queue, event.time, event.time)
             found.append(stay)
         elif key in current:
             _apply(current[key], event)

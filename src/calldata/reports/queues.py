@@ -56,10 +56,10 @@ def span(conn: Connection, request: QueueStatsRequest, display_tz: str,
 def figures_between(conn: Connection, start: datetime, end: datetime, companies: tuple[str, ...] | None,
                     queues: tuple[str, ...] = (), service_level: int = DEFAULT_SERVICE_LEVEL) -> dict[str, Any]:
     """`{"from", "to", "values"}`: the period (epoch seconds) and queue -> the figures of the stays
-    entered in [start, end) (a caller's earlier stays, also fetched, are left out)."""
+    entered in [start, end) (a caller's other stays, also fetched, are left out)."""
     events = period_events(conn, start, end, queues, companies)
     first, after = int(start.timestamp()), int(end.timestamp())
-    counted = [stay for stay in stays(events) if first <= stay.enter < after]
+    counted = [stay for stay in stays(events) if first <= stay.enter < after and (not queues or stay.queue in queues)]
     return {"from": first, "to": after, "values": figures(counted, service_level, queues)}
 
 

@@ -1,0 +1,240 @@
+"""Benchmark: `POST /rest/queue/stats` for a month of a busy queue on a large PostgreSQL store.
+
+Usage: .venv/bin/python bench/queue_stats.py [--rows 10000000] [--busy 30000] [--asks 40] [--admin-url URL]
+
+Builds a scratch PostgreSQL store by COPY (secondary indexes dropped first, rebuilt after, then
+VACUUM ANALYZE): a year of queue calls, each with its CDR legs (uniqueid = the caller's callid,
+target = the queue's company) and its queue_log events (ENTERQUEUE, members rung, then CONNECT and
+COMPLETEAGENT, or ABANDON, or EXITWITHTIMEOUT). Company `busy`'s queue `busy-support` takes
+`--busy` calls a month; the other tenants' queues fill the cdr table up to `--rows` legs (about 2.2
+queue_log events per leg). Then `calldata serve` runs in a subprocess and one client asks for the
+busy queue's month `--asks` times in each way: as an admin for every queue event (no company), as
+an admin for company busy (each caller checked against its CDR legs), and as a user scoped to busy.
+It prints p50/p95 per way, the figures answered, and EXPLAIN ANALYZE of the statement (the floor:
+the database's own time for it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+import yaml
+from read_api import machine, served
+
+import calldata.auth.schema  # noqa: F401  (the auth tables: the schema is complete before the copy)
+from calldata.attribution import versions
+from calldata.auth import keys, users
+from calldata.auth.permissions import BILLING_CALL_REPORTING, SYSTEM_ADMIN
+from calldata.demo.demo import EXAMPLE_DIRECTORY
+from calldata.queues.event import make
+from calldata.queues.query import period_statement
+from calldata.store.engine import sync_engine, upgrade
+from calldata.store.scratch import scratch_database
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+BUSY = "busy"
+YEAR = 2026
+MONTH = 6  # the month asked for, in the middle of the generated year
+START = datetime(YEAR, 1, 1, tzinfo=UTC)
+CDR_COLUMNS = ("calldate", "answer", "end", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata",
+               "duration", "billsec", "disposition", "uniqueid", "linkedid", "natkey", "company", "target", "bill_to",
+               "call")
+EVENT_COLUMNS = ("time", "callid", "queue", "agent", "event", "data1", "data2", "data3", "natkey")
+MEMBERS = ("Bob", "Carol", "Dave", "Erin")
+
+
+def directory() -> str:
+    """The example directory plus company `busy` (the API checks a company asked against it)."""
+    data = yaml.safe_load(EXAMPLE_DIRECTORY.read_text())
+    data["companies"][BUSY] = {"name": "Busy Ltd", "contexts": [BUSY], "extensions": {
+        "201": {"name": "Bob", "type": "user", "devices": ["PJSIP/busy-201"]},
+        "270": {"name": "Support queue", "type": "queue"}}}
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def queue_call(rng: random.Random, n: int, company: str, at: datetime) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """One caller through `company`'s queue at `at`: its CDR legs and its queue_log events."""
+    callid, queue = f"{int(at.timestamp())}.{n}", f"{company}-support"
+    fate = rng.random()
+    wait = int(rng.expovariate(1 / 25))
+    rung = rng.sample(MEMBERS, 2)
+    events = [(0, "NONE", "ENTERQUEUE", ("", "07700900011", "1")), (min(8, wait), rung[0], "RINGNOANSWER", ("8000",))]
+    legs = [(0, 8, rung[0], "NO ANSWER", 8)]
+    if fate < 0.8:
+        talk = int(rng.expovariate(1 / 180))
+        events += [(wait, rung[1], "CONNECT", (str(wait), f"{callid}9", "3")),
+                   (wait + talk, rung[1], "COMPLETEAGENT", (str(wait), str(talk), "1"))]
+        legs.append((min(8, wait), wait + talk, rung[1], "ANSWERED", wait + talk))
+    elif fate < 0.95:
+        events.append((wait, "NONE", "ABANDON", ("1", "1", str(wait))))
+        legs.append((min(8, wait), wait, rung[1], "NO ANSWER", wait))
+    else:
+        wait = 30
+        events.append((30, "NONE", "EXITWITHTIMEOUT", ("1", "1", "30")))
+    cdrs = []
+    for k, (begin, end, member, disposition, billsec) in enumerate(legs):
+        start = at + timedelta(seconds=begin)
+        cdrs.append((start, start, at + timedelta(seconds=end), "07700900011", "270", company,
+                     "IAX2/carrier1-1", f"PJSIP/{company}-{member}-{n:08x}", "Queue", f"{queue},tT", billsec, billsec,
+                     disposition, callid, callid, f"{callid}/{k}", "", company, "", callid))
+    rows = []
+    for offset, agent, name, data in events:
+        event = make(at + timedelta(seconds=offset), callid, queue, agent, name, data)
+        rows.append((event.time, callid, queue, agent, name, *event.data_columns()[:3], event.natural_key()))
+    return cdrs, rows
+
+
+def calls(rows: int, busy: int, seed: int = 1) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+    """A year of queue calls: `busy` a month to company busy, the rest to 50 other tenants, until
+    about `rows` CDR legs."""
+    rng = random.Random(seed)
+    year = 365 * 86400
+    busy_calls = busy * 12
+    others = max(0, rows // 2 - busy_calls)
+    n = 0
+    for count, company in ((busy_calls, BUSY), (others, None)):
+        for i in range(count):
+            n += 1
+            at = START + timedelta(seconds=int(year * i / max(1, count)))
+            yield queue_call(rng, n, company or f"t{n % 50}", at)
+
+
+def build(url: str, rows: int, busy: int) -> tuple[int, int, float]:
+    """The store filled by COPY; (legs, events, seconds)."""
+    began = time.perf_counter()
+    legs = events = 0
+    with psycopg.connect(url) as conn, psycopg.connect(url) as other:  # one COPY at a time per connection
+        indexes = conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('cdr', 'queue_event') AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint)").fetchall()
+        for name, _definition in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        conn.commit()
+        with conn.cursor().copy(f"COPY cdr ({', '.join(map(json.dumps, CDR_COLUMNS))}) FROM STDIN") as to_cdr, \
+                other.cursor().copy(f"COPY queue_event ({', '.join(map(json.dumps, EVENT_COLUMNS))}) FROM STDIN") as to_events:
+            for cdrs, logged in calls(rows, busy):
+                for row in cdrs:
+                    to_cdr.write_row(row)
+                for row in logged:
+                    to_events.write_row(row)
+                legs += len(cdrs)
+                events += len(logged)
+        other.commit()
+        for _name, definition in indexes:
+            conn.execute(definition)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE cdr")
+        conn.execute("VACUUM ANALYZE queue_event")
+    return legs, events, time.perf_counter() - began
+
+
+def key(url: str, login: str, permission: str, companies: list[str]) -> str:
+    engine = sync_engine(url)
+    with engine.begin() as conn:
+        user_id = users.add_user(conn, login, uuid.uuid4().hex, profile="CHEAPEST", actor="bench")
+        users.grant(conn, login, permission, companies, actor="bench")
+        _key_id, made = keys.create(conn, user_id, pepper=os.environ.get("CALLDATA_TOKEN_PEPPER", ""), actor="bench")
+    engine.dispose()
+    return made
+
+
+def timed(base: str, token: str, scope: dict[str, Any], asks: int) -> tuple[list[float], dict[str, Any]]:
+    """`asks` requests one after another on one keep-alive connection: seconds each, the last answer."""
+    where = urlsplit(base)
+    client = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=600)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = json.dumps({"scope": scope}).encode()
+    seconds, answer = [], {}
+    try:
+        for _ in range(asks):
+            began = time.perf_counter()
+            client.request("POST", "/rest/queue/stats", body, headers)
+            response = client.getresponse()
+            answer = json.loads(response.read())
+            seconds.append(time.perf_counter() - began)
+            assert response.status == 200, answer
+    finally:
+        client.close()
+    return seconds, answer
+
+
+def ms(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return 1000 * ordered[max(0, min(len(ordered) - 1, round(q * len(ordered)) - 1))]
+
+
+def explain(url: str) -> list[str]:
+    """EXPLAIN ANALYZE of the stats statement for busy's month (company-scoped: the heavier one)."""
+    engine = sync_engine(url)
+    start = datetime(YEAR, MONTH, 1, tzinfo=UTC)
+    params = {"start": start, "end": datetime(YEAR, MONTH + 1, 1, tzinfo=UTC), "queues": ["busy-support"],
+              "companies": [BUSY]}
+    compiled = period_statement(True, True, "postgresql").compile(dialect=engine.dialect)
+    expanded = compiled.construct_expanded_state(params)  # the lists' members as parameters of their own
+    try:
+        with engine.connect() as conn:
+            plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {expanded.statement}", expanded.parameters).all()
+    finally:
+        engine.dispose()
+    return [row[0] for row in plan]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000_000, help="CDR legs in the store (about)")
+    parser.add_argument("--busy", type=int, default=30_000, help="calls a month to the busy queue")
+    parser.add_argument("--asks", type=int, default=40, help="requests per way of asking")
+    parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to create the database on")
+    parser.add_argument("--keep", action="store_true", help="keep the database (print its URL)")
+    args = parser.parse_args()
+    with scratch_database(args.admin_url, "calldata_bench", keep=args.keep) as url:
+        measure(args, url)
+        if args.keep:
+            print(f"kept database: {url}")
+
+
+def measure(args: argparse.Namespace, url: str) -> None:
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    engine = sync_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        versions.save(conn, directory(), "bench/queue_stats.py")
+    engine.dispose()
+    legs, events, seconds = build(plain, args.rows, args.busy)
+    print(f"built by COPY: {legs:,} CDR legs, {events:,} queue_log events in {seconds:.1f} s"
+          f" (indexes rebuilt, VACUUM ANALYZE)", flush=True)
+    month = {"year": YEAR, "month": MONTH, "queues": ["busy-support"]}
+    ways = {
+        "admin, every queue event": (key(url, "admin", SYSTEM_ADMIN, []), month),
+        "admin, company busy": (key(url, "admin2", SYSTEM_ADMIN, []), {**month, "company": BUSY}),
+        "user scoped to busy": (key(url, "scoped", BILLING_CALL_REPORTING, [BUSY]), month),
+    }
+    print(f"\n{BUSY}-support, {YEAR}-{MONTH:02d}, {args.asks} requests each, one client:")
+    print(f"{'asked as':<28} {'offered':>8} {'p50 ms':>8} {'p95 ms':>8}  load")
+    with served(plain) as base:
+        for title, (token, scope) in ways.items():
+            timed(base, token, scope, 1)  # warm
+            seconds, answer = timed(base, token, scope, args.asks)
+            figures = answer["values"]["busy-support"]
+            print(f"{title:<28} {figures['offered']:>8,} {ms(seconds, 0.5):>8.1f} {ms(seconds, 0.95):>8.1f}"
+                  f"  {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"  figures: {json.dumps({k: v for k, v in figures.items() if k != 'agents'})}")
+    print("\nEXPLAIN ANALYZE of the statement (company busy):")
+    for line in explain(url):
+        print(f"  {line}")
+
+
+if __name__ == "__main__":
+    main()
