@@ -19,12 +19,15 @@ from calldata.cli.directory import report_problems
 from calldata.cli.port import ensure_free
 from calldata.demo import demo as steps
 from calldata.demo.cdr_csv import write_csv
+from calldata.demo.queue_log import write_queue_log
 from calldata.demo import generator
 from calldata.demo import recordings as demo_recordings
 from calldata.demo.generator import DEFAULT_START
+from calldata.queues.event import QueueEvent
 from calldata.recordings.scan import scan
 from calldata.store.engine import sync_engine, upgrade
 
+QUEUE_LOG = "queue_log"  # Asterisk's file name
 DirectoryOption = Annotated[
     Path | None,
     typer.Option("--directory", exists=True, dir_okay=False, readable=True,
@@ -91,16 +94,20 @@ def generate(
         console.print(f"[red]cannot write {out}:[/red] {exc.strerror}{again}", highlight=False)
         raise typer.Exit(1) from None
     began = time.perf_counter()
+    events: list[QueueEvent] = []
     with _progress(console) as progress, stream:
         task = progress.add_task(out.name, total=rows, rate="")
         written = write_csv(
-            generator.generate(pbx, rows=rows, seed=seed, start=first, days=days),
+            generator.generate(pbx, rows=rows, seed=seed, start=first, days=days, queue_log=events),
             stream,
             progress=lambda done: progress.update(task, completed=done, rate=_rate(done, began)),
         )
     elapsed = time.perf_counter() - began
     console.print(f"{written:,} rows from {source} written to {out} in {elapsed:.1f} s "
                   f"({written / max(elapsed, 1e-9):,.0f} rows/s)")
+    beside = out.with_name(QUEUE_LOG)  # the queue calls' queue_log, as Asterisk keeps it beside Master.csv
+    with beside.open("w", encoding="utf-8", newline="") as log:
+        console.print(f"{write_queue_log(events, log):,} queue_log lines written to {beside}")
 
 
 def demo(
@@ -140,13 +147,15 @@ def demo(
         began = time.perf_counter()
         with _progress(console) as progress:
             task = progress.add_task("generating and storing CDRs", total=rows, rate="")
-            stored = steps.fill(engine, pbx, rows=rows, seed=seed, start=start, days=days,
+            events: list[QueueEvent] = []
+            stored = steps.fill(engine, pbx, rows=rows, seed=seed, start=start, days=days, queue_log=events,
                                 progress=lambda done: progress.update(task, completed=done, rate=_rate(done, began)))
         # `attributed` also counts earlier legs written again when a later leg joined their call
         regrown = stored.attributed - stored.inserted
         console.print(f"{stored.inserted:,} CDRs stored and attributed ({stored.present:,} were already there"
                       + (f"; earlier legs updated as their calls grew: {regrown:,}" if regrown else "")
                       + f"), {time.perf_counter() - began:.1f} s")
+        console.print(f"{steps.store_queue_log(engine, events):,} queue_log events stored (the queue calls')")
     rated = steps.rate(engine, start, days)
     console.print(f"{rated.examined:,} legs out looked at for pricing, {rated.changed:,} priced anew")
     credentials = steps.credentials_path(settings.database_url)

@@ -32,7 +32,10 @@ from calldata.auth import demo_accounts
 from calldata.cdr import Cdr
 from calldata.config import Settings
 from calldata.demo.generator import generate
+from calldata.demo.queue_log import in_log_order
 from calldata.ingest.sink import Stored, store_batch
+from calldata.queues.event import QueueEvent
+from calldata.queues.store import store_events
 from calldata.rating import decks
 from calldata.rating.rerate import Rerated, rerate
 from calldata.store.schema import cdr
@@ -104,12 +107,14 @@ def fill(
     days: int = DEFAULT_DAYS,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    queue_log: list[QueueEvent] | None = None,
 ) -> Stored:
     """Store `rows` generated CDRs, one transaction per batch; rows already stored are skipped
-    (the sink is idempotent), so running it again after an interruption completes the set."""
+    (the sink is idempotent), so running it again after an interruption completes the set. The
+    queue calls' queue_log events are added to `queue_log` when given (`store_queue_log`)."""
     total = Stored()
     batch: list[Cdr] = []
-    for record in generate(directory, rows=rows, seed=seed, start=start, days=days):
+    for record in generate(directory, rows=rows, seed=seed, start=start, days=days, queue_log=queue_log):
         batch.append(record)
         if len(batch) == batch_size:
             total += _store(engine, batch)
@@ -121,6 +126,12 @@ def fill(
         if progress is not None:
             progress(total.inserted + total.present)
     return total
+
+
+def store_queue_log(engine: Engine, events: list[QueueEvent]) -> int:
+    """The generated queue_log events stored, each once (a rerun adds none); how many were new."""
+    with engine.begin() as conn:
+        return store_events(conn, in_log_order(events))
 
 
 def _store(engine: Engine, batch: list[Cdr]) -> Stored:

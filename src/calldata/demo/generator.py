@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 
 from calldata.attribution.directory import Company, Directory, park_spaces
 from calldata.cdr import Cdr
+from calldata.demo.queue_log import QUEUE_TIMEOUT, queue_events
+from calldata.queues.event import QueueEvent
 
 DEFAULT_START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday: the default start is fixed, so a seed says it all
 
@@ -90,12 +92,13 @@ _INTERNATIONAL = (("00331445566", 2), ("003531555", 4), ("0012125550", 3), ("004
 
 class Call(NamedTuple):
     """One call: its kind (a key of KIND_WEIGHTS), its rows in the order Asterisk writes them, and
-    when its first leg started and its last leg ended (epoch seconds)."""
+    when its first leg started and its last leg ended (epoch seconds); a queue call's queue_log events."""
 
     kind: str
     rows: list[Cdr]
     start: int
     end: int
+    events: tuple[QueueEvent, ...] = ()
 
 
 class _Caller(NamedTuple):
@@ -282,7 +285,7 @@ class _Maker:
     """Makes the rows of one call at a time; owns the counters Asterisk keeps across calls."""
 
     __slots__ = ("rng", "pbx", "zone", "kinds", "cumulative", "random", "rings", "talks", "single", "uid", "seq",
-                 "horizon", "times", "hex", "iax", "parked", "makers")
+                 "horizon", "times", "hex", "iax", "parked", "makers", "logged")
 
     def __init__(self, directory: Directory, seed: int) -> None:
         self.rng = rng = random.Random(seed)
@@ -300,6 +303,7 @@ class _Maker:
         self.uid = 0  # Asterisk's channel counter (the part after the dot of a uniqueid)
         self.seq = 0  # the CDR sequence counter
         self.horizon = 0  # when the call being made ends
+        self.logged: tuple[QueueEvent, ...] = ()  # the queue_log events of the call being made
         self.times: dict[int, datetime] = {}
         self.hex = 0  # chan_pjsip / chan_sip name counter
         self.iax: dict[int, int] = {}  # IAX2 call number -> second its channel ends
@@ -319,8 +323,9 @@ class _Maker:
             kind = self.kinds[bisect(self.cumulative, self.random() * self.cumulative[-1])]
         companies, weights, maker = self.makers[kind]
         self.horizon = t
+        self.logged = ()
         rows = maker(companies[bisect(weights, self.random() * weights[-1])], t)
-        return Call(kind, rows, t, self.horizon)
+        return Call(kind, rows, t, self.horizon, self.logged)
 
     def channel(self, prefix: str, start: int, end: int) -> str:
         """A channel name with the suffix its driver gives: IAX2 a free call number, others a hex counter."""
@@ -524,18 +529,23 @@ class _Maker:
                          "", "WaitExten", "8", t, t, end, "ANSWERED", uid, "", uid)]
 
     def _queue(self, c: _Company, t: int, abandon: bool = False) -> list[Cdr]:
-        """Menu option -> Queue(): the agent who takes it is Party B; a caller who gives up has none."""
+        """Menu option -> Queue(): the agent who takes it is Party B; a caller who gives up has none
+        (its queue_log, demo.queue_log, says ABANDON, or EXITWITHTIMEOUT after the queue's timeout)."""
         caller = self.external(c)
         queue = self.pick(c.queues)
         wait = 2 + int(self.random() * 10) + int(self.rng.expovariate(1 / 40))
         uid = self.uniqueid(t)
-        data = f"{queue},t,,,300"
+        data = f"{queue},t,,,{QUEUE_TIMEOUT}"
+        members = [user.name for user in c.users]
         if abandon:
-            end = t + wait
+            end = t + min(wait, QUEUE_TIMEOUT)
+            self.logged = tuple(queue_events(queue, uid, caller.number, t, wait, members, None, end))
             return [self.row("", caller.number, queue, c.context, caller.clid, self.channel(caller.channel, t, end),
                              "", "Queue", data, t, t, end, "ANSWERED", uid, "", uid)]
         agent = self.pick(c.users)
+        wait = min(wait, QUEUE_TIMEOUT - 1)  # answered before the queue's timeout
         end = t + wait + self.talk()
+        self.logged = tuple(queue_events(queue, uid, caller.number, t, wait, members, agent.name, end))
         return [self.row("", caller.number, queue, c.context, caller.clid, self.channel(caller.channel, t, end),
                          self.channel(agent.devices[0], t + wait, end), "Queue", data, t, t, end, "ANSWERED",
                          uid, c.id, uid)]
@@ -817,11 +827,14 @@ def calls(directory: Directory, *, rows: int, seed: int = 0, start: datetime | N
 
 
 def generate(directory: Directory, *, rows: int, seed: int = 0, start: datetime | None = None,
-             days: int = 28) -> Iterator[Cdr]:
-    """Exactly `rows` CDRs in the order Asterisk writes them: each call's rows when the call ends."""
+             days: int = 28, queue_log: list[QueueEvent] | None = None) -> Iterator[Cdr]:
+    """Exactly `rows` CDRs in the order Asterisk writes them: each call's rows when the call ends;
+    the queue calls' queue_log events are added to `queue_log` when given (as the calls are made)."""
     pending: list[tuple[int, int, list[Cdr]]] = []
     push, pop = heapq.heappush, heapq.heappop
     for n, call in enumerate(calls(directory, rows=rows, seed=seed, start=start, days=days)):
+        if queue_log is not None:
+            queue_log.extend(call.events)
         while pending and pending[0][0] <= call.start:
             yield from pop(pending)[2]
         push(pending, (call.end, n, call.rows))
