@@ -28,6 +28,7 @@ from calldata.recordings.scan import scan
 from calldata.store.engine import sync_engine, upgrade
 
 QUEUE_LOG = "queue_log"  # Asterisk's file name
+
 DirectoryOption = Annotated[
     Path | None,
     typer.Option("--directory", exists=True, dir_okay=False, readable=True,
