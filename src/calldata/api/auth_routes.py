@@ -34,12 +34,12 @@ from calldata.auth.authenticate import (
     credentials,
 )
 from calldata.auth.permissions import SYSTEM_ADMIN, Forbidden, Identity, Rule, call_read, call_report, needs
+from calldata.auth.sessions import COOKIE, secure_cookie
 from calldata.config import Settings
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.engine import sync_engine
 from calldata.store.retry import StoreUnavailable
 
-COOKIE = "Red60urne"
 LOGIN_PATHS = frozenset({"/rest/auth", "/rest/auth/"})
 LOGOUT_PATH = "/rest/auth/logout"
 OWN_PATHS = LOGIN_PATHS | {LOGOUT_PATH}  # these check credentials themselves
@@ -181,10 +181,6 @@ def _json(value: Any) -> Response:
     return Response(msgspec.json.encode(value), media_type="application/json")
 
 
-def _secure(request: Request, authenticator: Authenticator) -> bool:
-    return authenticator.settings.cookie_secure or request.url.scheme == "https"
-
-
 def login_endpoint(authenticator: Authenticator) -> Any:
     async def login(request: Request) -> Response:
         """With username and password: log in, keeping the session the cookie names when it is
@@ -257,7 +253,7 @@ def login_endpoint(authenticator: Authenticator) -> Any:
         if identity.via == "session" and identity.session:
             response.set_cookie(
                 COOKIE, identity.session, httponly=True, samesite="lax",
-                secure=_secure(request, authenticator), path="/",
+                secure=secure_cookie(authenticator.settings, request.url.scheme), path="/",
             )
         return response
 
@@ -292,7 +288,7 @@ def logout_endpoint(authenticator: Authenticator) -> Any:
             _json({"result": "success"}) if ended else fail(401, BAD_SESSION if token else NOT_AUTHENTICATED)
         )
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax",
-                               secure=_secure(request, authenticator))
+                               secure=secure_cookie(authenticator.settings, request.url.scheme))
         return response
 
     return logout

@@ -8,10 +8,18 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from calldata.auth.schema import auth_session, auth_user
 from calldata.auth.tokens import digest, new_session_token
-from calldata.config import SESSION_TOUCH_SECONDS
+from calldata.config import SESSION_TOUCH_SECONDS, Settings
+
+# The session cookie's name, shared by the API's /rest/auth/ and the web console (one login for both).
+COOKIE = "Red60urne"
 
 # A session's last use is written at most this often (fewer writes; expiry stays accurate to it).
 TOUCH_EVERY = timedelta(seconds=SESSION_TOUCH_SECONDS)
+
+
+def secure_cookie(settings: Settings, scheme: str) -> bool:
+    """Whether the session cookie is sent only over https: always when configured, else when this request came so."""
+    return settings.cookie_secure or scheme == "https"
 
 
 def create(conn: Connection, user_id: int, *, pepper: str, address: str = "") -> str:
