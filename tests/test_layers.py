@@ -19,6 +19,7 @@ RANKS = {
     "reports": 5,
     "calls": 6, "statements": 6,
     "demo": 7,
+    "console": 7.5,  # the web console: beside the API, just under it (api/app.py serves it at /)
     "api": 8,
     "cli": 9,
     "__main__": 10, "__init__": 10,

@@ -16,6 +16,7 @@ from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.api.prefetch import Prefetcher
 from calldata.config import Settings
+from calldata.console import pages as console
 from calldata.reports.cache import ReportCache
 from calldata.store import reads
 from calldata.store.asyncpg_pool import AsyncpgPool
@@ -86,6 +87,8 @@ def create_app(settings: Settings) -> Starlette:
     app.state.engine = engine
     app.state.reader = reader
     app.state.report_cache = report_cache
-    auth_routes.install(app, settings, keys_on=pool)  # identity and permissions on every /rest/ route
+    authenticator = auth_routes.install(app, settings, keys_on=pool)  # identity and permissions on every /rest/ route
+    # the web console at / (its own login gate; the same users, sessions and throttling)
+    app.router.routes.extend(console.routes(reader, authenticator, settings.display_tz))
     metrics.install(app, settings)  # GET /metrics (ingest figures)
     return app

@@ -127,3 +127,9 @@ def note_changes(conn: Connection, calls: Iterable[str]) -> None:
     for clause in _in_chunks(call_change.c.call, names):
         conn.execute(delete(call_change).where(clause))
     conn.execute(insert(call_change), [{"call": name} for name in names])
+
+
+def rows_of(conn: Connection, call: str) -> list[dict[str, Any]]:
+    """Every stored column of a call's legs, in (calldate, acctid) order (the console's call view)."""
+    stmt = select(cdr).where(cdr.c.call == call).order_by(cdr.c.calldate, cdr.c.acctid)
+    return [dict(row) for row in conn.execute(stmt).mappings()]
