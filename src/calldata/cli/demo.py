@@ -165,7 +165,9 @@ def demo(
     lines = steps.accounts(engine, settings, company, credentials)
     engine.dispose()
     out = Console()
-    out.print(f"\nThe Call Data API at {steps.base_url(settings)}/rest/call/read\n", highlight=False)
+    out.print(f"\nThe web console at {steps.base_url(settings)}/ (log in as admin, or as billing to see one"
+              " company's calls)", highlight=False)
+    out.print(f"The Call Data API at {steps.base_url(settings)}/rest/call/read\n", highlight=False)
     for line in lines:
         out.print(line, highlight=False, soft_wrap=True)
     out.print(f"Recordings: POST {steps.base_url(settings)}/rest/call/list with"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -62,6 +63,10 @@ def run(settings: Settings, *, access_log: bool = True) -> None:
     if settings.read_database_url:
         check_reachable(settings.read_database_url)
     app = create_app(settings)
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    logging.getLogger("calldata.serve").info(
+        "the web console at http://%s:%s/ (log in as any calldata user), the API at /rest/",
+        f"[{shown}]" if ":" in shown else shown, settings.port)
     # Everything loaded so far lives as long as the process: kept out of the collector's full
     # passes, which a report's ~30,000 new objects would otherwise set off over the whole heap
     # (about a sixth of a report's CPU; bench/RESULTS.md, Call reports).
