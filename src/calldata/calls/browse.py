@@ -27,7 +27,7 @@ from calldata.store.calls import sequences
 from calldata.store.reads import COMPANY_COLUMNS
 from calldata.store.schema import cdr
 
-SCAN = 5000  # calls looked at per statement (bench/console.py measures a page at this bound)
+SCAN = 2000  # calls looked at per statement: bounds a sparse filter's page (bench/console.py, RESULTS.md)
 ROUNDS = 4  # statements per page at most when the outcome is checked on built calls
 MISSED = "missed"  # any outcome but answered
 OUTCOME_CHOICES = ("answered", MISSED, *(o for o in OUTCOMES.values() if o != "answered"), ABANDONED)
@@ -150,21 +150,26 @@ def _walk(filt: CallFilter, cursor: Cursor | None, descending: bool) -> Select[A
 Found = tuple[str, Cursor, str | None, str | None]  # call, its cursor, first leg's company and target
 
 
+def statement(filt: CallFilter, companies: Collection[str] | None, cursor: Cursor | None, descending: bool,
+              limit: int) -> Select[Any]:
+    """The page's statement: up to `limit` matching first legs among the next SCAN in walk order."""
+    # the walk's order carries through the subquery: the outer LIMIT stops it early on a full page
+    walked = _walk(filt, cursor, descending).limit(SCAN).subquery("walked")
+    return (select(walked).where(*_conditions(filt, companies, walked))
+            .order_by(*_order(walked, descending)).limit(limit))
+
+
 def candidates(conn: Connection, filt: CallFilter, companies: Collection[str] | None, cursor: Cursor | None,
                descending: bool, limit: int) -> tuple[list[Found], Cursor | None]:
     """Up to `limit` matching calls in walk order; and, when fewer matched among the SCAN calls
     looked at, the last of those (None: the walk reached the end, nothing more can match)."""
     if companies is not None and not companies:
         return [], None
-    walk = _walk(filt, cursor, descending)
-    # the walk's order carries through the subquery: the outer LIMIT stops it early on a full page
-    walked = walk.limit(SCAN).subquery("walked")
-    stmt = (select(walked).where(*_conditions(filt, companies, walked))
-            .order_by(*_order(walked, descending)).limit(limit))
+    stmt = statement(filt, companies, cursor, descending, limit)
     found = [(row.call, Cursor(row.calldate, row.acctid), row.company, row.target) for row in conn.execute(stmt)]
     if len(found) >= limit:
         return found, None
-    bound = conn.execute(walk.offset(SCAN - 1).limit(1)).first()
+    bound = conn.execute(_walk(filt, cursor, descending).offset(SCAN - 1).limit(1)).first()
     return found, None if bound is None else Cursor(bound.calldate, bound.acctid)
 
 

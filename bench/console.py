@@ -1,0 +1,153 @@
+"""Benchmark: the web console's pages (GET /calls with filters, deep pages, a call view) on a large PostgreSQL store.
+
+Usage: .venv/bin/python bench/console.py [--rows 1000000] [--block 100000] [--samples 60]
+
+Builds the store as bench/reports.py does (`--block` generated rows through the sink, attributed and
+priced, then copied inside PostgreSQL as other tenants up to `--rows`), starts `calldata serve`, logs
+in through the console's own form (CSRF token and all) as a System-Admin and as a billing user of
+`bigco` only, and times each page's GET (keep-alive, one client): p50/p95 over `--samples`, the
+calls it listed. The floor is the page's own statement (calldata.calls.browse.statement) in
+PostgreSQL, EXPLAIN ANALYZE's execution time (median of 5); the ratio is the page's p50 over it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import psycopg
+from read_api import machine, served
+from reports import COMPANY, START, big_directory, copy_block, store_block
+from sqlalchemy.dialects import postgresql
+
+from calldata.auth import users
+from calldata.auth.permissions import BILLING_CALL_SUMMARY, SYSTEM_ADMIN
+from calldata.calls.browse import statement
+from calldata.console.filters import parse
+from calldata.store.engine import sync_engine, upgrade
+from calldata.store.scratch import scratch_database
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PASSWORD = "bench-password-1"
+PAGE = 50
+
+
+def log_in(base: str, login: str) -> httpx.Client:
+    """A client holding a console session, got through the login form."""
+    client = httpx.Client(base_url=base, timeout=60)
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', form)
+    assert token, form[:500]
+    answer = client.post("/login", data={"csrf": token[1], "username": login, "password": PASSWORD, "next": "/calls"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/calls", answer.text[:500]
+    return client
+
+
+def timed(client: httpx.Client, path: str, samples: int) -> tuple[list[float], str]:
+    """Seconds per GET of `path` (after one warm-up), and the last page's HTML."""
+    text = client.get(path).text
+    seconds = []
+    for _ in range(samples):
+        began = time.perf_counter()
+        answer = client.get(path)
+        seconds.append(time.perf_counter() - began)
+        assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
+        text = answer.text
+    return seconds, text
+
+
+def sql_floor(plain: str, query: str, companies: Any) -> float:
+    """EXPLAIN ANALYZE execution ms of the page's statement for this query string (median of 5)."""
+    params = dict(re.findall(r"([a-z]+)=([^&]*)", query))
+    browse = parse(params, ZoneInfo("UTC"), companies)
+    stmt = statement(browse.filter, companies, None, browse.filter.newest_first, PAGE + 1)
+    compiled = stmt.compile(dialect=postgresql.psycopg.dialect(),  # type: ignore[attr-defined]
+                            compile_kwargs={"render_postcompile": True})
+    sql = str(compiled)  # psycopg's %(name)s placeholders, with compiled.params
+    runs = []
+    with psycopg.connect(plain) as conn:
+        for _ in range(5):
+            plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", compiled.params).fetchone()[0]  # type: ignore[index]
+            runs.append(plan[0]["Execution Time"])
+    return statistics.median(runs)
+
+
+def ms(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--block", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--samples", type=int, default=60)
+    parser.add_argument("--admin-url", default=ADMIN_URL)
+    args = parser.parse_args()
+    with scratch_database(args.admin_url, "calldata_bench") as url:
+        plain = url.replace("postgresql+psycopg://", "postgresql://")
+        print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
+        engine = sync_engine(url)
+        upgrade(engine)
+        seconds = store_block(engine, big_directory(), min(args.block, args.rows), args.days)
+        print(f"stored {args.block:,} generated rows through the sink (attributed) in {seconds:.1f} s", flush=True)
+        seconds = copy_block(plain, args.block, args.rows)
+        print(f"copied to {args.rows:,} rows (indexes rebuilt, VACUUM ANALYZE) in {seconds:.1f} s", flush=True)
+        with engine.begin() as conn:
+            users.add_user(conn, "admin", PASSWORD, profile="CHEAPEST", actor="bench")
+            users.grant(conn, "admin", SYSTEM_ADMIN, actor="bench")
+            users.add_user(conn, "billing", PASSWORD, profile="CHEAPEST", actor="bench")
+            users.grant(conn, "billing", BILLING_CALL_SUMMARY, [COMPANY], actor="bench")
+        engine.dispose()
+        week = (START + timedelta(days=args.days // 2)).date()
+        pages = {
+            "all calls, newest first": ("admin", ""),
+            f"company {COMPANY}": ("admin", f"company={COMPANY}"),
+            "inbound, missed": ("admin", "direction=inbound&outcome=missed"),
+            f"a week ({week} + 6 days)": ("admin", f"from={week}&to={week + timedelta(days=6)}"),
+            f"extension 2001 of {COMPANY}": ("admin", f"company={COMPANY}&extension=2001"),
+            "number contains 1632960": ("admin", "number=1632960"),
+            "recorded (none: the scan bound)": ("admin", "recorded=1"),
+            f"scoped user ({COMPANY} only)": ("billing", ""),
+        }
+        with served(plain, env={"CALLDATA_PASSWORD_HASH_PROFILE": "CHEAPEST"}) as base:
+            clients = {login: log_in(base, login) for login in ("admin", "billing")}
+            print(f"\n{args.rows:,} rows; {args.samples} GETs per page after a warm-up; page size {PAGE}")
+            print(f"{'page':<36} {'calls':>5} {'p50 ms':>8} {'p95 ms':>8} {'SQL ms':>8} {'ratio':>6}  load")
+            last = ""
+            for title, (login, query) in pages.items():
+                seconds, last = timed(clients[login], f"/calls?size={PAGE}&{query}", args.samples)
+                floor = sql_floor(plain, query, None if login == "admin" else frozenset({COMPANY}))
+                listed = last.count('<td><a href="/calls/')
+                print(f"{title:<36} {listed:>5} {ms(seconds, 0.5):>8.1f} {ms(seconds, 0.95):>8.1f} {floor:>8.2f}"
+                      f" {ms(seconds, 0.5) / max(floor, 1e-3):>6.1f}  {os.getloadavg()[0]:.1f}", flush=True)
+            first = clients["admin"].get(f"/calls?size={PAGE}").text
+            cursor = first
+            for _ in range(20):  # 20 pages deep through the cursors
+                after = re.search(r'href="/calls(\?[^"]*after=[^"]*)"', cursor)
+                assert after
+                cursor = clients["admin"].get("/calls" + after[1].replace("&amp;", "&")).text
+            deep = re.search(r'href="/calls(\?[^"]*after=[^"]*)"', cursor)
+            assert deep
+            seconds, _ = timed(clients["admin"], "/calls" + deep[1].replace("&amp;", "&"), args.samples)
+            print(f"{'page 21 (through the after= cursor)':<36} {PAGE:>5} {ms(seconds, 0.5):>8.1f} {ms(seconds, 0.95):>8.1f}")
+            calls = re.findall(r'<td><a href="(/calls/[^"]+)"', first)
+            views = []
+            for path in calls * (args.samples // len(calls) + 1):
+                began = time.perf_counter()
+                answer = clients["admin"].get(path)
+                views.append(time.perf_counter() - began)
+                assert answer.status_code == 200
+            print(f"{'call view (page 1 calls in turn)':<36} {1:>5} {ms(views, 0.5):>8.1f} {ms(views, 0.95):>8.1f}")
+
+
+if __name__ == "__main__":
+    main()
