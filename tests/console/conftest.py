@@ -35,8 +35,9 @@ class Site:
     engine: Engine
     shots: Path
 
-    def shot(self, page: Page, name: str) -> None:
-        page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+    def shot(self, page: Page, name: str, *, whole: bool = False) -> None:
+        """The page as shown in the window (`whole`: down to its end) to `name`.png."""
+        page.screenshot(path=str(self.shots / f"{name}.png"), full_page=whole)
 
 
 @pytest.fixture(scope="session")

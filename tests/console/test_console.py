@@ -81,7 +81,7 @@ def test_call_view_shows_the_transfer_legs_and_plays_the_recording(site: Site, p
     expect(page.locator("ol.timeline")).to_contain_text(f"transferred by {by}")
     page.get_by_text("Raw CDR").first.click()  # a <details>: its raw fields open
     expect(page.locator("details[open] table").first).to_contain_text(calls[transferred][0].channel)
-    site.shot(page, "call-transfer")
+    site.shot(page, "call-transfer", whole=True)
 
     page.goto(f"{site.base}/calls?recorded=1")
     heard = listed(page)
