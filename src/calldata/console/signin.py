@@ -133,13 +133,24 @@ class Gate:
         response.delete_cookie(csrf.NONCE_COOKIE, path="/login")
         return response
 
+    async def checked_form(self, request: Request) -> dict[str, str] | None:
+        """The posted form's fields when it carries this session's CSRF token; else None."""
+        fields = await form(request)
+        valid = csrf.valid(self.pepper, SESSION, request.cookies.get(COOKIE), fields.get(csrf.FIELD))
+        return fields if valid else None
+
+    def refused(self, identity: Identity | None = None) -> Response:
+        """The answer to a form that failed the CSRF check."""
+        shown = {"identity": identity, "csrf": self.session_token(identity)} if identity else {}
+        return page("error.html", 403, title="Refused",
+                    message="This form did not come from your session's page (CSRF check); nothing was done.",
+                    **shown)
+
     async def logout(self, request: Request) -> Response:
         """End the session (audited), when the form carries this session's CSRF token."""
         token = request.cookies.get(COOKIE)
-        fields = await form(request)
-        if not csrf.valid(self.pepper, SESSION, token, fields.get(csrf.FIELD)):
-            return page("error.html", 403, title="Refused",
-                        message="This form did not come from your session's page (CSRF check); nothing was done.")
+        if await self.checked_form(request) is None:
+            return self.refused()
         try:
             await run_in_threadpool(self.authenticator.logout, token or "", _address(request))
         except StoreUnavailable:

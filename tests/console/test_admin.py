@@ -1,0 +1,132 @@
+"""The System-Admin pages in real Chromium: a user added and granted a company, a key created
+(shown once, working on the API at once, company-scoped), revoked, the audit log, and refusals:
+a scoped user, a form without the session's token, a mistyped password."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from calldata.auth import users
+from calldata.auth.permissions import BILLING_CALL_SUMMARY
+from calldata.auth.schema import auth_audit, auth_key
+from conftest import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, log_in
+
+NEW, NEW_PASSWORD = "carol", "carol-password-1"
+
+
+def read_companies(site: Site, key: str) -> tuple[int, set[frozenset[str]]]:
+    """What /rest/call/read answers the key: its status, and for each leg it gives the companies
+    the leg concerns (company, target, bill_to)."""
+    answer = httpx.post(f"{site.base}/rest/call/read", headers={"authorization": f"Bearer {key}"},
+                        json={"scope": {"maxRows": 1000}}, timeout=30)
+    rows = answer.json().get("values", []) if answer.status_code == 200 else []
+    fields = ("company", "target", "bill_to")
+    return answer.status_code, {frozenset(row["properties"].get(f, "") for f in fields) - {""} for row in rows}
+
+
+def audited(site: Site, login: str) -> list[str]:
+    with site.engine.connect() as conn:
+        return list(conn.execute(select(auth_audit.c.event).where(auth_audit.c.login == login)
+                                 .order_by(auth_audit.c.id)).scalars())
+
+
+def add_carol(page: Page, site: Site, again: str = NEW_PASSWORD) -> None:
+    page.goto(f"{site.base}/admin/users")
+    page.get_by_label("Login", exact=True).fill(NEW)
+    page.get_by_label("Name", exact=True).fill("Carol Acme")
+    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Password again", exact=True).fill(again)
+    page.get_by_role("button", name="Add user").click()
+
+
+def test_admin_adds_a_user_grants_a_company_and_issues_a_key_shown_once(site: Site, page: Page) -> None:
+    log_in(page, site, ADMIN, ADMIN_PASSWORD)
+    page.get_by_role("link", name="Admin").click()
+    expect(page.get_by_role("heading", name="Users")).to_be_visible()
+    add_carol(page, site)
+    expect(page.get_by_role("status")).to_contain_text(f"User {NEW} added")
+    page.get_by_label("User", exact=True).first.select_option(NEW)
+    page.get_by_label("Permission", exact=True).select_option(BILLING_CALL_SUMMARY)
+    page.get_by_label("Companies (ids, comma separated; empty: system-wide)").fill("acme")
+    page.get_by_role("button", name="Grant").click()
+    expect(page.get_by_role("row", name=re.compile(NEW))).to_contain_text(f"{BILLING_CALL_SUMMARY}: acme")
+    with site.engine.connect() as conn:
+        carol = users.get(conn, NEW)
+        assert users.grants(conn, carol["id"]) == {BILLING_CALL_SUMMARY: frozenset({"acme"})}
+    site.shot(page, "admin-users", whole=True)
+
+    page.get_by_role("link", name="API keys").click()
+    page.get_by_label("For user", exact=True).select_option(NEW)
+    page.get_by_label("Name (what uses it)").fill("billing export")
+    page.get_by_label("Expires in days (empty: never)").fill("30")
+    page.get_by_role("button", name="Create key").click()
+    key = page.get_by_label("The new key", exact=True).input_value()
+    site.shot(page, "admin-key-created")
+    status, concerned = read_companies(site, key)
+    assert status == 200 and concerned and all("acme" in each for each in concerned)  # at once, only Acme's
+    page.goto(f"{site.base}/admin/keys")
+    assert key not in page.content() and key[:8] in page.content()
+    with site.engine.connect() as conn:
+        stored = conn.execute(select(auth_key.c.id, auth_key.c.name, auth_key.c.expires_at)).one()
+    assert stored.name == "billing export" and stored.expires_at is not None
+    page.get_by_role("button", name=f"Revoke key {stored.id}").click()
+    expect(page.get_by_role("status")).to_contain_text("Key revoked")
+    assert read_companies(site, key)[0] == 401
+
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("Login", exact=True).fill(NEW)
+    page.get_by_role("button", name="Show").click()
+    for event in ("user added", "granted", "key created", "key revoked"):
+        expect(page.locator("table.admin tbody")).to_contain_text(event)
+    site.shot(page, "admin-audit")
+    assert {"user_added", "granted", "key_created", "key_revoked"} <= set(audited(site, NEW))
+
+
+def test_a_disabled_user_cannot_log_in_and_mistakes_change_nothing(site: Site, page: Page) -> None:
+    log_in(page, site, ADMIN, ADMIN_PASSWORD)
+    add_carol(page, site, again="not the same")
+    expect(page.get_by_role("alert")).to_contain_text("the two entries differ")
+    with site.engine.connect() as conn:
+        assert users.find(conn, NEW) is None
+    add_carol(page, site)
+    page.get_by_role("button", name=f"Disable {NEW}").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{NEW} disabled")
+    page.get_by_role("button", name=f"Disable {ADMIN}").click()  # not oneself
+    expect(page.get_by_role("alert")).to_contain_text("cannot disable your own account")
+    page.get_by_label("Permission", exact=True).select_option("System-Admin")
+    page.get_by_label("Companies (ids, comma separated; empty: system-wide)").fill("acme")
+    page.get_by_role("button", name="Grant").click()
+    expect(page.get_by_role("alert")).to_contain_text("can only be granted system-wide")
+    with site.engine.connect() as conn:
+        assert users.get(conn, NEW)["disabled"] and not users.get(conn, ADMIN)["disabled"]
+    answer = httpx.post(f"{site.base}/rest/auth/", json={"auth": {"type": "auth", "username": NEW,
+                                                                  "password": NEW_PASSWORD}}, timeout=30)
+    assert answer.status_code == 401
+
+
+def test_only_system_admin_reaches_the_pages_and_every_form_needs_the_token(site: Site, page: Page) -> None:
+    log_in(page, site, ADMIN, ADMIN_PASSWORD)
+    for form in ({}, {"csrf": "0" * 64}):
+        refused = page.context.request.post(f"{site.base}/admin/users", form={
+            **form, "action": "add", "login": NEW, "password": "x", "again": "x"})
+        assert refused.status == 403
+        assert page.context.request.post(f"{site.base}/admin/keys", form={**form, "login": ADMIN}).status == 403
+    with site.engine.connect() as conn:
+        assert users.find(conn, NEW) is None and conn.execute(select(auth_key.c.id)).first() is None
+    page.context.clear_cookies()
+    log_in(page, site, SCOPED, SCOPED_PASSWORD)
+    expect(page.get_by_role("link", name="Admin")).to_have_count(0)
+    for path in ("/admin/users", "/admin/keys", "/admin/audit"):
+        response = page.goto(f"{site.base}{path}")
+        assert response is not None and response.status == 403, path
+        assert ADMIN not in page.locator("main").inner_text()
+    token = page.locator('header input[name="csrf"]').get_attribute("value")
+    forged = page.context.request.post(f"{site.base}/admin/users", form={
+        "csrf": token, "action": "grant", "login": SCOPED, "permission": "System-Admin", "companies": ""})
+    assert forged.status == 403
+    with site.engine.connect() as conn:
+        assert users.grants(conn, users.get(conn, SCOPED)["id"]) == {BILLING_CALL_SUMMARY: frozenset({"globex"})}
