@@ -5,14 +5,18 @@ a scoped user, a form without the session's token, a mistyped password."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from calldata.attribution.report import coverage
 from calldata.auth import users
 from calldata.auth.permissions import BILLING_CALL_SUMMARY
 from calldata.auth.schema import auth_audit, auth_key
+from calldata.cdr import Cdr
+from calldata.store.cdrs import insert_cdrs
 from conftest import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, log_in
 
 NEW, NEW_PASSWORD = "carol", "carol-password-1"
@@ -120,7 +124,7 @@ def test_only_system_admin_reaches_the_pages_and_every_form_needs_the_token(site
     page.context.clear_cookies()
     log_in(page, site, SCOPED, SCOPED_PASSWORD)
     expect(page.get_by_role("link", name="Admin")).to_have_count(0)
-    for path in ("/admin/users", "/admin/keys", "/admin/audit"):
+    for path in ("/admin/users", "/admin/keys", "/admin/audit", "/admin/attribution"):
         response = page.goto(f"{site.base}{path}")
         assert response is not None and response.status == 403, path
         assert ADMIN not in page.locator("main").inner_text()
@@ -130,3 +134,38 @@ def test_only_system_admin_reaches_the_pages_and_every_form_needs_the_token(site
     assert forged.status == 403
     with site.engine.connect() as conn:
         assert users.grants(conn, users.get(conn, SCOPED)["id"]) == {BILLING_CALL_SUMMARY: frozenset({"globex"})}
+
+
+def stray_legs(count: int) -> list[Cdr]:
+    """Legs of a phone, a context and a number the example directory has never heard of."""
+    start = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)
+    return [Cdr(start=start + timedelta(minutes=i), end=start + timedelta(minutes=i, seconds=30),
+                clid="", src="7001", dst="441632960999", dcontext="nowhere", channel=f"SIP/mystery-{i:08x}",
+                dstchannel="", lastapp="Dial", lastdata="", duration=30, billsec=0, disposition="NOANSWER",
+                amaflags=3, accountcode="", uniqueid=f"1796000000.{i}", linkedid=f"1796000000.{i}")
+            for i in range(count)]
+
+
+def test_the_attribution_page_lists_what_the_directory_misses(site: Site, page: Page) -> None:
+    with site.engine.begin() as conn:
+        insert_cdrs(conn, stray_legs(3))  # stored, never attributed: the page must point at them
+        report = coverage(conn, top=25)
+    assert ("nowhere", 3) in report.contexts and any(name.startswith("SIP/mystery") for name, _ in report.channels)
+    log_in(page, site, ADMIN, ADMIN_PASSWORD)
+    page.goto(f"{site.base}/admin/attribution?top=25")
+    summary = page.locator("dl.summary").inner_text()
+    assert f"Legs\n{report.rows}" in summary and report.rows > 0
+    for title, pairs in (("Unknown channels", report.channels), ("Unclaimed contexts", report.contexts),
+                         ("Numbers without a target", report.numbers)):
+        section = page.locator("section", has=page.get_by_role("heading", name=title))
+        shown = section.locator("tbody tr").all_inner_texts()
+        assert [tuple(row.split("\t")) for row in shown] == [(value, str(count)) for value, count in pairs]
+    site.shot(page, "admin-attribution", whole=True)
+    page.get_by_label("From", exact=True).fill("2001-01-01")
+    page.get_by_label("To (inclusive)", exact=True).fill("2001-01-31")
+    page.get_by_role("button", name="Show").click()
+    assert "Legs\n0" in page.locator("dl.summary").inner_text()
+    expect(page.get_by_text("None: the directory knows them all.")).to_have_count(3)
+    response = page.goto(f"{site.base}/admin/attribution?from=2001-02-01&to=2001-01-01")
+    assert response is not None and response.status == 400
+    expect(page.get_by_role("alert")).to_contain_text("to: the last day comes before the first")

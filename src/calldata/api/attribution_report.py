@@ -18,6 +18,7 @@ from calldata.api.call_read import Endpoint, request_body
 from calldata.api.errors import bad_request
 from calldata.api.scope import EPOCH, MAX_EPOCH_MS, whole_number
 from calldata.attribution.report import coverage
+from calldata.store.engine import in_snapshot
 
 KEYS = frozenset({"since", "until", "top", "auth"})
 
@@ -98,13 +99,7 @@ def endpoint(engine: AsyncEngine) -> Endpoint:
         top = 10 if body.get("top") is None else whole_number(body["top"], "top", 1, 1000)
         if since is not None and until is not None and since > until:
             raise bad_request("since: later than until")
-        async with engine.connect() as conn:
-            # The app's engine autocommits; the report streams its rows through a server-side
-            # cursor, which PostgreSQL opens only inside a transaction (and one transaction gives
-            # the counts and the rows the same snapshot).
-            await conn.execution_options(isolation_level=conn.dialect.default_isolation_level)
-            async with conn.begin():
-                report = await conn.run_sync(lambda sync: coverage(sync, since, until, top))
+        report = await in_snapshot(engine, lambda sync: coverage(sync, since, until, top))
         return Response(msgspec.json.encode({"result": "success", "report": report}), media_type="application/json")
 
     return attribution_report

@@ -1,4 +1,5 @@
-"""The System-Admin pages: users and their grants, API keys (a new key shown once), the audit log.
+"""The System-Admin pages: users and their grants, API keys (a new key shown once), the audit log,
+and the attribution coverage report with what to add to the directory.
 
 Every change goes through auth/ (users, keys), which writes the audit log; this module only turns
 a CSRF-checked form into one of those calls, on the primary, and a page back. After a change
@@ -8,24 +9,29 @@ that page is the only place the key is ever shown.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from calldata.attribution.report import coverage
 from calldata.auth import audit, keys, users
 from calldata.auth.permissions import PERMISSIONS, SYSTEM_ADMIN, GrantError, Identity
 from calldata.console.render import page
 from calldata.console.signin import Gate, Page
+from calldata.store.engine import in_snapshot
 from calldata.store.retry import transaction
 
 AUDIT_ROWS = (50, 200, 1000)
+COVERAGE_TOP = (10, 25, 100)
 MAX_KEY_DAYS = 3650
 # What the page says after a change, by the code the redirect carries (never text from the URL).
 DONE = {
@@ -105,8 +111,30 @@ def _new_key(conn: Connection, fields: dict[str, str], actor: str, pepper: str) 
 PROBLEMS = (users.AccountError, GrantError, keys.KeyProblem)
 
 
-def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]]) -> list[Route]:
-    """/admin/users, /admin/keys and /admin/audit, for System-Admin only."""
+def coverage_window(query: Mapping[str, str], zone: ZoneInfo) -> tuple[datetime | None, datetime | None, int]:
+    """The attribution page's [since, until) in UTC from its days (in the display zone), and `top`.
+
+    Raises ValueError naming the field."""
+    bounds: list[datetime | None] = []
+    for field, extra in (("from", 0), ("to", 1)):  # `to` is the last day shown, included
+        text = query.get(field, "").strip()
+        try:
+            day = date.fromisoformat(text) + timedelta(days=extra) if text else None
+        except (ValueError, OverflowError):
+            raise ValueError(f"{field}: a day as YYYY-MM-DD, got {text[:40]!r}") from None
+        bounds.append(None if day is None else datetime.combine(day, time(), zone).astimezone(UTC))
+    since, until = bounds
+    if since is not None and until is not None and since >= until:
+        raise ValueError("to: the last day comes before the first")
+    top = query.get("top", str(COVERAGE_TOP[0]))
+    if top not in {str(n) for n in COVERAGE_TOP}:
+        raise ValueError(f"top: one of {', '.join(map(str, COVERAGE_TOP))}")
+    return since, until, int(top)
+
+
+def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: AsyncEngine,
+           zone: ZoneInfo) -> list[Route]:
+    """/admin/users, /admin/keys, /admin/audit and /admin/attribution, for System-Admin only."""
     engine = gate.authenticator.engine  # changes and what they show come from the primary
     settings = gate.authenticator.settings
 
@@ -190,6 +218,17 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]]) -> list[Rou
         return page("admin_audit.html", title="Audit log", entries=entries, login=login or "", rows=rows,
                     choices=AUDIT_ROWS, **common(identity))
 
+    async def show_coverage(request: Request, identity: Identity, _companies: frozenset[str] | None) -> Response:
+        """The attribution coverage report (`calldata attribution report`), with what to add to the directory."""
+        try:
+            since, until, top = coverage_window(request.query_params, zone)
+        except ValueError as problem:
+            return page("admin_attribution.html", 400, title="Attribution", report=None, problem=str(problem),
+                        form=request.query_params, tops=COVERAGE_TOP, **common(identity))
+        report = await in_snapshot(reader, lambda conn: coverage(conn, since, until, top))
+        return page("admin_attribution.html", title="Attribution", report=report, problem="",
+                    form=request.query_params, tops=COVERAGE_TOP, **common(identity))
+
     change_user = user_change(settings.password_hash_profile)
     return [
         Route("/admin/users", admin_only(show_users), methods=["GET"], include_in_schema=False),
@@ -200,4 +239,5 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]]) -> list[Rou
         Route("/admin/keys/revoke", posted(_key_revoke, "/admin/keys", keys_page), methods=["POST"],
               include_in_schema=False),
         Route("/admin/audit", admin_only(show_audit), methods=["GET"], include_in_schema=False),
+        Route("/admin/attribution", admin_only(show_coverage), methods=["GET"], include_in_schema=False),
     ]

@@ -88,6 +88,6 @@ def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -
         Route("/logout", gate.logout, methods=["POST"]),
         Route("/calls", gate.page(calls), methods=["GET"]),
         Route("/calls/{call:path}", gate.page(call), methods=["GET"]),
-        *admin.routes(gate, common),
+        *admin.routes(gate, common, reader, zone),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from calldata.store.errors import StoreError as StoreError, StoreUnreachable as StoreUnreachable  # still importable from here
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+T = TypeVar("T")
 
 _SYNC_DRIVERS = {"postgresql": "postgresql+psycopg", "sqlite": "sqlite"}
 _ASYNC_DRIVERS = {"postgresql": "postgresql+psycopg", "sqlite": "sqlite+aiosqlite"}
@@ -91,6 +92,15 @@ def async_engine(url: str, **options: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+async def in_snapshot(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
+    """`work` in one transaction on an autocommitting engine: one snapshot for all its statements,
+    and the server-side cursor a streamed read needs (PostgreSQL opens one only in a transaction)."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level=conn.dialect.default_isolation_level)
+        async with conn.begin():
+            return await conn.run_sync(work)
 
 
 def alembic_config(engine: Engine) -> Config:
