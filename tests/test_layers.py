@@ -17,7 +17,7 @@ RANKS = {
     "attribution": 3,
     "ingest": 4,
     "reports": 5,
-    "calls": 6, "statements": 6,
+    "calls": 6, "statements": 6, "dashboards": 6,
     "demo": 7,
     "api": 8,
     "cli": 9,

@@ -51,7 +51,7 @@ class Leg(NamedTuple):
 SIDES = {"company": cdr.c.company, "target": cdr.c.target}  # calls out, calls in
 
 
-def _epoch(dialect: str, name: str) -> Any:
+def epoch(dialect: str, name: str) -> Any:
     """An instant column as whole epoch seconds, computed by the database: a report of 15,000 legs
     fetched ~2x faster than as datetimes (bench/RESULTS.md, Call reports)."""
     seconds = extract("epoch", cdr.c[name])
@@ -62,7 +62,7 @@ def _epoch(dialect: str, name: str) -> Any:
 def statement(dialect: str, side: str) -> Select[Any]:
     """The report's SELECT on `dialect` (parameters company, start, end); bench/reports.py EXPLAINs it."""
     column = SIDES[side]
-    columns = [_epoch(dialect, name) if name in _INSTANTS else cdr.c[name] for name in Leg._fields[:-1]]
+    columns = [epoch(dialect, name) if name in _INSTANTS else cdr.c[name] for name in Leg._fields[:-1]]
     # the deck that priced it, made its precision by `legs`: a per-row subquery here cost PostgreSQL
     # a lookup per leg and pushed the plan's estimate over jit_above_cost (+20 ms of JIT a report)
     columns.append(cdr.c.sell_deck)

@@ -1,0 +1,195 @@
+"""The SQL of a dashboard: four aggregating statements, grouped in the database, on SQLite and PostgreSQL.
+
+Calls are the `call` groups of legs (docs/attribution.md, Calls), each built from the legs the
+scope may see, as /rest/call/calls builds them: a call belongs to the period its first leg
+started in (legs up to MARGIN before or after the period are read to find it); answered when
+any leg was answered (calldata.calls.build.outcome: anything else, abandoned in a queue
+included, is missed); its talk time from the first answer to the last leg's end.
+Billable seconds, amounts, destinations and extensions count the legs started in the period, as
+a monthly statement does, so a month's amounts are its statement's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Integer, Select, and_, bindparam, case, distinct, func, literal, or_, select, union_all
+
+from calldata.dashboards.period import QUARTER
+from calldata.rating.rater import UNRATED
+from calldata.reports.query import epoch
+from calldata.store.reads import COMPANY_COLUMNS
+from calldata.store.schema import cdr
+
+MARGIN = timedelta(hours=6)  # a call's legs start within this of its first leg
+_HEX = "0123456789abcdefABCDEF"  # a channel's unique suffix (`-0000001a`, `-3265`)
+
+
+class Scope(NamedTuple):
+    """Whose calls: `companies` (their legs' company, target or bill_to), or every company's (None)."""
+
+    companies: frozenset[str] | None = None
+
+    def mine(self, column: Any) -> Any:
+        """The column names one of the scope's companies (any company, for the operator)."""
+        if self.companies is None:
+            return func.coalesce(column, "") != ""
+        return column.in_(sorted(self.companies))
+
+    def visible(self) -> Any:
+        """A leg the scope sees: one of its companies on any side (for the operator, every call's leg)."""
+        if self.companies is None:
+            return cdr.c.call.is_not(None)
+        return or_(*(self.mine(cdr.c[name]) for name in COMPANY_COLUMNS))
+
+
+class CallGroup(NamedTuple):
+    """Calls that started in one quarter-hour, alike in who called, where they went and how they ended."""
+
+    quarter: int  # epoch seconds // QUARTER of the first leg's start
+    caller: bool  # the first leg's company is the scope's (else an inbound call)
+    outside: bool  # a leg went to a party not the scope's (an outside number, another company)
+    answered: bool
+    calls: int
+    talk: int  # seconds
+
+
+class BilledGroup(NamedTuple):
+    """Legs billed to the scope (out through a trunk) started in one quarter-hour, by currency."""
+
+    quarter: int
+    currency: str | None
+    cost_currency: str | None
+    legs: int
+    billsec: int
+    price: int  # millionths of `currency`, of the rated legs
+    cost: int  # millionths of `cost_currency`
+    unrated: int  # legs a deck had no row for
+
+
+class Destination(NamedTuple):
+    """An outside number called: the calls to it, their billed seconds and price (one currency)."""
+
+    number: str
+    name: str | None  # the sell deck's destination (`UK Mobile`), when rated
+    calls: int
+    billsec: int
+    price: int | None  # millionths; None when not rated, or priced in several currencies
+    currency: str | None
+
+
+class Party(NamedTuple):
+    """A channel up to its unique suffix (`IAX2/acme-201-`): the calls it placed or was rung in."""
+
+    placed: bool  # Party A (else Party B)
+    channel: str
+    calls: int
+
+
+def _flag(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def _bounds() -> list[Any]:
+    time = cdr.c.calldate.type
+    return [cdr.c.calldate >= bindparam("start", type_=time), cdr.c.calldate < bindparam("end", type_=time)]
+
+
+@lru_cache(maxsize=256)  # per scope: the users' few sets of companies
+def calls_statement(dialect: str, scope: Scope) -> Select[Any]:
+    """CallGroups of the calls whose first leg started in [first, last) (epoch seconds; the legs
+    read are those in [start, end), the period widened by MARGIN)."""
+    legs = select(
+        cdr.c.call,
+        epoch(dialect, "calldate").label("at"),
+        _flag(cdr.c.disposition == "ANSWERED").label("answered"),
+        case((cdr.c.disposition == "ANSWERED", epoch(dialect, "answer"))).label("answer_at"),
+        func.coalesce(epoch(dialect, "end"), epoch(dialect, "calldate")).label("end_at"),
+        _flag(scope.mine(cdr.c.company)).label("caller"),
+        _flag(~func.coalesce(scope.mine(cdr.c.target), False)).label("outside"),
+        func.row_number().over(partition_by=cdr.c.call, order_by=(cdr.c.calldate, cdr.c.acctid)).label("nth"),
+    ).where(scope.visible(), *_bounds()).subquery("legs")
+    start = func.min(legs.c.at)
+    calls = (
+        select(
+            (start // QUARTER).label("quarter"),
+            func.max(case((legs.c.nth == 1, legs.c.caller), else_=0)).label("caller"),
+            func.max(legs.c.outside).label("outside"),
+            func.max(legs.c.answered).label("answered"),
+            func.coalesce(func.max(legs.c.end_at) - func.min(legs.c.answer_at), 0).label("talk"),
+        )
+        .group_by(legs.c.call)
+        .having(start >= bindparam("first", type_=Integer), start < bindparam("last", type_=Integer))
+        .subquery("calls")
+    )
+    keys = (calls.c.quarter, calls.c.caller, calls.c.outside, calls.c.answered)
+    return select(*keys, func.count(), func.sum(calls.c.talk)).group_by(*keys)
+
+
+@lru_cache(maxsize=256)  # per scope: the users' few sets of companies
+def billed_statement(dialect: str, scope: Scope) -> Select[Any]:
+    """BilledGroups of the legs billed to the scope started in [start, end)."""
+    keys = ((epoch(dialect, "calldate") // QUARTER).label("quarter"), cdr.c.currency, cdr.c.cost_currency)
+    return select(
+        *keys, func.count(), func.coalesce(func.sum(cdr.c.billsec), 0), func.coalesce(func.sum(cdr.c.price), 0),
+        func.coalesce(func.sum(cdr.c.cost), 0), func.sum(_flag(cdr.c.rating == UNRATED)),
+    ).where(scope.mine(cdr.c.bill_to), *_bounds()).group_by(*keys)
+
+
+@lru_cache(maxsize=256)  # per scope: the users' few sets of companies
+def destinations_statement(scope: Scope) -> Select[Any]:
+    """The `top` Destinations billed to the scope in [start, end), most called first."""
+    calls = func.count(distinct(cdr.c.call))
+    one_currency = func.min(cdr.c.currency) == func.max(cdr.c.currency)
+    return (
+        select(
+            cdr.c.dial_full, func.max(cdr.c.destination), calls, func.coalesce(func.sum(cdr.c.billsec), 0),
+            case((and_(one_currency, func.count(cdr.c.price) == func.count()), func.sum(cdr.c.price))),
+            case((one_currency, func.min(cdr.c.currency))),
+        )
+        .where(scope.mine(cdr.c.bill_to), func.coalesce(cdr.c.dial_full, "") != "", *_bounds())
+        .group_by(cdr.c.dial_full)
+        .order_by(calls.desc(), cdr.c.dial_full)
+        .limit(bindparam("top", type_=Integer))
+    )
+
+
+@lru_cache(maxsize=256)  # per scope: the users' few sets of companies
+def parties_statement(scope: Scope) -> Select[Any]:
+    """Parties of the scope's legs in [start, end): the calls each channel (its suffix cut) placed
+    as Party A of a leg of the scope's company, or was rung in as Party B of one to it."""
+    sides = []
+    for placed, column, side in ((True, cdr.c.channel, cdr.c.company), (False, cdr.c.dstchannel, cdr.c.target)):
+        sides.append(select(literal(placed).label("placed"), func.rtrim(column, _HEX).label("party"), cdr.c.call)
+                     .where(scope.mine(side), column != "", *_bounds()))
+    legs = union_all(*sides).subquery("parties")
+    return select(legs.c.placed, legs.c.party, func.count(distinct(legs.c.call))).group_by(legs.c.placed, legs.c.party)
+
+
+def call_groups(conn: Connection, scope: Scope, start: datetime, end: datetime) -> list[CallGroup]:
+    """The scope's calls that started in [start, end), grouped by quarter-hour and kind."""
+    params = {"start": start - MARGIN, "end": end + MARGIN, "first": int(start.timestamp()),
+              "last": int(end.timestamp())}
+    rows = conn.execute(calls_statement(conn.dialect.name, scope), params)
+    return [CallGroup(q, bool(c), bool(o), bool(a), n, int(t or 0)) for q, c, o, a, n, t in rows]
+
+
+def billed_groups(conn: Connection, scope: Scope, start: datetime, end: datetime) -> list[BilledGroup]:
+    """The scope's billed legs started in [start, end), grouped by quarter-hour and currencies."""
+    rows = conn.execute(billed_statement(conn.dialect.name, scope), {"start": start, "end": end})
+    return [BilledGroup(q, cur, cost_cur, n, int(s), int(p), int(c), int(u or 0)) for q, cur, cost_cur, n, s, p, c, u in rows]
+
+
+def destinations(conn: Connection, scope: Scope, start: datetime, end: datetime, top: int) -> list[Destination]:
+    """The `top` outside numbers the scope called most in [start, end)."""
+    rows = conn.execute(destinations_statement(scope), {"start": start, "end": end, "top": top})
+    return [Destination(number, name, n, int(s), None if p is None else int(p), cur)
+            for number, name, n, s, p, cur in rows]
+
+
+def parties(conn: Connection, scope: Scope, start: datetime, end: datetime) -> list[Party]:
+    """Every channel of the scope's legs in [start, end) with the calls it placed or was rung in."""
+    rows = conn.execute(parties_statement(scope), {"start": start, "end": end})
+    return [Party(bool(placed), channel, n) for placed, channel, n in rows]
