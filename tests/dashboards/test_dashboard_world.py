@@ -48,15 +48,16 @@ Globex: 18 + 11 = 29 s, price 0.10, 4 legs unrated. Every company: 117 s, 0.32.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select
 
 from calldata.dashboards.build import dashboard
 from calldata.dashboards.figures import Amount, Chart, Dashboard, Money, Series
 from calldata.dashboards.period import Period
 from calldata.dashboards.query import Scope
+from calldata.store.schema import cdr
 
 DAY = Period.day(date(2026, 11, 29))
 UTC = ZoneInfo("UTC")
@@ -164,3 +165,23 @@ def test_the_month_in_another_zone(rated_world: Engine) -> None:
     answered, missed = found.calls.series
     assert answered.data[28:] == [16, 26] and missed.data[28:] == [4, 1] and sum(answered.data[:28]) == 0
     assert found.totals.calls == 47
+
+
+def test_a_call_counts_on_the_day_it_started(rated_world: Engine) -> None:
+    """c13 (an outside caller to Acme's 201, transferred out to a mobile: legs 18 and 19, 7 s apart)
+    copied to start 5 s before midnight: the call is the 29th's, its second leg's billed seconds
+    the 30th's (legs are billed by their own start, as on a statement)."""
+    shift = datetime(2026, 11, 29, 23, 59, 55, tzinfo=UTC) - datetime(2026, 11, 29, 2, 7, 15, tzinfo=UTC)
+    with rated_world.begin() as conn:
+        legs = [dict(row._mapping) for row in conn.execute(select(cdr).where(cdr.c.call == "1795918035.58"))]
+        assert len(legs) == 2
+        for leg in legs:
+            del leg["acctid"]
+            leg |= {"natkey": leg["natkey"] + "+late", "call": "late"}
+            leg |= {name: leg[name] + shift for name in ("calldate", "answer", "end")}
+        conn.execute(insert(cdr), legs)
+    first, second = (shown(rated_world, ACME, Period.day(date(2026, 11, d))) for d in (29, 30))
+    assert (first.totals.calls, first.totals.inbound, second.totals.calls) == (42, 20, 0)
+    assert first.calls.series[0].data[23] == 1
+    assert (first.totals.billable, second.totals.billable) == (88, 11)
+    assert shown(rated_world, ACME, Period.month(2026, 11)).totals.calls == 42
