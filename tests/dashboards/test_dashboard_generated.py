@@ -2,8 +2,8 @@
 clocks): figures that must agree whatever the data, checked on both stores.
 
 - The calls agree with /rest/call/calls' calls (calldata.calls.build over store.calls' legs, the
-  legs a scope may see): count, answered, direction by the first leg's caller, talk time.
-- Answered + missed = calls = inbound + outbound + internal; a chart's series sum to the totals.
+  legs a scope may see): count, answered, direction by the first leg, talk time.
+- Answered + missed = calls = inbound + outbound + internal + undecided; a chart's series sum to the totals.
 - The month is the sum of its days, in any zone, and day k of the month's chart is day k's total.
 - A scoped dashboard never counts another company's calls: copying every leg as other tenants'
   leaves it unchanged, and doubles the operator's.
@@ -23,9 +23,9 @@ from sqlalchemy import Engine, case, insert, select
 from calldata.attribution import versions
 from calldata.calls.build import build
 from calldata.dashboards.build import dashboard
-from calldata.dashboards.figures import INBOUND, INTERNAL, OUTBOUND, Dashboard, Totals
+from calldata.dashboards.figures import Dashboard, Totals
 from calldata.dashboards.period import Period
-from calldata.dashboards.query import Scope
+from calldata.dashboards.query import INBOUND, INTERNAL, OUTBOUND, UNDECIDED, Scope
 from calldata.demo.demo import EXAMPLE_DIRECTORY, load_decks
 from calldata.demo.generator import generate
 from calldata.ingest.sink import store_batch
@@ -60,10 +60,6 @@ def shown(engine: Engine, scope: Scope, period: Period, zone: str = "UTC") -> Da
         return dashboard(conn, scope, period, ZoneInfo(zone), show_cost=True)
 
 
-def _mine(scope: Scope, company: str | None) -> bool:
-    return bool(company) if scope.companies is None else company in scope.companies
-
-
 def calls_totals(engine: Engine, scope: Scope) -> Totals:
     """The scope's calls as /rest/call/calls builds them, counted here one by one."""
     found = Totals(talk={INBOUND: 0, OUTBOUND: 0, INTERNAL: 0})
@@ -73,15 +69,15 @@ def calls_totals(engine: Engine, scope: Scope) -> Totals:
             seen = [leg for leg in legs if leg.visible_to(scope.companies)]
             built = build(call, seen, str)
             answered = built["outcome"] == "answered"
-            if not _mine(scope, built["caller"]["company"]):
-                way = INBOUND
-            else:
-                way = OUTBOUND if any(not _mine(scope, leg.target) for leg in seen) else INTERNAL
+            first = seen[0]  # the caller's leg, whose company build() reports
+            assert built["caller"]["company"] == (first.company or "")
+            way = (UNDECIDED if first.company is None or first.target is None else INBOUND if first.company == ""
+                   else OUTBOUND if first.target == "" else INTERNAL)
             found.calls += 1
             found.answered += answered
             found.missed += not answered
             setattr(found, way, getattr(found, way) + 1)
-            found.talk[way] += built["talk"]
+            found.talk[way] = found.talk.get(way, 0) + built["talk"]
     return found
 
 
@@ -92,14 +88,14 @@ def test_the_calls_are_those_of_the_calls_api(traffic: Engine, scope: Scope) -> 
     expected = calls_totals(traffic, scope)
     assert expected.calls > 0
     assert totals == Totals(expected.calls, expected.answered, expected.missed, expected.inbound, expected.outbound,
-                            expected.internal, expected.talk, totals.billable)
+                            expected.internal, expected.undecided, expected.talk, totals.billable)
 
 
 def _sums(found: Dashboard) -> dict[str, Any]:
     """What the days of a month must add up to."""
     t = found.totals
     return {"calls": t.calls, "answered": t.answered, "missed": t.missed, "in": t.inbound, "out": t.outbound,
-            "internal": t.internal, "talk": t.talk, "billable": t.billable,
+            "internal": t.internal, "undecided": t.undecided, "talk": t.talk, "billable": t.billable,
             "price": {a.currency: a.micros for a in found.money.price},
             "cost": {a.currency: a.micros for a in found.money.cost or []}, "priced": found.money.priced,
             "unrated": found.money.unrated}
@@ -119,10 +115,10 @@ def _add(total: dict[str, Any], more: dict[str, Any]) -> None:
 def test_a_month_is_the_sum_of_its_days(traffic: Engine, scope: Scope, zone: str) -> None:
     month = shown(traffic, scope, MONTH, zone)
     t = month.totals
-    assert t.answered + t.missed == t.calls == t.inbound + t.outbound + t.internal > 0
+    assert t.answered + t.missed == t.calls == t.inbound + t.outbound + t.internal + t.undecided > 0
     answered, missed = month.calls.series
-    days = {"calls": 0, "answered": 0, "missed": 0, "in": 0, "out": 0, "internal": 0, "talk": {}, "billable": 0,
-            "price": {}, "cost": {}, "priced": 0, "unrated": 0}
+    days = {"calls": 0, "answered": 0, "missed": 0, "in": 0, "out": 0, "internal": 0, "undecided": 0, "talk": {},
+            "billable": 0, "price": {}, "cost": {}, "priced": 0, "unrated": 0}
     for k in range(MONTH.days):
         day = shown(traffic, scope, Period.day(MONTH.first + timedelta(days=k)), zone)
         assert (answered.data[k], missed.data[k]) == (day.totals.answered, day.totals.missed)

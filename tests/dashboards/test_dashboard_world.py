@@ -8,18 +8,18 @@ c1.. in the order of the runs' folders (tests/data/asterisk-real*/):
   c18 201 out through carrier1, congestion (all 02:00); c21 the caller who gave up in queue 270
   (15:00). Every other call has an answered leg, the IVR hang-up (c10) and the voicemail (c47)
   included (as calldata.calls.build.outcome says).
-- Operator (every company): inbound = the first leg's caller is nobody's (an outside caller on a
-  shared trunk): 02:00 c8 c9 c10 c11 c13 c16, 15:00 c21 c22 c25 c27 c30 c37 c38 c40 c41, 16:00
-  c45 c46 c47 = 18. Outbound = a company's caller and a leg to an outside number: 02:00 c5 c6 c7
+- Directions are the first leg's: inbound when its caller is of no company (an outside caller on
+  a shared trunk): 02:00 c8 c9 c10 c11 c13 c16, 15:00 c21 c22 c25 c27 c30 c37 c38 c40 c41, 16:00
+  c45 c46 c47 = 18. Outbound when it rang nobody of a company (an outside number): 02:00 c5 c6 c7
   c15 (Acme's remote dial-in) c18 c19, 15:00 c26 c34 c36 c39, 16:00 c44 = 11. The other 18 are
   internal; among them c31 (Globex dials Acme's DDI through its gateway: the leg's target is Acme)
   and c32 (the same call arriving at Acme: its caller's number is Globex's DDI, so its company is
-  Globex) stay between tenants.
+  Globex).
 - Acme sees the calls with a leg whose company, target or bill_to is acme: all but Globex's own
-  c6 c7 c17 c35 c36 c37 = 41. Inbound 6 + 10 (c31, c32 from Globex now count) + 3 = 19;
-  outbound c5 c15 c18 c19, c26 c34 c39, c44 = 8; internal 41 - 19 - 8 = 14.
-- Globex sees c6 c7 c17 c31 c32 c35 c36 c37 = 8: outbound c6 c7 c31 c32 c36 (c31 and c32 reach
-  Acme, not Globex), internal c17 c35, inbound c37; all answered.
+  c6 c7 c17 c35 c36 c37 = 41: inbound 18 - 1 (c37) = 17, outbound 11 - 3 (c6 c7 c36) = 8,
+  internal 16 (c31 and c32 included).
+- Globex sees c6 c7 c17 c31 c32 c35 c36 c37 = 8: outbound c6 c7 c36, internal c17 c31 c32 c35,
+  inbound c37; all answered.
 
 Billed legs (bill_to, out through a trunk; rated_world's deck rows: uk-retail 60/60, GBP 0.0200
 a minute geographic, 0.0400 UK mobile at the weekend and France; carrier1's cost per second,
@@ -80,8 +80,8 @@ def hours(**found: int) -> list[int]:
 def test_calls_by_hour_outcome_and_direction(rated_world: Engine) -> None:
     expected = {  # scope: (answered per hour, missed per hour, calls, inbound, outbound, internal)
         OPERATOR: (hours(h02=16, h15=21, h16=5), hours(h02=4, h15=1), 47, 18, 11, 18),
-        ACME: (hours(h02=13, h15=18, h16=5), hours(h02=4, h15=1), 41, 19, 8, 14),
-        GLOBEX: (hours(h02=3, h15=5), hours(), 8, 1, 5, 2),
+        ACME: (hours(h02=13, h15=18, h16=5), hours(h02=4, h15=1), 41, 17, 8, 16),
+        GLOBEX: (hours(h02=3, h15=5), hours(), 8, 1, 3, 4),
     }
     for scope, (answered, missed, calls, inbound, outbound, internal) in expected.items():
         found = shown(rated_world, scope)
@@ -113,9 +113,9 @@ def test_billable_minutes_and_amounts(rated_world: Engine) -> None:
 def test_talk_minutes_follow_the_calls_directions(rated_world: Engine) -> None:
     """Talk per direction sums to the calls' talk (checked against calls.build in test_dashboard_calls)."""
     found = shown(rated_world, GLOBEX)
-    # c6 10 s, c7 8 s, c31 8 s, c32 8 s, c36 3 s out; c17 8 s, c35 7 s internal; c37 8 s in (each leg's billsec:
-    # one answered leg a call, talking until its end)
-    assert found.totals.talk == {"inbound": 8, "outbound": 37, "internal": 15}
+    # out c6 10 s, c7 8 s, c36 3 s; internal c17 8 s, c31 8 s, c32 8 s, c35 7 s; in c37 8 s (each call one
+    # answered leg, talking until its end: its billsec)
+    assert found.totals.talk == {"inbound": 8, "outbound": 21, "internal": 31}
 
 
 def test_top_destinations_most_called_first(rated_world: Engine) -> None:
@@ -181,7 +181,7 @@ def test_a_call_counts_on_the_day_it_started(rated_world: Engine) -> None:
             leg |= {name: leg[name] + shift for name in ("calldate", "answer", "end")}
         conn.execute(insert(cdr), legs)
     first, second = (shown(rated_world, ACME, Period.day(date(2026, 11, d))) for d in (29, 30))
-    assert (first.totals.calls, first.totals.inbound, second.totals.calls) == (42, 20, 0)
+    assert (first.totals.calls, first.totals.inbound, second.totals.calls) == (42, 18, 0)
     assert first.calls.series[0].data[23] == 1
     assert (first.totals.billable, second.totals.billable) == (88, 11)
     assert shown(rated_world, ACME, Period.month(2026, 11)).totals.calls == 42

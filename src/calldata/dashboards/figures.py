@@ -12,11 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 import msgspec
 
 from calldata.dashboards.period import Buckets
-from calldata.dashboards.query import BilledGroup, CallGroup, Destination, Party
+from calldata.dashboards.query import DIRECTIONS, BilledGroup, CallGroup, Destination, Party
 from calldata.reports.roster import Device
-
-INBOUND, OUTBOUND, INTERNAL = "inbound", "outbound", "internal"
-DIRECTIONS = (INBOUND, OUTBOUND, INTERNAL)
 
 
 class Series(msgspec.Struct):
@@ -40,9 +37,10 @@ class Totals(msgspec.Struct):
     calls: int = 0
     answered: int = 0
     missed: int = 0  # not answered: busy, no answer, failed, congestion, abandoned in a queue
-    inbound: int = 0  # the first leg's caller is not the scope's
-    outbound: int = 0  # the scope's caller, and a leg reached someone else (outside, another company)
-    internal: int = 0  # the scope's caller, every leg to the scope's own
+    inbound: int = 0  # by the first leg (query.py): from a caller of no company
+    outbound: int = 0  # to nobody of a company (an outside number)
+    internal: int = 0  # between parties of companies
+    undecided: int = 0  # attribution has not decided the first leg's company or target
     talk: dict[str, int] = msgspec.field(default_factory=dict)  # direction -> seconds
     billable: int = 0  # seconds of the legs billed to the scope (out through a trunk)
 
@@ -78,13 +76,6 @@ class Dashboard(msgspec.Struct):
     destinations: Chart  # the most called outside numbers: calls, minutes, price per currency
 
 
-def direction(group: CallGroup) -> str:
-    """Inbound when someone not the scope's called; else outbound when a leg reached someone else."""
-    if not group.caller:
-        return INBOUND
-    return OUTBOUND if group.outside else INTERNAL
-
-
 def _minutes(seconds: int) -> float:
     return round(seconds / 60, 1)
 
@@ -106,9 +97,9 @@ def totals(calls: Sequence[CallGroup], billed: Sequence[BilledGroup]) -> Totals:
             found.answered += group.calls
         else:
             found.missed += group.calls
-        way = direction(group)
+        way = group.direction
         setattr(found, way, getattr(found, way) + group.calls)
-        found.talk[way] += group.talk
+        found.talk[way] = found.talk.get(way, 0) + group.talk
     found.billable = sum(group.billsec for group in billed)
     return found
 
@@ -122,7 +113,7 @@ def calls_chart(buckets: Buckets, calls: Sequence[CallGroup]) -> Chart:
 
 def minutes_chart(buckets: Buckets, calls: Sequence[CallGroup], billed: Sequence[BilledGroup]) -> Chart:
     """Talk minutes per direction, and billable minutes, per bucket."""
-    sums = _per_bucket(buckets, [(g.quarter, direction(g), g.talk) for g in calls]
+    sums = _per_bucket(buckets, [(g.quarter, g.direction, g.talk) for g in calls]
                        + [(g.quarter, "billable", g.billsec) for g in billed])
     zeros = [0] * len(buckets.labels)
     return Chart(buckets.labels, [Series(name, "minutes", [_minutes(s) for s in sums.get(name, zeros)])

@@ -4,7 +4,9 @@ Calls are the `call` groups of legs (docs/attribution.md, Calls), each built fro
 scope may see, as /rest/call/calls builds them: a call belongs to the period its first leg
 started in (legs up to MARGIN before or after the period are read to find it); answered when
 any leg was answered (calldata.calls.build.outcome: anything else, abandoned in a queue
-included, is missed); its talk time from the first answer to the last leg's end.
+included, is missed); its talk time from the first answer to the last leg's end; its direction
+its first leg's (the call browser's): inbound from a caller of no company, outbound to nobody
+of a company, internal between companies' parties, undecided while attribution has not decided.
 Billable seconds, amounts, destinations and extensions count the legs started in the period, as
 a monthly statement does, so a month's amounts are its statement's.
 """
@@ -23,6 +25,8 @@ from calldata.reports.query import epoch
 from calldata.store.reads import COMPANY_COLUMNS
 from calldata.store.schema import cdr
 
+INBOUND, OUTBOUND, INTERNAL, UNDECIDED = "inbound", "outbound", "internal", "undecided"
+DIRECTIONS = (INBOUND, OUTBOUND, INTERNAL)
 MARGIN = timedelta(hours=6)  # a call's legs start within this of its first leg
 _HEX = "0123456789abcdefABCDEF"  # a channel's unique suffix (`-0000001a`, `-3265`)
 
@@ -46,11 +50,10 @@ class Scope(NamedTuple):
 
 
 class CallGroup(NamedTuple):
-    """Calls that started in one quarter-hour, alike in who called, where they went and how they ended."""
+    """Calls that started in one quarter-hour, alike in direction and in how they ended."""
 
     quarter: int  # epoch seconds // QUARTER of the first leg's start
-    caller: bool  # the first leg's company is the scope's (else an inbound call)
-    outside: bool  # a leg went to a party not the scope's (an outside number, another company)
+    direction: str  # one of DIRECTIONS, or UNDECIDED
     answered: bool
     calls: int
     talk: int  # seconds
@@ -107,16 +110,15 @@ def calls_statement(dialect: str, scope: Scope) -> Select[Any]:
         _flag(cdr.c.disposition == "ANSWERED").label("answered"),
         case((cdr.c.disposition == "ANSWERED", epoch(dialect, "answer"))).label("answer_at"),
         func.coalesce(epoch(dialect, "end"), epoch(dialect, "calldate")).label("end_at"),
-        _flag(scope.mine(cdr.c.company)).label("caller"),
-        _flag(~func.coalesce(scope.mine(cdr.c.target), False)).label("outside"),
+        case((or_(cdr.c.company.is_(None), cdr.c.target.is_(None)), UNDECIDED), (cdr.c.company == "", INBOUND),
+             (cdr.c.target == "", OUTBOUND), else_=INTERNAL).label("direction"),
         func.row_number().over(partition_by=cdr.c.call, order_by=(cdr.c.calldate, cdr.c.acctid)).label("nth"),
     ).where(scope.visible(), *_bounds()).subquery("legs")
     start = func.min(legs.c.at)
     calls = (
         select(
             (start // QUARTER).label("quarter"),
-            func.max(case((legs.c.nth == 1, legs.c.caller), else_=0)).label("caller"),
-            func.max(legs.c.outside).label("outside"),
+            func.max(case((legs.c.nth == 1, legs.c.direction))).label("direction"),
             func.max(legs.c.answered).label("answered"),
             func.coalesce(func.max(legs.c.end_at) - func.min(legs.c.answer_at), 0).label("talk"),
         )
@@ -124,7 +126,7 @@ def calls_statement(dialect: str, scope: Scope) -> Select[Any]:
         .having(start >= bindparam("first", type_=Integer), start < bindparam("last", type_=Integer))
         .subquery("calls")
     )
-    keys = (calls.c.quarter, calls.c.caller, calls.c.outside, calls.c.answered)
+    keys = (calls.c.quarter, calls.c.direction, calls.c.answered)
     return select(*keys, func.count(), func.sum(calls.c.talk)).group_by(*keys)
 
 
@@ -173,7 +175,7 @@ def call_groups(conn: Connection, scope: Scope, start: datetime, end: datetime) 
     params = {"start": start - MARGIN, "end": end + MARGIN, "first": int(start.timestamp()),
               "last": int(end.timestamp())}
     rows = conn.execute(calls_statement(conn.dialect.name, scope), params)
-    return [CallGroup(q, bool(c), bool(o), bool(a), n, int(t or 0)) for q, c, o, a, n, t in rows]
+    return [CallGroup(q, way, bool(a), n, int(t or 0)) for q, way, a, n, t in rows]
 
 
 def billed_groups(conn: Connection, scope: Scope, start: datetime, end: datetime) -> list[BilledGroup]:
