@@ -88,6 +88,7 @@ def measure(url: str, days: int, asks: int) -> None:
     period, zone = Period.month(year, month), ZoneInfo(ZONE)
     start, end = period.bounds(zone)
     engine = sync_engine(url)
+    upgrade(engine)  # a store kept by an earlier run gets this version's indexes
     plans: list[str] = []
     print(f"\nthe month {period.name} ({ZONE}), {asks} asks each; ms")
     print(f"{'scope':<26} {'part':<13} {'p50':>7} {'p95':>7} {'floor':>7}  figures")
