@@ -51,6 +51,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Engine, insert, select
 
 from calldata.dashboards.build import dashboard
@@ -185,3 +186,10 @@ def test_a_call_counts_on_the_day_it_started(rated_world: Engine) -> None:
     assert first.calls.series[0].data[23] == 1
     assert (first.totals.billable, second.totals.billable) == (88, 11)
     assert shown(rated_world, ACME, Period.month(2026, 11)).totals.calls == 42
+
+
+def test_a_period_longer_than_the_calls_key_allows_is_refused(rated_world: Engine) -> None:
+    """calls_statement packs a leg's start in seconds into 23 bits of a 64-bit key: 97 days at most."""
+    assert shown(rated_world, OPERATOR, Period(date(2026, 9, 1), 96)).totals.calls == 47
+    with pytest.raises(ValueError, match="at most 96 days"):
+        shown(rated_world, OPERATOR, Period(date(2026, 9, 1), 97))

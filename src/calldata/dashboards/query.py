@@ -43,6 +43,7 @@ DIRECTIONS = (INBOUND, OUTBOUND, INTERNAL)
 WAYS = (*DIRECTIONS, UNDECIDED)  # by the code calls_statement gives a direction
 UNDECIDED_CODE = WAYS.index(UNDECIDED)
 MARGIN = timedelta(hours=6)  # a call's legs start within this of its first leg
+MAX_SPAN = timedelta(seconds=2 ** 23)  # 97 days: what calls_statement's key has room for
 _HEX = "0123456789abcdefABCDEF"  # a channel's unique suffix (`-0000001a`, `-3265`)
 
 
@@ -123,7 +124,7 @@ def calls_statement(dialect: str, scope: Scope) -> Select[Any]:
     Each leg's key orders it by (calldate to the second, acctid) and carries its direction in its
     two low bits, so one min() per call finds its first leg's direction without sorting legs (a
     window over the call's legs cost PostgreSQL a sort of the month): seconds since `base` (under
-    2^22 for a month and its margins) x 2^38 (acctids below 275 billion) x 4 stays within 63 bits.
+    2^23: MAX_SPAN) x 2^38 (acctids below 275 billion) x 4 stays within 63 bits.
     """
     way = case((or_(cdr.c.company.is_(None), cdr.c.target.is_(None)), UNDECIDED_CODE), (cdr.c.company == "", 0),
                (cdr.c.target == "", 1), else_=2)
@@ -204,8 +205,10 @@ def call_groups(conn: Connection, scope: Scope, start: datetime, end: datetime) 
 
 
 def calls_params(start: datetime, end: datetime) -> dict[str, Any]:
-    """calls_statement's parameters for the calls started in [start, end)."""
+    """calls_statement's parameters for the calls started in [start, end) (at most MAX_SPAN with its margins)."""
     widened = start - MARGIN
+    if end + MARGIN - widened > MAX_SPAN:
+        raise ValueError(f"a dashboard covers at most {MAX_SPAN.days - 1} days, not {start} to {end}")
     return {"start": widened, "end": end + MARGIN, "base": int(widened.timestamp()), "first": start, "last": end}
 
 
