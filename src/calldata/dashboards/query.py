@@ -194,7 +194,7 @@ def parties_statement(scope: Scope) -> Select[Any]:
         sides.append(select(literal(placed).label("placed"), func.rtrim(column, _HEX).label("party"), cdr.c.call)
                      .where(scope.mine(side), column != "", *_bounds()))
     calls = union_all(*sides).subquery("parties")
-    each = select(calls.c.placed, calls.c.party).distinct().add_columns(calls.c.call).subquery("each")
+    each = select(calls.c.placed, calls.c.party, calls.c.call).distinct().subquery("each")
     return select(each.c.placed, each.c.party, func.count()).group_by(each.c.placed, each.c.party)
 
 
