@@ -1,4 +1,4 @@
-"""A whole dashboard: its four grouped statements read in one transaction, then shaped (figures.py)."""
+"""A whole dashboard: its four grouped statements (query.py) on one connection, then shaped (figures.py)."""
 
 from __future__ import annotations
 
