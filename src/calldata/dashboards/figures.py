@@ -83,8 +83,15 @@ def _minutes(seconds: int) -> float:
 def _per_bucket(buckets: Buckets, rows: Iterable[tuple[int, str, int]]) -> dict[str, list[int]]:
     """(quarter, series, value) rows summed per series and bucket."""
     sums: dict[str, list[int]] = {}
+    where: dict[int, int] = {}  # quarter -> bucket: a month's rows share ~3,000 quarters
     for quarter, name, value in rows:
-        sums.setdefault(name, [0] * len(buckets.labels))[buckets.index(quarter)] += value
+        index = where.get(quarter)
+        if index is None:
+            index = where[quarter] = buckets.index(quarter)
+        series = sums.get(name)
+        if series is None:
+            series = sums[name] = [0] * len(buckets.labels)
+        series[index] += value
     return sums
 
 

@@ -200,7 +200,7 @@ def parties_statement(scope: Scope) -> Select[Any]:
 
 def call_groups(conn: Connection, scope: Scope, start: datetime, end: datetime) -> list[CallGroup]:
     """The scope's calls that started in [start, end), grouped by quarter-hour and kind."""
-    rows = conn.execute(calls_statement(conn.dialect.name, scope), calls_params(start, end))
+    rows = conn.execute(calls_statement(conn.dialect.name, scope), calls_params(start, end)).all()
     return [CallGroup(q, WAYS[way], bool(a), n, int(t or 0)) for q, way, a, n, t in rows]
 
 
@@ -214,18 +214,18 @@ def calls_params(start: datetime, end: datetime) -> dict[str, Any]:
 
 def billed_groups(conn: Connection, scope: Scope, start: datetime, end: datetime) -> list[BilledGroup]:
     """The scope's billed legs started in [start, end), grouped by quarter-hour and currencies."""
-    rows = conn.execute(billed_statement(conn.dialect.name, scope), {"start": start, "end": end})
+    rows = conn.execute(billed_statement(conn.dialect.name, scope), {"start": start, "end": end}).all()
     return [BilledGroup(q, cur, cost_cur, n, int(s), int(p), int(c), int(u or 0)) for q, cur, cost_cur, n, s, p, c, u in rows]
 
 
 def destinations(conn: Connection, scope: Scope, start: datetime, end: datetime, top: int) -> list[Destination]:
     """The `top` outside numbers the scope called most in [start, end)."""
-    rows = conn.execute(destinations_statement(scope), {"start": start, "end": end, "top": top})
+    rows = conn.execute(destinations_statement(scope), {"start": start, "end": end, "top": top}).all()
     return [Destination(number, name, n, int(s), None if p is None else int(p), cur)
             for number, name, n, s, p, cur in rows]
 
 
 def parties(conn: Connection, scope: Scope, start: datetime, end: datetime) -> list[Party]:
     """Every channel of the scope's legs in [start, end) with the calls it placed or was rung in."""
-    rows = conn.execute(parties_statement(scope), {"start": start, "end": end})
+    rows = conn.execute(parties_statement(scope), {"start": start, "end": end}).all()
     return [Party(bool(placed), channel, n) for placed, channel, n in rows]
