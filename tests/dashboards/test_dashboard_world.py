@@ -51,6 +51,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 from sqlalchemy import Engine, insert, select
 
@@ -193,3 +194,10 @@ def test_a_period_longer_than_the_calls_key_allows_is_refused(rated_world: Engin
     assert shown(rated_world, OPERATOR, Period(date(2026, 9, 1), 96)).totals.calls == 47
     with pytest.raises(ValueError, match="at most 96 days"):
         shown(rated_world, OPERATOR, Period(date(2026, 9, 1), 97))
+
+
+def test_a_dashboard_goes_to_json_and_back(rated_world: Engine) -> None:
+    found = shown(rated_world, ACME, show_cost=True)
+    assert msgspec.json.decode(msgspec.json.encode(found), type=Dashboard) == found
+    nobody = shown(rated_world, Scope(frozenset()))  # a user granted no company sees nothing
+    assert nobody.totals.calls == 0 and nobody.extensions.labels == [] and nobody.money.price == []
