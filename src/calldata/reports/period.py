@@ -28,8 +28,9 @@ def period(request: ReportRequest, zone: ZoneInfo, now: datetime | None = None) 
             after = first + timedelta(days=request.days)
         except OverflowError:
             raise ReportError("days", f"{request.days} days from {first} is past the year 9999") from None
-    return _midnight(first, zone), _midnight(after, zone)
+    return midnight(first, zone), midnight(after, zone)
 
 
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant a local day starts (dashboards bucket by it too)."""
     return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)

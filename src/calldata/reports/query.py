@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Connection, Select, bindparam, cast, extract, func, select
+from sqlalchemy import BigInteger, Connection, Select, bindparam, cast, extract, func, literal_column, select
 
 from calldata.rating.schema import rate_deck
 from calldata.store.reads import fetch
@@ -51,18 +51,20 @@ class Leg(NamedTuple):
 SIDES = {"company": cdr.c.company, "target": cdr.c.target}  # calls out, calls in
 
 
-def _epoch(dialect: str, name: str) -> Any:
-    """An instant column as whole epoch seconds, computed by the database: a report of 15,000 legs
-    fetched ~2x faster than as datetimes (bench/RESULTS.md, Call reports)."""
-    seconds = extract("epoch", cdr.c[name])
-    return cast(func.floor(seconds) if dialect == "postgresql" else seconds, BigInteger).label(name)
+def epoch(dialect: str, instant: Any) -> Any:
+    """An instant (a column, or an aggregate of one) as whole epoch seconds, computed by the database:
+    a report of 15,000 legs fetched ~2x faster than as datetimes (bench/RESULTS.md, Call reports).
+    PostgreSQL's date_part (a double) costs a third of EXTRACT's numeric (~0.1 us a row, not 0.4)."""
+    if dialect == "postgresql":
+        return cast(func.floor(func.date_part(literal_column("'epoch'"), instant)), BigInteger)
+    return cast(extract("epoch", instant), BigInteger)
 
 
 @cache
 def statement(dialect: str, side: str) -> Select[Any]:
     """The report's SELECT on `dialect` (parameters company, start, end); bench/reports.py EXPLAINs it."""
     column = SIDES[side]
-    columns = [_epoch(dialect, name) if name in _INSTANTS else cdr.c[name] for name in Leg._fields[:-1]]
+    columns = [epoch(dialect, cdr.c[name]).label(name) if name in _INSTANTS else cdr.c[name] for name in Leg._fields[:-1]]
     # the deck that priced it, made its precision by `legs`: a per-row subquery here cost PostgreSQL
     # a lookup per leg and pushed the plan's estimate over jit_above_cost (+20 ms of JIT a report)
     columns.append(cdr.c.sell_deck)

@@ -1,0 +1,138 @@
+"""Benchmark: a month's dashboard (calldata.dashboards) of a 100-extension company and of the operator.
+
+Usage: .venv/bin/python bench/dashboards.py [--rows 1000000] [--block 300000] [--days 365] [--asks 40]
+                                           [--admin-url URL] [--url URL] [--keep]
+
+Builds the store of bench/reports.py (its helpers: `bigco`'s directory, `--block` generated rows
+stored through the sink, attributed and priced, then copied inside PostgreSQL as other tenants up
+to `--rows`, indexes rebuilt, VACUUM ANALYZE), or reuses the store at `--url`. Then, in this process
+on one psycopg connection, times `dashboard()` for the month in the middle of the generated year
+(Europe/London) `--asks` times for company bigco and for the operator (every company), and each of
+its four statements alone; p50/p95 in ms. The floor is each statement's own time in PostgreSQL
+(EXPLAIN ANALYZE's execution time, same parameters); the plans are printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from queue_stats import ms
+from reports import ADMIN_URL, COMPANY, ZONE, big_directory, copy_block, report_month, store_block
+from read_api import machine
+from sqlalchemy import Connection
+
+from calldata.dashboards import query
+from calldata.dashboards.build import TOP, dashboard
+from calldata.dashboards.period import Period
+from calldata.dashboards.query import Scope
+from calldata.store.engine import sync_engine, upgrade
+from calldata.store.scratch import scratch_database
+
+SCOPES = {f"company {COMPANY}": Scope(frozenset({COMPANY})), "operator (every company)": Scope()}
+
+
+def build(url: str, rows: int, block: int, days: int) -> None:
+    """bench/reports.py's store at `url`."""
+    engine = sync_engine(url)
+    upgrade(engine)
+    seconds = store_block(engine, big_directory(), block, days)
+    engine.dispose()
+    print(f"stored {block:,} generated rows through the sink (attributed, priced) in {seconds:.1f} s", flush=True)
+    seconds = copy_block(url.replace("postgresql+psycopg://", "postgresql://"), block, rows)
+    print(f"copied to {rows:,} rows (indexes rebuilt, VACUUM ANALYZE) in {seconds:.1f} s", flush=True)
+
+
+def statements(scope: Scope, start: datetime, end: datetime) -> dict[str, tuple[Any, dict[str, Any], Callable[[Connection], Any]]]:
+    """Each statement of a dashboard: (the statement, its parameters, the function that runs it)."""
+    plain = {"start": start, "end": end}
+    return {
+        "calls": (query.calls_statement("postgresql", scope), query.calls_params(start, end),
+                  lambda conn: query.call_groups(conn, scope, start, end)),
+        "billed": (query.billed_statement("postgresql", scope), plain,
+                   lambda conn: query.billed_groups(conn, scope, start, end)),
+        "destinations": (query.destinations_statement(scope), plain | {"top": TOP},
+                         lambda conn: query.destinations(conn, scope, start, end, TOP)),
+        "extensions": (query.parties_statement(scope), plain, lambda conn: query.parties(conn, scope, start, end)),
+    }
+
+
+def timed(conn: Connection, run: Callable[[Connection], Any], asks: int) -> list[float]:
+    """Seconds of each of `asks` runs (after one not counted, which warms the caches)."""
+    run(conn)
+    samples = []
+    for _ in range(asks):
+        began = time.perf_counter()
+        run(conn)
+        samples.append(time.perf_counter() - began)
+    return samples
+
+
+def explain(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple[float, list[str]]:
+    """PostgreSQL's execution time of `statement` (ms) and its plan."""
+    compiled = statement.compile(dialect=conn.dialect)
+    expanded = compiled.construct_expanded_state(params)  # IN lists' members as parameters of their own
+    plan = [row[0] for row in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {expanded.statement}",
+                                                   expanded.parameters)]
+    return float(plan[-1].split(":")[1].split()[0]), plan
+
+
+def measure(url: str, days: int, asks: int) -> None:
+    """Time every dashboard and statement of the month, print the figures and the plans."""
+    year, month = report_month(days)
+    period, zone = Period.month(year, month), ZoneInfo(ZONE)
+    start, end = period.bounds(zone)
+    engine = sync_engine(url)
+    upgrade(engine)  # a store kept by an earlier run gets this version's indexes
+    plans: list[str] = []
+    print(f"\nthe month {period.name} ({ZONE}), {asks} asks each; ms")
+    print(f"{'scope':<26} {'part':<13} {'p50':>7} {'p95':>7} {'floor':>7}  figures")
+    try:
+        with engine.connect() as conn:
+            for label, scope in SCOPES.items():
+                shown = dashboard(conn, scope, period, zone, show_cost=True)
+                t = shown.totals
+                whole = timed(conn, lambda c: dashboard(c, scope, period, zone, show_cost=True), asks)
+                floors = 0.0
+                for part, (statement, params, run) in statements(scope, start, end).items():
+                    floor, plan = explain(conn, statement, params)
+                    floors += floor
+                    plans += [f"-- {label}: {part}", *plan]
+                    samples = timed(conn, run, asks)
+                    print(f"{label:<26} {part:<13} {ms(samples, 0.5):>7.1f} {ms(samples, 0.95):>7.1f} {floor:>7.1f}")
+                print(f"{label:<26} {'dashboard':<13} {ms(whole, 0.5):>7.1f} {ms(whole, 0.95):>7.1f} {floors:>7.1f}  "
+                      f"{t.calls:,} calls ({t.answered:,} answered, {t.inbound:,} in, {t.outbound:,} out), "
+                      f"{t.billable // 60:,} billable minutes, {shown.money.priced:,} legs priced", flush=True)
+    finally:
+        engine.dispose()
+    print("\n" + "\n".join(plans))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the store")
+    parser.add_argument("--block", type=int, default=300_000, help="generated rows stored through the sink, then copied")
+    parser.add_argument("--days", type=int, default=365, help="days the block's calls are spread over")
+    parser.add_argument("--asks", type=int, default=40, help="timed runs of each dashboard and statement")
+    parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to create the database on")
+    parser.add_argument("--url", help="measure this store (built by an earlier --keep run) instead of building one")
+    parser.add_argument("--keep", action="store_true", help="keep the database (print its URL)")
+    args = parser.parse_args()
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    if args.url:
+        measure(args.url, args.days, args.asks)
+        return
+    with scratch_database(args.admin_url, "calldata_bench", keep=args.keep) as url:
+        build(url, args.rows, min(args.block, args.rows), args.days)
+        measure(url, args.days, args.asks)
+        if args.keep:
+            print(f"kept database: {url}")
+
+
+if __name__ == "__main__":
+    main()
