@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from calldata.auth.authenticate import Authenticator
 from calldata.auth.permissions import Identity
 from calldata.calls.browse import DIRECTIONS, OUTCOME_CHOICES, CallPage, page as call_page
-from calldata.console import admin, csrf
+from calldata.console import admin, csrf, dashboard
 from calldata.console.call_view import view
 from calldata.console.filters import SIZES, parse, show_cursor
 from calldata.console.render import page
@@ -89,5 +89,6 @@ def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -
         Route("/calls", gate.page(calls), methods=["GET"]),
         Route("/calls/{call:path}", gate.page(call), methods=["GET"]),
         *admin.routes(gate, common, reader, zone),
+        *dashboard.routes(gate, common, reader, zone),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -19,7 +20,14 @@ def duration(seconds: int | None) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
+def micros(amount: int) -> str:
+    """An amount in millionths (calldata.rating.money) as decimal text to the cent, or finer when it has more."""
+    text = f"{Decimal(amount).scaleb(-6).quantize(Decimal('0.0001')):f}"
+    return text[:-2] if text.endswith("00") else text.rstrip("0")
+
+
 _TEMPLATES.filters["duration"] = duration
+_TEMPLATES.filters["micros"] = micros
 # Only our own files, no inline script; no framing (clickjacking); our own URLs leak no path.
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",

@@ -1,0 +1,118 @@
+"""The dashboard page: a company's (or the operator's) day or month, drawn by Chart.js.
+
+The figures are calldata.dashboards'; this module picks the period and the companies from the
+query string (only companies the reader may see), keeps each built dashboard until the store
+changes (reports.cache, keyed by the store's generation, as the API's reports are), and hands
+the figures to the page both as tables and as JSON for static/dashboard.js to draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from calldata.auth.permissions import SYSTEM_ADMIN, Identity
+from calldata.console.render import page
+from calldata.console.signin import Gate
+from calldata.dashboards.build import dashboard
+from calldata.dashboards.figures import Dashboard
+from calldata.dashboards.period import Period
+from calldata.dashboards.query import Scope
+from calldata.reports.cache import ReportCache
+from calldata.reports.generation import generation
+from calldata.reports.roster import current_roster
+from calldata.store.engine import in_snapshot
+
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
+
+class Asked(NamedTuple):
+    """What the query string asks for: the period, whose calls, and what was wrong with it."""
+
+    period: Period
+    scope: Scope
+    problem: str = ""
+    forbidden: bool = False
+
+
+def _period(query: Mapping[str, str], today: date) -> Period:
+    """`day=YYYY-MM-DD` (by the hour), else `month=YYYY-MM` (by the day), else this month."""
+    day, month = query.get("day", "").strip(), query.get("month", "").strip()
+    if day:
+        try:
+            asked = date.fromisoformat(day)
+        except ValueError:
+            raise ValueError(f"day: a day as YYYY-MM-DD, got {day[:40]!r}") from None
+        if not FIRST_YEAR <= asked.year <= LAST_YEAR:
+            raise ValueError(f"day: a year from {FIRST_YEAR} to {LAST_YEAR}")
+        return Period.day(asked)
+    if not month:
+        return Period.month(today.year, today.month)
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= number <= 12) or len(month) != 7:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"month: a month as YYYY-MM from {FIRST_YEAR} to {LAST_YEAR}, got {month[:40]!r}") from None
+    return Period.month(year, number)
+
+
+def asked(query: Mapping[str, str], today: date, visible: frozenset[str] | None) -> Asked:
+    """The period and scope the query string asks for; a company the reader may not see is refused."""
+    company = query.get("company", "").strip()
+    scope = Scope(visible if not company else frozenset({company}))
+    try:
+        period = _period(query, today)
+    except ValueError as problem:
+        return Asked(Period.month(today.year, today.month), Scope(frozenset()), str(problem))
+    if company and visible is not None and company not in visible:
+        return Asked(period, Scope(frozenset()), f"company {company[:40]!r}: not one you may see", True)
+    return Asked(period, scope)
+
+
+def companies_of(conn: Connection, visible: frozenset[str] | None) -> list[tuple[str, str]]:
+    """(id, name) of the directory's companies the reader may see, for the choice of company."""
+    roster = current_roster(conn)
+    if roster is None:
+        return []
+    return [(cid, company.name or cid) for cid, company in sorted(roster.directory.companies.items())
+            if visible is None or cid in visible]
+
+
+def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: AsyncEngine,
+           zone: ZoneInfo) -> list[Route]:
+    """/dashboard, for anyone who may read calls (the scope of /calls)."""
+    cache = ReportCache()
+
+    async def figures(question: Asked, show_cost: bool) -> Dashboard:
+        """The dashboard, built once per store generation for everyone who asks the same."""
+        stamp = await in_snapshot(reader, generation)
+        key = ("dashboard", question.scope, question.period, show_cost, stamp)
+
+        async def build() -> bytes:
+            built = await in_snapshot(reader, lambda conn: dashboard(conn, question.scope, question.period, zone,
+                                                                     show_cost=show_cost))
+            return msgspec.json.encode(built)
+
+        return msgspec.json.decode(await cache.get(key, build), type=Dashboard)
+
+    async def show(request: Request, identity: Identity, visible: frozenset[str] | None) -> Response:
+        question = asked(request.query_params, datetime.now(zone).date(), visible)
+        async with reader.connect() as conn:
+            choices = await conn.run_sync(companies_of, visible)
+        status = 403 if question.forbidden else 400 if question.problem else 200
+        shown = None if question.problem else await figures(question, identity.holds(SYSTEM_ADMIN))
+        return page("dashboard.html", status, title="Dashboard", asked=question, shown=shown,
+                    data=None if shown is None else msgspec.to_builtins(shown), form=request.query_params,
+                    companies=choices, zone_name=zone.key, **common(identity))
+
+    return [Route("/dashboard", gate.page(show), methods=["GET"], include_in_schema=False)]
