@@ -81,12 +81,9 @@ def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -
     async def home(_request: Request) -> Response:
         return RedirectResponse("/calls", 303)
 
-    return [
-        Route("/", home, methods=["GET"]),
-        Route("/login", gate.show_login, methods=["GET"]),
-        Route("/login", gate.login, methods=["POST"]),
-        Route("/logout", gate.logout, methods=["POST"]),
-        Route("/calls", gate.page(calls), methods=["GET"]),
-        Route("/calls/{call:path}", gate.page(call), methods=["GET"]),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ]
+    pages = [("/", home, "GET"), ("/login", gate.show_login, "GET"), ("/login", gate.login, "POST"),
+             ("/logout", gate.logout, "POST"), ("/calls", gate.page(calls), "GET"),
+             ("/calls/{call:path}", gate.page(call), "GET")]
+    # HTML pages, not API operations: left out of /openapi.json
+    return [*(Route(path, endpoint, methods=[method], include_in_schema=False) for path, endpoint, method in pages),
+            Mount("/static", StaticFiles(directory=STATIC), name="static")]
