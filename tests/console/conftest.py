@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from calldata.auth import users
 from calldata.auth.permissions import BILLING_CALL_SUMMARY, SYSTEM_ADMIN
 from calldata.recordings.scan import scan
+from rated_world import load_rated_world
 from recorded_tree import recordings_tree
 from servers import served
 
@@ -62,8 +63,10 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
-def site(world: Engine, store_url: str, tmp_path: Path) -> Iterator[Site]:
-    """The recorded runs with two recordings scanned, an admin and a Globex-only billing user, served."""
+def site(engine: Engine, store_url: str, tmp_path: Path) -> Iterator[Site]:
+    """The recorded runs, rated (the demo's decks), with two recordings scanned, an admin and a
+    Globex-only billing user, served."""
+    world = load_rated_world(engine)
     with world.begin() as conn:
         users.add_user(conn, ADMIN, ADMIN_PASSWORD, name="Ada Admin", profile="CHEAPEST", actor="test")
         users.grant(conn, ADMIN, SYSTEM_ADMIN, actor="test")

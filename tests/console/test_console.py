@@ -83,6 +83,13 @@ def test_call_view_shows_the_transfer_legs_and_plays_the_recording(site: Site, p
     expect(page.locator("details[open] table").first).to_contain_text(calls[transferred][0].channel)
     site.shot(page, "call-transfer", whole=True)
 
+    # uk-retail bills 60/60 at 0.0200/min for UK Geographic: a leg under a minute is 0.0200 GBP (rated_world.py)
+    priced = next(call for call in newest_first(calls) if len(calls[call]) == 1
+                  and calls[call][0].destination == "UK Geographic" and 0 < calls[call][0].billsec < 60)
+    page.goto(f"{site.base}/calls/{priced}")
+    expect(page.locator(".leg")).to_contain_text("Price 0.0200 GBP")
+    expect(page.locator("dl.summary")).to_contain_text("0.0200 GBP")
+
     page.goto(f"{site.base}/calls?recorded=1")
     heard = listed(page)
     assert heard and set(heard) == recorded_calls(site.engine)
