@@ -1,4 +1,4 @@
-"""The console's routes: login, logout, the call browser (/calls) and the call view (/calls/{call})."""
+"""The console's routes: login, logout, the call browser (/calls), the call view (/calls/{call}), reports and statements."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from calldata.auth.authenticate import Authenticator
 from calldata.auth.permissions import Identity
 from calldata.calls.browse import DIRECTIONS, OUTCOME_CHOICES, CallPage, page as call_page
-from calldata.console import statements
+from calldata.console import reports, statements
 from calldata.console.call_view import view
 from calldata.console.companies import company_choices
 from calldata.console.filters import SIZES, parse, show_cursor
@@ -74,5 +74,5 @@ def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -
              ("/calls/{call:path}", gate.page(call), "GET")]
     # HTML pages, not API operations: left out of /openapi.json
     return [*(Route(path, endpoint, methods=[method], include_in_schema=False) for path, endpoint, method in pages),
-            *statements.routes(reader, gate, display_tz),
+            *statements.routes(reader, gate, display_tz), *reports.routes(reader, gate, display_tz),
             Mount("/static", StaticFiles(directory=STATIC), name="static")]
