@@ -150,6 +150,15 @@ def test_wrong_password_and_bad_requests_answer_a_page_not_an_error(site: Site, 
     assert answer.value.status == 401
     expect(page.get_by_role("alert")).to_contain_text("wrong username or password")
     site.shot(page, "login")
+    statuses = []
+    for _ in range(6):  # the API's throttling: 5 failures per login name in the window, then 429
+        page.get_by_label("User name").fill("mallory")
+        page.get_by_label("Password").fill("guess")
+        with page.expect_response(f"{site.base}/login") as answer:
+            page.get_by_role("button", name="Log in").click()
+        statuses.append(answer.value.status)
+    assert statuses == [401] * 5 + [429] and int(answer.value.headers["retry-after"]) > 0
+    expect(page.get_by_role("alert")).to_contain_text("too many failed logins")
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
     for query in ("from=yesterday", "to=2026-01-01&from=2026-02-01", "size=7", "after=zz", "number=abc",
                   "company=no%20such", "outcome=maybe", "extension=%00"):
