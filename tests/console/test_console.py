@@ -139,6 +139,13 @@ def test_forms_without_the_session_token_are_refused_and_logout_ends_the_session
     with site.engine.connect() as conn:
         events = list(conn.execute(select(auth_audit.c.event).where(auth_audit.c.login == ADMIN)).scalars())
     assert "logout" in events and events.count("login") == 1
+    for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):  # no open redirect
+        page.context.clear_cookies()  # logged out, a fresh login form
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.context.request.get(f"{site.base}/login").text())
+        assert token
+        answer = page.context.request.post(f"{site.base}/login", max_redirects=0, form={
+            "csrf": token[1], "username": ADMIN, "password": ADMIN_PASSWORD, "next": elsewhere})
+        assert answer.status == 303 and answer.headers["location"] == "/calls", elsewhere
 
 
 def test_wrong_password_and_bad_requests_answer_a_page_not_an_error(site: Site, page: Page) -> None:
@@ -161,7 +168,8 @@ def test_wrong_password_and_bad_requests_answer_a_page_not_an_error(site: Site, 
     expect(page.get_by_role("alert")).to_contain_text("too many failed logins")
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
     for query in ("from=yesterday", "to=2026-01-01&from=2026-02-01", "size=7", "after=zz", "number=abc",
-                  "company=no%20such", "outcome=maybe", "extension=%00"):
+                  "company=no%20such", "outcome=maybe", "extension=%00", "to=9999-12-31",
+                  "after=0.9999999999999999999", "before=999999999999999999.1"):
         response = page.goto(f"{site.base}/calls?{query}")
         assert response is not None and response.status == 400, query
         expect(page.get_by_role("alert")).to_be_visible()

@@ -45,5 +45,5 @@ def test_a_scoped_user_gets_only_their_companys_statement(site: Site, page: Page
     for path in ("/statements?company=acme&month=2026-11", "/statements.csv?company=acme&month=2026-11"):
         response = page.request.get(site.base + path)
         assert response.status == 403 and "text/csv" not in response.headers["content-type"], path
-    for bad in ("month=2026-13", "month=soon", "company=nosuch&month=2026-11"):
+    for bad in ("month=2026-13", "month=soon", "month=0000-01", "month=9999-12", "company=nosuch&month=2026-11"):
         assert page.goto(f"{site.base}/statements?{bad}").status in (400, 403), bad

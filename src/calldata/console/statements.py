@@ -24,6 +24,7 @@ from calldata.statements.monthly import company_statement
 from calldata.statements.render import statement_csv
 
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+FIRST_YEAR, LAST_YEAR = 1970, 9998  # the API's bounds of scope.year (api/report_scope.py)
 
 
 def asked(request: Request, companies: Collection[str] | None, choices: list[tuple[str, str]],
@@ -32,7 +33,9 @@ def asked(request: Request, companies: Collection[str] | None, choices: list[tup
     problems with them, and whether the company is one the reader may not see."""
     company = request.query_params.get("company", "").strip()[:40] or (choices[0][0] if choices else "")
     month = request.query_params.get("month", "").strip()[:20] or datetime.now(UTC).astimezone(ZoneInfo(zone)).strftime("%Y-%m")
-    problems = [] if _MONTH.fullmatch(month) else [f"month: not a month (YYYY-MM): {month!r}"]
+    found = _MONTH.fullmatch(month)
+    problems = [] if found and FIRST_YEAR <= int(found[1]) <= LAST_YEAR else [
+        f"month: a month (YYYY-MM) of {FIRST_YEAR}-{LAST_YEAR}, not {month!r}"]
     forbidden = bool(company) and companies is not None and company not in companies
     if forbidden:
         problems.append(f"company: {company!r} is not one whose statements you may see")
