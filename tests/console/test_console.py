@@ -175,3 +175,26 @@ def test_wrong_password_and_bad_requests_answer_a_page_not_an_error(site: Site, 
         expect(page.get_by_role("alert")).to_be_visible()
     response = page.goto(f"{site.base}/calls/{'9' * 300}")
     assert response is not None and response.status == 404
+
+
+def test_pages_work_from_the_keyboard_and_label_every_control(site: Site, page: Page) -> None:
+    log_in(page, site, ADMIN, ADMIN_PASSWORD)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    page.get_by_label("Direction").focus()
+    page.keyboard.press("End")  # the last direction, chosen from the keyboard
+    page.get_by_label("Per page").focus()
+    page.keyboard.press("Tab")  # to the Filter button
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"direction=internal"))
+    calls = legs_by_call(site.engine)
+    view = newest_first(calls)[0]
+    for path in ("/calls", f"/calls/{view}", "/statements", "/reports", "/login"):
+        page.goto(site.base + path)
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
+            .filter(e => e.type !== 'hidden' && e.labels.length === 0).map(e => e.name)""")
+        assert unlabelled == [], path
+        headless = page.evaluate("() => [...document.querySelectorAll('table')].filter(t => !t.caption).length")
+        assert headless == 0, path
