@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from calldata.auth.schema import auth_audit
-from conftest import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
-from expected import legs_by_call, newest_first, recorded_calls, seen_by
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
+from console_expected import legs_by_call, newest_first, recorded_calls, seen_by
 
 
 def listed(page: Page) -> list[str]:

@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from calldata.store.schema import cdr
-from conftest import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, log_in
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, log_in
 
 SIDE = {"incalls": "target", "outcalls": "company"}  # the column that names the company of a leg in or out
 
