@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,29 +18,16 @@ from sqlalchemy import Engine
 from calldata.auth import users
 from calldata.auth.permissions import BILLING_CALL_SUMMARY, SYSTEM_ADMIN
 from calldata.recordings.scan import scan
+from console_helpers import ADMIN, ADMIN_PASSWORD, CHROMIUM, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site
+from rated_world import load_rated_world
 from recorded_tree import recordings_tree
 from servers import served
 
-CHROMIUM = Path("/usr/bin/chromium")
-ADMIN, ADMIN_PASSWORD = "admin", "admin-password-1"
-SCOPED, SCOPED_PASSWORD, SCOPED_COMPANY = "globexbilling", "globex-password-1", "globex"
 
-
-@dataclass(frozen=True)
-class Site:
-    """A served console: its base URL, the store behind it, where screenshots go."""
-
-    base: str
-    engine: Engine
-    shots: Path
-
-    def shot(self, page: Page, name: str, *, whole: bool = False) -> None:
-        """The page as shown in the window (`whole`: down to its end) to `name`.png."""
-        page.screenshot(path=str(self.shots / f"{name}.png"), full_page=whole)
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium, for one test module: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which would break the asyncio tests of other folders run after."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: run scripts/install test")
@@ -62,8 +48,10 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
-def site(world: Engine, store_url: str, tmp_path: Path) -> Iterator[Site]:
-    """The recorded runs with two recordings scanned, an admin and a Globex-only billing user, served."""
+def site(engine: Engine, store_url: str, tmp_path: Path) -> Iterator[Site]:
+    """The recorded runs, rated (the demo's decks), with two recordings scanned, an admin and a
+    Globex-only billing user, served."""
+    world = load_rated_world(engine)
     with world.begin() as conn:
         users.add_user(conn, ADMIN, ADMIN_PASSWORD, name="Ada Admin", profile="CHEAPEST", actor="test")
         users.grant(conn, ADMIN, SYSTEM_ADMIN, actor="test")
@@ -76,13 +64,3 @@ def site(world: Engine, store_url: str, tmp_path: Path) -> Iterator[Site]:
     env = {"CALLDATA_PASSWORD_HASH_PROFILE": "CHEAPEST", "CALLDATA_RECORDINGS_DIR": str(root)}
     with served(store_url, env) as base:
         yield Site(base, world, shots)
-
-
-def log_in(page: Page, site: Site, login: str, password: str) -> None:
-    """Through the login form, as a person would: the call list must follow."""
-    page.goto(f"{site.base}/calls")
-    assert "/login" in page.url
-    page.get_by_label("User name").fill(login)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{site.base}/calls")

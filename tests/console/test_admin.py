@@ -17,7 +17,7 @@ from calldata.auth.permissions import BILLING_CALL_SUMMARY
 from calldata.auth.schema import auth_audit, auth_key
 from calldata.cdr import Cdr
 from calldata.store.cdrs import insert_cdrs
-from conftest import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, log_in
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, log_in
 
 NEW, NEW_PASSWORD = "carol", "carol-password-1"
 

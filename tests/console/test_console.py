@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from calldata.auth.schema import auth_audit
-from conftest import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
-from expected import legs_by_call, newest_first, recorded_calls, seen_by
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
+from console_expected import legs_by_call, newest_first, recorded_calls, seen_by
 
 
 def listed(page: Page) -> list[str]:
@@ -83,6 +83,13 @@ def test_call_view_shows_the_transfer_legs_and_plays_the_recording(site: Site, p
     expect(page.locator("details[open] table").first).to_contain_text(calls[transferred][0].channel)
     site.shot(page, "call-transfer", whole=True)
 
+    # uk-retail bills 60/60 at 0.0200/min for UK Geographic: a leg under a minute is 0.0200 GBP (rated_world.py)
+    priced = next(call for call in newest_first(calls) if len(calls[call]) == 1
+                  and calls[call][0].destination == "UK Geographic" and 0 < calls[call][0].billsec < 60)
+    page.goto(f"{site.base}/calls/{priced}")
+    expect(page.locator(".leg")).to_contain_text("Price 0.0200 GBP")
+    expect(page.locator("dl.summary")).to_contain_text("0.0200 GBP")
+
     page.goto(f"{site.base}/calls?recorded=1")
     heard = listed(page)
     assert heard and set(heard) == recorded_calls(site.engine)
@@ -132,6 +139,13 @@ def test_forms_without_the_session_token_are_refused_and_logout_ends_the_session
     with site.engine.connect() as conn:
         events = list(conn.execute(select(auth_audit.c.event).where(auth_audit.c.login == ADMIN)).scalars())
     assert "logout" in events and events.count("login") == 1
+    for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):  # no open redirect
+        page.context.clear_cookies()  # logged out, a fresh login form
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.context.request.get(f"{site.base}/login").text())
+        assert token
+        answer = page.context.request.post(f"{site.base}/login", max_redirects=0, form={
+            "csrf": token[1], "username": ADMIN, "password": ADMIN_PASSWORD, "next": elsewhere})
+        assert answer.status == 303 and answer.headers["location"] == "/calls", elsewhere
 
 
 def test_wrong_password_and_bad_requests_answer_a_page_not_an_error(site: Site, page: Page) -> None:
@@ -143,11 +157,44 @@ def test_wrong_password_and_bad_requests_answer_a_page_not_an_error(site: Site, 
     assert answer.value.status == 401
     expect(page.get_by_role("alert")).to_contain_text("wrong username or password")
     site.shot(page, "login")
+    statuses = []
+    for _ in range(6):  # the API's throttling: 5 failures per login name in the window, then 429
+        page.get_by_label("User name").fill("mallory")
+        page.get_by_label("Password").fill("guess")
+        with page.expect_response(f"{site.base}/login") as answer:
+            page.get_by_role("button", name="Log in").click()
+        statuses.append(answer.value.status)
+    assert statuses == [401] * 5 + [429] and int(answer.value.headers["retry-after"]) > 0
+    expect(page.get_by_role("alert")).to_contain_text("too many failed logins")
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
     for query in ("from=yesterday", "to=2026-01-01&from=2026-02-01", "size=7", "after=zz", "number=abc",
-                  "company=no%20such", "outcome=maybe", "extension=%00"):
+                  "company=no%20such", "outcome=maybe", "extension=%00", "to=9999-12-31",
+                  "after=0.9999999999999999999", "before=999999999999999999.1"):
         response = page.goto(f"{site.base}/calls?{query}")
         assert response is not None and response.status == 400, query
         expect(page.get_by_role("alert")).to_be_visible()
     response = page.goto(f"{site.base}/calls/{'9' * 300}")
     assert response is not None and response.status == 404
+
+
+def test_pages_work_from_the_keyboard_and_label_every_control(site: Site, page: Page) -> None:
+    log_in(page, site, ADMIN, ADMIN_PASSWORD)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    page.get_by_label("Direction").focus()
+    page.keyboard.press("End")  # the last direction, chosen from the keyboard
+    page.get_by_label("Per page").focus()
+    page.keyboard.press("Tab")  # to the Filter button
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"direction=internal"))
+    calls = legs_by_call(site.engine)
+    view = newest_first(calls)[0]
+    for path in ("/calls", f"/calls/{view}", "/statements", "/reports", "/login"):
+        page.goto(site.base + path)
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
+            .filter(e => e.type !== 'hidden' && e.labels.length === 0).map(e => e.name)""")
+        assert unlabelled == [], path
+        headless = page.evaluate("() => [...document.querySelectorAll('table')].filter(t => !t.caption).length")
+        assert headless == 0, path

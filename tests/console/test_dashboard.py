@@ -13,7 +13,7 @@ from calldata.dashboards.build import dashboard
 from calldata.dashboards.figures import Dashboard
 from calldata.dashboards.period import Period
 from calldata.dashboards.query import Scope
-from conftest import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
 
 UTC_ZONE = ZoneInfo("UTC")  # the served console's display zone (CALLDATA_DISPLAY_TZ unset)
 RECORDED_DAY = date(2026, 11, 29)  # every recorded leg started that day

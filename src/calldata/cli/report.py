@@ -17,18 +17,12 @@ from calldata.api.errors import ApiError
 from calldata.api.report_scope import report_request
 from calldata.cli import context
 from calldata.cli.tables import show
-from calldata.reports.build import KINDS, plan, tabulate
+from calldata.reports.build import COLUMNS, KINDS, plan, tabulate
 from calldata.reports.recalc import recalculate
 from calldata.reports.request import ReportError
 
 QUEUES = "queues"
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
-COLUMNS = {
-    "incalls": (("day time", "calldate"), ("caller", "caller"), ("type", "type"), ("ring", "ringtime"),
-                ("bill", "billsecs"), ("detail", "detail"), ("acctid", "acctid")),
-    "outcalls": (("day time", "calldate"), ("dialled", "dial_short"), ("type", "type"), ("trunk", "trunk"),
-                 ("bill", "billsecs"), ("cost", "cost"), ("detail", "detail"), ("acctid", "acctid")),
-}
 
 
 def parse_month(value: str) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from calldata.auth.permissions import SYSTEM_ADMIN, Identity
+from calldata.console.companies import company_choices
 from calldata.console.render import page
 from calldata.console.signin import Gate
 from calldata.dashboards.build import dashboard
@@ -29,7 +30,6 @@ from calldata.dashboards.period import Period
 from calldata.dashboards.query import Scope
 from calldata.reports.cache import ReportCache
 from calldata.reports.generation import generation
-from calldata.reports.roster import current_roster
 from calldata.store.engine import in_snapshot
 
 FIRST_YEAR, LAST_YEAR = 1970, 9998
@@ -79,15 +79,6 @@ def asked(query: Mapping[str, str], today: date, visible: frozenset[str] | None)
     return Asked(period, scope)
 
 
-def companies_of(conn: Connection, visible: frozenset[str] | None) -> list[tuple[str, str]]:
-    """(id, name) of the directory's companies the reader may see, for the choice of company."""
-    roster = current_roster(conn)
-    if roster is None:
-        return []
-    return [(cid, company.name or cid) for cid, company in sorted(roster.directory.companies.items())
-            if visible is None or cid in visible]
-
-
 def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: AsyncEngine,
            zone: ZoneInfo) -> list[Route]:
     """/dashboard, for anyone who may read calls (the scope of /calls)."""
@@ -108,7 +99,7 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: Asy
     async def show(request: Request, identity: Identity, visible: frozenset[str] | None) -> Response:
         question = asked(request.query_params, datetime.now(zone).date(), visible)
         async with reader.connect() as conn:
-            choices = await conn.run_sync(companies_of, visible)
+            choices = await conn.run_sync(company_choices, visible)
         status = 403 if question.forbidden else 400 if question.problem else 200
         shown = None if question.problem else await figures(question, identity.holds(SYSTEM_ADMIN))
         return page("dashboard.html", status, title="Dashboard", asked=question, shown=shown,

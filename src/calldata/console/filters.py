@@ -20,6 +20,7 @@ DEFAULT_SIZE = 50
 FIELDS = ("from", "to", "company", "extension", "number", "direction", "outcome", "recorded", "order", "size")
 _EXTENSION = re.compile(r"[0-9A-Za-z*#+_-]{1,32}")
 _NUMBER = re.compile(r"[0-9*#+]{1,32}")
+MAX_ACCTID = 2**63 - 1  # a BIGINT: a larger one would reach the database and fail there
 _CURSOR = re.compile(r"(-?[0-9]{1,18})\.([0-9]{1,19})")
 
 
@@ -54,7 +55,8 @@ def _cursor(text: str) -> Cursor | None:
         when = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(found[1]))
     except OverflowError:
         return None
-    return Cursor(when, int(found[2]))
+    acctid = int(found[2])
+    return Cursor(when, acctid) if acctid <= MAX_ACCTID else None
 
 
 def _day(text: str, name: str, problems: list[str]) -> date | None:
@@ -88,6 +90,9 @@ def parse(params: Mapping[str, str], zone: ZoneInfo, companies: Collection[str] 
     first, last = _day(form["from"], "from", problems), _day(form["to"], "to", problems)
     if first and last and last < first:
         problems.append(f"to: {last} is before from {first}")
+    if last == date.max:  # the day after it is the filter's end
+        problems.append(f"to: {last} is too far ahead")
+        last = None
     company = _matching(form["company"], "company", COMPANY_ID, "a company id", problems)
     forbidden = company is not None and companies is not None and company not in companies
     if forbidden:

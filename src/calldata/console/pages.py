@@ -1,13 +1,11 @@
-"""The console's routes: login, logout, the call browser (/calls) and the call view (/calls/{call})."""
+"""The console's routes: login, logout, the call browser (/calls), the call view (/calls/{call}), reports and statements."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,24 +15,15 @@ from starlette.staticfiles import StaticFiles
 from calldata.auth.authenticate import Authenticator
 from calldata.auth.permissions import Identity
 from calldata.calls.browse import DIRECTIONS, OUTCOME_CHOICES, CallPage, page as call_page
-from calldata.console import admin, csrf, dashboard
+from calldata.console import admin, csrf, dashboard, reports, statements
 from calldata.console.call_view import view
+from calldata.console.companies import company_choices
 from calldata.console.filters import SIZES, parse, show_cursor
 from calldata.console.render import page
 from calldata.console.signin import Gate
-from calldata.reports.roster import current_roster
 
 STATIC = Path(__file__).parent / "static"
 MAX_CALL_ID = 128
-
-
-def company_choices(conn: Connection, companies: Collection[str] | None) -> list[tuple[str, str]]:
-    """(id, name) of the directory's companies the reader may see, for the filter's list."""
-    roster = current_roster(conn)
-    if roster is None:
-        return []
-    return [(cid, company.name or cid) for cid, company in sorted(roster.directory.companies.items())
-            if companies is None or cid in companies]
 
 
 def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -> list[BaseRoute]:
@@ -43,8 +32,7 @@ def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -
     zone = ZoneInfo(display_tz)
 
     def common(identity: Identity) -> dict[str, Any]:
-        return {"identity": identity, "csrf": gate.session_token(identity), "csrf_field": csrf.FIELD,
-                "zone": display_tz}
+        return {**gate.context(identity), "zone": display_tz}
 
     async def calls(request: Request, identity: Identity, companies: frozenset[str] | None) -> Response:
         """A page of calls, filtered as the query string says."""
@@ -81,14 +69,11 @@ def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -
     async def home(_request: Request) -> Response:
         return RedirectResponse("/calls", 303)
 
-    return [
-        Route("/", home, methods=["GET"]),
-        Route("/login", gate.show_login, methods=["GET"]),
-        Route("/login", gate.login, methods=["POST"]),
-        Route("/logout", gate.logout, methods=["POST"]),
-        Route("/calls", gate.page(calls), methods=["GET"]),
-        Route("/calls/{call:path}", gate.page(call), methods=["GET"]),
-        *admin.routes(gate, common, reader, zone),
-        *dashboard.routes(gate, common, reader, zone),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ]
+    pages = [("/", home, "GET"), ("/login", gate.show_login, "GET"), ("/login", gate.login, "POST"),
+             ("/logout", gate.logout, "POST"), ("/calls", gate.page(calls), "GET"),
+             ("/calls/{call:path}", gate.page(call), "GET")]
+    # HTML pages, not API operations: left out of /openapi.json
+    return [*(Route(path, endpoint, methods=[method], include_in_schema=False) for path, endpoint, method in pages),
+            *statements.routes(reader, gate, display_tz), *reports.routes(reader, gate, display_tz),
+            *admin.routes(gate, common, reader, zone), *dashboard.routes(gate, common, reader, zone),
+            Mount("/static", StaticFiles(directory=STATIC), name="static")]

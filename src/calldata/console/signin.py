@@ -4,6 +4,7 @@ throttling and audit as /rest/auth/), and the gate every other page passes."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qs, quote
 
 from starlette.concurrency import run_in_threadpool
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from calldata.auth.authenticate import AuthFailure, Authenticator, Credentials
-from calldata.auth.permissions import Forbidden, Identity, call_read
+from calldata.auth.permissions import Forbidden, Identity, Rule, call_read
 from calldata.auth.sessions import COOKIE, secure_cookie
 from calldata.console import csrf
 from calldata.console.render import page
@@ -68,8 +69,13 @@ class Gate:
         """The CSRF token of this session's forms (the logout button on every page)."""
         return csrf.token(self.pepper, SESSION, identity.session or "")
 
-    def page(self, handler: Page) -> Callable[[Request], Awaitable[Response]]:
-        """`handler` behind the login: with the identity and the companies it may see (None: all)."""
+    def context(self, identity: Identity) -> dict[str, Any]:
+        """What every logged-in page's layout needs: who, and the logout form's CSRF token."""
+        return {"identity": identity, "csrf": self.session_token(identity), "csrf_field": csrf.FIELD}
+
+    def page(self, handler: Page, rule: Rule = call_read) -> Callable[[Request], Awaitable[Response]]:
+        """`handler` behind the login: with the identity and the companies `rule` (the API route's
+        rule) lets it see (None: all)."""
 
         async def gated(request: Request) -> Response:
             try:
@@ -80,10 +86,9 @@ class Gate:
                 wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(wanted, safe='')}", 303)
             try:
-                companies = call_read(identity)
+                companies = rule(identity)
             except Forbidden as exc:
-                return page("error.html", 403, title="Not allowed", message=str(exc), identity=identity,
-                            csrf=self.session_token(identity))
+                return page("error.html", 403, title="Not allowed", message=str(exc), **self.context(identity))
             try:
                 return await handler(request, identity, companies)
             except StoreUnavailable:

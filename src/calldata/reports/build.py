@@ -27,6 +27,15 @@ KINDS: dict[str, tuple[str, str, Tabulate]] = {
 }
 
 
+# The columns a person reads of each report's calls (heading, member), in order: the CLI's tables, the console's pages.
+COLUMNS = {
+    "incalls": (("day time", "calldate"), ("caller", "caller"), ("type", "type"), ("ring", "ringtime"),
+                ("bill", "billsecs"), ("detail", "detail"), ("acctid", "acctid")),
+    "outcalls": (("day time", "calldate"), ("dialled", "dial_short"), ("type", "type"), ("trunk", "trunk"),
+                 ("bill", "billsecs"), ("cost", "cost"), ("detail", "detail"), ("acctid", "acctid")),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """A report checked against the calendar and the directory: per company its UTC span and the
