@@ -52,7 +52,8 @@ def terminator(engine: Engine) -> Iterator[Terminator]:
     thread = Terminator(engine, pause=0.25)
     yield thread
     thread.stopped.set()
-    thread.join()
+    if thread.is_alive():  # not started when the server did not start
+        thread.join()
 
 
 def post(client: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response | str:
