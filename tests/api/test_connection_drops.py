@@ -29,7 +29,8 @@ ROUNDS = 40
 
 
 class Terminator(threading.Thread):
-    """Ends every backend of the served process, every `pause` seconds, until stopped."""
+    """Ends every backend of the served process, every `pause` seconds, until stopped (only in
+    this test's database: another test run on the machine has servers of the same name)."""
 
     def __init__(self, engine: Engine, pause: float) -> None:
         super().__init__(daemon=True)
@@ -41,7 +42,8 @@ class Terminator(threading.Thread):
         with self.engine.connect() as conn:
             while not self.stopped.wait(self.pause):
                 self.ended += len(conn.execute(
-                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"),
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE application_name = :n AND datname = current_database()"),
                     {"n": APP_NAME},
                 ).all())
                 conn.commit()
