@@ -197,7 +197,12 @@ def main() -> None:
     parser.add_argument("--asks", type=int, default=40, help="requests per way of asking")
     parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to create the database on")
     parser.add_argument("--keep", action="store_true", help="keep the database (print its URL)")
+    parser.add_argument("--build-only", action="store_true", help="build the store and stop (with --keep)")
+    parser.add_argument("--url", help="measure on a store built before with --keep (no build; migrated first)")
     args = parser.parse_args()
+    if args.url:
+        measure(args, args.url)
+        return
     with scratch_database(args.admin_url, "calldata_bench", keep=args.keep) as url:
         measure(args, url)
         if args.keep:
@@ -207,14 +212,23 @@ def main() -> None:
 def measure(args: argparse.Namespace, url: str) -> None:
     plain = url.replace("postgresql+psycopg://", "postgresql://")
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    if args.keep:
+        print(f"database: {url}", flush=True)
     engine = sync_engine(url)
+    began = time.perf_counter()
     upgrade(engine)
-    with engine.begin() as conn:
-        versions.save(conn, directory(), "bench/queue_stats.py")
+    if args.url:  # built before: the migrations added since, on the full tables
+        print(f"store {url}: migrated in {time.perf_counter() - began:.1f} s", flush=True)
+    else:
+        with engine.begin() as conn:
+            versions.save(conn, directory(), "bench/queue_stats.py")
     engine.dispose()
-    legs, events, seconds = build(plain, args.rows, args.busy)
-    print(f"built by COPY: {legs:,} CDR legs, {events:,} queue_log events in {seconds:.1f} s"
-          f" (indexes rebuilt, VACUUM ANALYZE)", flush=True)
+    if not args.url:
+        legs, events, seconds = build(plain, args.rows, args.busy)
+        print(f"built by COPY: {legs:,} CDR legs, {events:,} queue_log events in {seconds:.1f} s"
+              f" (indexes rebuilt, VACUUM ANALYZE)", flush=True)
+    if args.build_only:
+        return
     month = {"year": YEAR, "month": MONTH, "queues": ["busy-support"]}
     ways = {
         "admin, every queue event": (key(url, "admin", SYSTEM_ADMIN, []), month),

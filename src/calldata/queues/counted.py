@@ -1,0 +1,184 @@
+"""Queue figures counted by PostgreSQL: the rules of calldata.queues.stays and .stats written once
+more in SQL, so the events of a month (100,000 and more) never leave the database; a few rows come
+back, shaped by `stats.shaped`.
+
+stays.py and stats.py stay THE definition (SQLite counts with them, and incalls, calls and
+queuedata read stays with them): tests/queues/test_queue_counted.py holds this statement equal to
+them on generated queue_logs, and the recorded stories' figures go through it on PostgreSQL.
+
+How the statement follows stays.py, step by step:
+
+- `fields`: the data columns up to the last non-empty one, the last of them split on `|`
+  (`d[1:k-1] || string_to_array(d[k], '|')`);
+- `number`: ASCII digits between ASCII whitespace (`stays.WHITESPACE`), else NULL;
+- a stay: the ENTERQUEUEs of an event's callid and queue so far, in (time, id) order (0: before
+  any, no stay);
+- `_apply` in order: the last CONNECT decides an answered stay's member and wait; without one the
+  first ending (COMPLETE*, *TRANSFER with 3 fields or more) does; the last ending gives the talk and
+  whether it was a transfer; unanswered, the first ABANDON/EXIT* gives the outcome and the wait;
+  a wait not logged as a number is the seconds since ENTERQUEUE;
+- `spread`'s p90: percentile_disc(0.9), the value at rank ceil(0.9 * count) as Python takes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection
+
+from calldata.queues.stats import DEFAULT_SERVICE_LEVEL, P90, agent_entry, shaped, spread_of
+from calldata.queues.stays import ANSWERED, CONNECT, ENDED, ENTER, LEFT, OUTCOMES, RINGS, TRANSFERS, WAITING, WHITESPACE
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
+_WHITESPACE = "E'" + "".join("\\x%02x" % ord(c) for c in WHITESPACE) + "'"  # stays.WHITESPACE
+
+
+def _number(value: str) -> str:
+    """stays.number in SQL: the digits of `value` as numeric (no overflow), else NULL."""
+    trimmed = f"btrim({value}, {_WHITESPACE})"
+    return f"CASE WHEN {trimmed} ~ '^[0-9]+$' THEN {trimmed}::numeric END"
+
+
+_OUTCOME = "CASE " + " ".join(f"WHEN l_event = '{event}' THEN '{outcome}'" for event, outcome in LEFT.items()) + " END"
+
+
+@cache
+def statement(queues: bool, companies: bool) -> str:
+    """The figures of the stays entered in [%(start)s, %(end)s), of the queues %(queues)s when
+    `queues`, of callers with a leg of %(companies)s when `companies` (calldata.queues.query's
+    scoping). Rows: ('q', queue, offered by outcome..., transferred, within, then count, sum, p90,
+    max of the answered, abandoned and all waits) and ('a', queue, member, answered, ringNoAnswer,
+    busy, talk)."""
+    in_queues = "AND queue = ANY(%(queues)s)" if queues else ""
+    attributed = ("AND EXISTS (SELECT 1 FROM cdr WHERE cdr.uniqueid = queue_event.callid AND (cdr.company = "
+                  "ANY(%(companies)s) OR cdr.target = ANY(%(companies)s) OR cdr.bill_to = ANY(%(companies)s)))"
+                  if companies else "")
+    counts = ", ".join(f"count(*) FILTER (WHERE outcome = '{outcome}')" for outcome in OUTCOMES)
+
+    def waits(where: str) -> str:
+        return (f"count(wait) FILTER (WHERE {where}), sum(wait) FILTER (WHERE {where}), "
+                f"percentile_disc({P90}) WITHIN GROUP (ORDER BY wait) FILTER (WHERE {where}), "
+                f"max(wait) FILTER (WHERE {where})")
+
+    return f"""
+WITH entered AS (
+  SELECT callid FROM queue_event
+  WHERE event = '{ENTER}' AND "time" >= %(start)s AND "time" < %(end)s {in_queues} {attributed}
+), logged AS (
+  SELECT callid, queue, agent, event, "time", id, floor(extract(epoch FROM "time"))::bigint AS t,
+         CASE WHEN data5 <> '' THEN 5 WHEN data4 <> '' THEN 4 WHEN data3 <> '' THEN 3
+              WHEN data2 <> '' THEN 2 WHEN data1 <> '' THEN 1 ELSE 0 END AS k,
+         ARRAY[data1, data2, data3, data4, data5] AS d
+  FROM queue_event
+  WHERE callid = ANY(ARRAY(SELECT callid FROM entered))
+), split AS (
+  SELECT callid, queue, agent, event, "time", id, t,
+         CASE WHEN k = 0 THEN '{{}}'::text[] ELSE d[1:k - 1] || string_to_array(d[k], '|') END AS v
+  FROM logged
+), numbered AS (
+  SELECT *, cardinality(v) AS n,
+         count(*) FILTER (WHERE event = '{ENTER}') OVER caller AS stay,
+         row_number() OVER caller AS seq
+  FROM split
+  WINDOW caller AS (PARTITION BY callid, queue ORDER BY "time", id ROWS UNBOUNDED PRECEDING)
+), classed AS (
+  SELECT *, event IN ({_quoted(ENDED)}) AND n >= 3 AS ending FROM numbered WHERE stay > 0
+), marked AS (
+  SELECT *,
+         min("time") OVER one AS entered_at, min(t) OVER one AS enter,
+         max(seq) FILTER (WHERE event = '{CONNECT}') OVER one AS last_connect,
+         min(seq) FILTER (WHERE ending) OVER one AS first_ending,
+         max(seq) FILTER (WHERE ending) OVER one AS last_ending,
+         min(seq) FILTER (WHERE event IN ({_quoted(tuple(LEFT))})) OVER one AS first_left
+  FROM classed
+  WINDOW one AS (PARTITION BY callid, queue, stay)
+), counted AS (
+  SELECT * FROM marked WHERE entered_at >= %(start)s AND entered_at < %(end)s {in_queues}
+), stays AS (
+  SELECT queue, callid, stay,
+         bool_or(last_connect IS NOT NULL OR first_ending IS NOT NULL) AS answered,
+         max(agent) FILTER (WHERE seq = last_connect) AS c_agent,
+         max(coalesce({_number('v[1]')}, t - enter)) FILTER (WHERE seq = last_connect) AS c_wait,
+         max(agent) FILTER (WHERE seq = first_ending) AS e_agent,
+         max(coalesce({_number('v[n - 2]')}, t - enter)) FILTER (WHERE seq = first_ending) AS e_wait,
+         max({_number('v[n - 1]')}) FILTER (WHERE seq = last_ending) AS talk,
+         bool_or(event IN ({_quoted(TRANSFERS)})) FILTER (WHERE seq = last_ending) AS transferred,
+         max(event) FILTER (WHERE seq = first_left) AS l_event,
+         max(coalesce({_number('v[n]')}, t - enter)) FILTER (WHERE seq = first_left) AS l_wait
+  FROM counted GROUP BY queue, callid, stay
+), outcomes AS (
+  SELECT queue,
+         CASE WHEN answered THEN '{ANSWERED}' WHEN l_event IS NOT NULL THEN {_OUTCOME} ELSE '{WAITING}' END AS outcome,
+         CASE WHEN answered THEN (CASE WHEN c_agent IS NOT NULL THEN c_agent ELSE e_agent END) END AS agent,
+         CASE WHEN answered THEN coalesce(c_wait, e_wait) ELSE l_wait END AS wait,
+         CASE WHEN answered THEN talk END AS talk,
+         answered AND coalesce(transferred, false) AS transferred
+  FROM stays
+), members AS (
+  SELECT queue, agent, 0 AS answered,
+         CASE WHEN event = 'RINGNOANSWER' AND coalesce({_number('v[1]')}, 0) > 0 THEN 1 ELSE 0 END AS unanswered,
+         CASE WHEN event = 'RINGNOANSWER' AND coalesce({_number('v[1]')}, 0) = 0 THEN 1 ELSE 0 END AS busy,
+         0 AS talk
+  FROM counted WHERE event IN ({_quoted(RINGS)})
+  UNION ALL
+  SELECT queue, agent, 1, 0, 0, coalesce(talk, 0) FROM outcomes WHERE outcome = '{ANSWERED}'
+)
+SELECT 'q', queue, NULL, {counts}, count(*) FILTER (WHERE transferred),
+       count(*) FILTER (WHERE outcome = '{ANSWERED}' AND wait <= %(level)s),
+       {waits(f"outcome = '{ANSWERED}'")}, {waits(f"outcome = '{LEFT['ABANDON']}'")}, {waits("wait IS NOT NULL")}
+FROM outcomes GROUP BY queue
+UNION ALL
+SELECT 'a', queue, agent, sum(answered), sum(unanswered), sum(busy), sum(talk),
+       {", ".join(["NULL"] * (len(OUTCOMES) + 12 - 4 + 2))}
+FROM members GROUP BY queue, agent
+"""
+
+
+def _spread(values: Sequence[Any]) -> dict[str, Any] | None:
+    count, total, p90, most = values
+    return spread_of(count, int(total), int(p90), int(most)) if count else None
+
+
+def period_figures(conn: Connection, start: datetime, end: datetime, queues: Sequence[str] = (),
+                   companies: Collection[str] | None = None,
+                   service_level: int = DEFAULT_SERVICE_LEVEL) -> dict[str, dict[str, Any]]:
+    """stats.figures of the stays entered in [start, end) (of `queues` when given, of callers with
+    a leg of one of `companies` unless None), counted by PostgreSQL."""
+    if companies is not None and not companies:
+        rows: list[Any] = []
+    else:
+        params: dict[str, Any] = {"start": start, "end": end, "queues": list(queues),
+                                  "companies": list(companies or ()), "level": service_level}
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(statement(bool(queues), companies is not None), params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    tallies: dict[str, tuple[Any, ...]] = {}
+    agents: dict[str, dict[str, dict[str, int]]] = {name: {} for name in queues}
+    for kind, queue, agent, *values in rows:
+        if kind == "q":
+            tallies[queue] = tuple(values)
+        else:
+            answered, unanswered, busy, talk = (int(v) for v in values[:4])
+            agents.setdefault(queue, {})[agent] = {**agent_entry(), "answered": answered, "ringNoAnswer": unanswered,
+                                                   "busy": busy, "talk": talk}
+    found = {}
+    for name in sorted({*queues, *tallies, *agents}):
+        values = tallies.get(name)
+        if values is None:
+            values = (0,) * (len(OUTCOMES) + 2) + (0, None, None, None) * 3
+        counts = dict(zip(OUTCOMES, (int(v) for v in values[:len(OUTCOMES)]), strict=True))
+        transferred, within = (int(v) for v in values[len(OUTCOMES):len(OUTCOMES) + 2])
+        rest = values[len(OUTCOMES) + 2:]
+        waits = {"answered": _spread(rest[0:4]), "abandoned": _spread(rest[4:8]), "all": _spread(rest[8:12])}
+        found[name] = shaped(counts, transferred, waits, within, service_level, agents.get(name, {}))
+    return found
