@@ -1,6 +1,7 @@
 """Benchmark: `POST /rest/queue/stats` for a month of a busy queue on a large PostgreSQL store.
 
 Usage: .venv/bin/python bench/queue_stats.py [--rows 10000000] [--busy 30000] [--asks 40] [--admin-url URL]
+                                             [--keep [--build-only]] [--url URL]
 
 Builds a scratch PostgreSQL store by COPY (secondary indexes dropped first, rebuilt after, then
 VACUUM ANALYZE): a year of queue calls, each with its CDR legs (uniqueid = the caller's callid,
@@ -11,7 +12,10 @@ queue_log events per leg). Then `calldata serve` runs in a subprocess and one cl
 busy queue's month `--asks` times in each way: as an admin for every queue event (no company), as
 an admin for company busy (each caller checked against its CDR legs), and as a user scoped to busy.
 It prints p50/p95 per way, the figures answered, and EXPLAIN ANALYZE of the statement (the floor:
-the database's own time for it).
+the database's own time for it; calldata.queues.counted counts in it).
+
+`--keep --build-only` builds a store and keeps it; `--url URL` then measures on it (migrating it
+first: the revisions added since run on the full tables, their time printed).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from calldata.auth import keys, users
 from calldata.auth.permissions import BILLING_CALL_REPORTING, SYSTEM_ADMIN
 from calldata.demo.demo import EXAMPLE_DIRECTORY
 from calldata.queues.event import make
-from calldata.queues.query import period_statement
+from calldata.queues.counted import statement
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database
 
@@ -176,17 +180,11 @@ def ms(samples: list[float], q: float) -> float:
 
 def explain(url: str) -> list[str]:
     """EXPLAIN ANALYZE of the stats statement for busy's month (company-scoped: the heavier one)."""
-    engine = sync_engine(url)
     start = datetime(YEAR, MONTH, 1, tzinfo=UTC)
     params = {"start": start, "end": datetime(YEAR, MONTH + 1, 1, tzinfo=UTC), "queues": ["busy-support"],
-              "companies": [BUSY]}
-    compiled = period_statement(True, True, "postgresql").compile(dialect=engine.dialect)
-    expanded = compiled.construct_expanded_state(params)  # the lists' members as parameters of their own
-    try:
-        with engine.connect() as conn:
-            plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {expanded.statement}", expanded.parameters).all()
-    finally:
-        engine.dispose()
+              "companies": [BUSY], "level": 20}
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement(True, True)}", params).fetchall()
     return [row[0] for row in plan]
 
 
