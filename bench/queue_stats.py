@@ -228,10 +228,11 @@ def measure(args: argparse.Namespace, url: str) -> None:
     if args.build_only:
         return
     month = {"year": YEAR, "month": MONTH, "queues": ["busy-support"]}
+    run = uuid.uuid4().hex[:8]  # users of this run (a kept store is measured again)
     ways = {
-        "admin, every queue event": (key(url, "admin", SYSTEM_ADMIN, []), month),
-        "admin, company busy": (key(url, "admin2", SYSTEM_ADMIN, []), {**month, "company": BUSY}),
-        "user scoped to busy": (key(url, "scoped", BILLING_CALL_REPORTING, [BUSY]), month),
+        "admin, every queue event": (key(url, f"admin-{run}", SYSTEM_ADMIN, []), month),
+        "admin, company busy": (key(url, f"admin2-{run}", SYSTEM_ADMIN, []), {**month, "company": BUSY}),
+        "user scoped to busy": (key(url, f"scoped-{run}", BILLING_CALL_REPORTING, [BUSY]), month),
     }
     print(f"\n{BUSY}-support, {YEAR}-{MONTH:02d}, {args.asks} requests each, one client:")
     print(f"{'asked as':<28} {'offered':>8} {'p50 ms':>8} {'p95 ms':>8}  load")

@@ -37,30 +37,54 @@ def _quoted(names: Sequence[str]) -> str:
     return ", ".join(f"'{name}'" for name in names)
 
 
-_WHITESPACE = "E'" + "".join("\\x%02x" % ord(c) for c in WHITESPACE) + "'"  # stays.WHITESPACE
+_WHITESPACE = "".join("\\x%02x" % ord(c) for c in WHITESPACE)  # stays.WHITESPACE, in an E'' literal
 
 
 def _number(value: str) -> str:
-    """stays.number in SQL: the digits of `value` as numeric (no overflow), else NULL."""
-    trimmed = f"btrim({value}, {_WHITESPACE})"
-    return f"CASE WHEN {trimmed} ~ '^[0-9]+$' THEN {trimmed}::numeric END"
+    """stays.number in SQL: the digits of `value` as numeric (no overflow), else NULL (plain digits
+    first: trimming costs more than the regular expression)."""
+    return (f"CASE WHEN {value} ~ '^[0-9]+$' THEN ({value})::numeric "
+            f"WHEN {value} ~ E'^[{_WHITESPACE}]*[0-9]+[{_WHITESPACE}]*$' THEN btrim({value}, E'{_WHITESPACE}')::numeric END")
 
 
 _OUTCOME = "CASE " + " ".join(f"WHEN l_event = '{event}' THEN '{outcome}'" for event, outcome in LEFT.items()) + " END"
+
+# stays.fields, one field at a time: `k` the last non-empty data column, `last` it. Unless `last`
+# holds a `|` (data5 of a line with more than 5 fields) the fields are the columns up to it.
+_SPLIT = "(ARRAY[data1, data2, data3, data4, data5])[1:k - 1] || string_to_array(last, '|')"
+_COLUMN_BEFORE_LAST = {1: "CASE k WHEN 5 THEN data4 WHEN 4 THEN data3 WHEN 3 THEN data2 WHEN 2 THEN data1 END",
+                       2: "CASE k WHEN 5 THEN data3 WHEN 4 THEN data2 WHEN 3 THEN data1 END"}
+
+
+def _field(index: int) -> str:
+    """Field `index` of stays.fields (0 the first, -1 the last...; NULL when there is none)."""
+    if index == 0:
+        return f"CASE WHEN strpos(last, '|') > 0 THEN ({_SPLIT})[1] ELSE data1 END"
+    back = -index - 1
+    split = f"({_SPLIT})[cardinality({_SPLIT}) - {back}]"
+    return f"CASE WHEN strpos(last, '|') > 0 THEN {split} ELSE {'last' if not back else _COLUMN_BEFORE_LAST[back]} END"
+
+
+_FIELD_COUNT = f"CASE WHEN strpos(last, '|') > 0 THEN cardinality({_SPLIT}) ELSE k END"
+
+
+# the seconds from a stay's ENTERQUEUE to an event (stays.Line.time: whole epoch seconds)
+_SINCE_ENTER = 'floor(extract(epoch FROM "time"))::bigint - floor(extract(epoch FROM entered_at))::bigint'
 
 
 @cache
 def statement(queues: bool, companies: bool) -> str:
     """The figures of the stays entered in [%(start)s, %(end)s), of the queues %(queues)s when
     `queues`, of callers with a leg of %(companies)s when `companies` (calldata.queues.query's
-    scoping). Rows: ('q', queue, offered by outcome..., transferred, within, then count, sum, p90,
-    max of the answered, abandoned and all waits) and ('a', queue, member, answered, ringNoAnswer,
-    busy, talk)."""
+    scoping). Rows: ('q', queue, NULL, stays by outcome..., transferred, within, then count, sum,
+    p90, max of the answered, abandoned and all waits) and ('a', queue, member, answered,
+    ringNoAnswer, busy, talk)."""
     in_queues = "AND queue = ANY(%(queues)s)" if queues else ""
     attributed = ("AND EXISTS (SELECT 1 FROM cdr WHERE cdr.uniqueid = queue_event.callid AND (cdr.company = "
                   "ANY(%(companies)s) OR cdr.target = ANY(%(companies)s) OR cdr.bill_to = ANY(%(companies)s)))"
                   if companies else "")
     counts = ", ".join(f"count(*) FILTER (WHERE outcome = '{outcome}')" for outcome in OUTCOMES)
+    first_number = f"event IN ('{CONNECT}', {_quoted(RINGS)})"
 
     def waits(where: str) -> str:
         return (f"count(wait) FILTER (WHERE {where}), sum(wait) FILTER (WHERE {where}), "
@@ -72,47 +96,55 @@ WITH entered AS (
   SELECT callid FROM queue_event
   WHERE event = '{ENTER}' AND "time" >= %(start)s AND "time" < %(end)s {in_queues} {attributed}
 ), logged AS (
-  SELECT callid, queue, agent, event, "time", id, floor(extract(epoch FROM "time"))::bigint AS t,
+  SELECT callid, queue, agent, event, "time", id, data1, data2, data3, data4, data5,
          CASE WHEN data5 <> '' THEN 5 WHEN data4 <> '' THEN 4 WHEN data3 <> '' THEN 3
               WHEN data2 <> '' THEN 2 WHEN data1 <> '' THEN 1 ELSE 0 END AS k,
-         ARRAY[data1, data2, data3, data4, data5] AS d
+         CASE WHEN data5 <> '' THEN data5 WHEN data4 <> '' THEN data4 WHEN data3 <> '' THEN data3
+              WHEN data2 <> '' THEN data2 ELSE data1 END AS last
   FROM queue_event
   WHERE callid = ANY(ARRAY(SELECT callid FROM entered))
-), split AS (
-  SELECT callid, queue, agent, event, "time", id, t,
-         CASE WHEN k = 0 THEN '{{}}'::text[] ELSE d[1:k - 1] || string_to_array(d[k], '|') END AS v
-  FROM logged
+), chosen AS (
+  -- the field an event's number comes from: its wait (or ring), and an ending's calltime
+  SELECT callid, queue, agent, event, "time", id,
+         CASE WHEN {first_number} THEN {_field(0)}
+              WHEN event IN ({_quoted(tuple(LEFT))}) THEN {_field(-1)}
+              WHEN event IN ({_quoted(ENDED)}) THEN {_field(-3)} END AS held,
+         CASE WHEN event IN ({_quoted(ENDED)}) THEN {_field(-2)} END AS talk,
+         event IN ({_quoted(ENDED)}) AND {_FIELD_COUNT} >= 3 AS ending
+  FROM logged OFFSET 0  -- computed once, not in each use below
+), parsed AS (
+  SELECT callid, queue, agent, event, "time", id, {_number("held")} AS held, {_number("talk")} AS talk, ending
+  FROM chosen
 ), numbered AS (
-  SELECT *, cardinality(v) AS n,
-         count(*) FILTER (WHERE event = '{ENTER}') OVER caller AS stay,
-         row_number() OVER caller AS seq
-  FROM split
+  SELECT *, count(*) FILTER (WHERE event = '{ENTER}') OVER caller AS stay, row_number() OVER caller AS seq
+  FROM parsed
   WINDOW caller AS (PARTITION BY callid, queue ORDER BY "time", id ROWS UNBOUNDED PRECEDING)
-), classed AS (
-  SELECT *, event IN ({_quoted(ENDED)}) AND n >= 3 AS ending FROM numbered WHERE stay > 0
 ), marked AS (
   SELECT *,
-         min("time") OVER one AS entered_at, min(t) OVER one AS enter,
+         min("time") OVER one AS entered_at,
          max(seq) FILTER (WHERE event = '{CONNECT}') OVER one AS last_connect,
          min(seq) FILTER (WHERE ending) OVER one AS first_ending,
          max(seq) FILTER (WHERE ending) OVER one AS last_ending,
          min(seq) FILTER (WHERE event IN ({_quoted(tuple(LEFT))})) OVER one AS first_left
-  FROM classed
+  FROM numbered WHERE stay > 0
   WINDOW one AS (PARTITION BY callid, queue, stay)
-), counted AS (
-  SELECT * FROM marked WHERE entered_at >= %(start)s AND entered_at < %(end)s {in_queues}
-), stays AS (
-  SELECT queue, callid, stay,
+), grouped AS (
+  -- per stay (its members' answers come from its outcome) and per member rung
+  SELECT GROUPING(callid) AS by_member, queue, callid, stay, agent,
          bool_or(last_connect IS NOT NULL OR first_ending IS NOT NULL) AS answered,
          max(agent) FILTER (WHERE seq = last_connect) AS c_agent,
-         max(coalesce({_number('v[1]')}, t - enter)) FILTER (WHERE seq = last_connect) AS c_wait,
+         max(coalesce(held, {_SINCE_ENTER})) FILTER (WHERE seq = last_connect) AS c_wait,
          max(agent) FILTER (WHERE seq = first_ending) AS e_agent,
-         max(coalesce({_number('v[n - 2]')}, t - enter)) FILTER (WHERE seq = first_ending) AS e_wait,
-         max({_number('v[n - 1]')}) FILTER (WHERE seq = last_ending) AS talk,
+         max(coalesce(held, {_SINCE_ENTER})) FILTER (WHERE seq = first_ending) AS e_wait,
+         max(talk) FILTER (WHERE seq = last_ending) AS talk,
          bool_or(event IN ({_quoted(TRANSFERS)})) FILTER (WHERE seq = last_ending) AS transferred,
          max(event) FILTER (WHERE seq = first_left) AS l_event,
-         max(coalesce({_number('v[n]')}, t - enter)) FILTER (WHERE seq = first_left) AS l_wait
-  FROM counted GROUP BY queue, callid, stay
+         max(coalesce(held, {_SINCE_ENTER})) FILTER (WHERE seq = first_left) AS l_wait,
+         count(*) FILTER (WHERE event IN ({_quoted(RINGS)})) AS rings,
+         count(*) FILTER (WHERE event = 'RINGNOANSWER' AND coalesce(held, 0) > 0) AS unanswered,
+         count(*) FILTER (WHERE event = 'RINGNOANSWER' AND coalesce(held, 0) = 0) AS busy
+  FROM marked WHERE entered_at >= %(start)s AND entered_at < %(end)s {in_queues}
+  GROUP BY GROUPING SETS ((queue, callid, stay), (queue, agent))
 ), outcomes AS (
   SELECT queue,
          CASE WHEN answered THEN '{ANSWERED}' WHEN l_event IS NOT NULL THEN {_OUTCOME} ELSE '{WAITING}' END AS outcome,
@@ -120,13 +152,9 @@ WITH entered AS (
          CASE WHEN answered THEN coalesce(c_wait, e_wait) ELSE l_wait END AS wait,
          CASE WHEN answered THEN talk END AS talk,
          answered AND coalesce(transferred, false) AS transferred
-  FROM stays
+  FROM grouped WHERE by_member = 0
 ), members AS (
-  SELECT queue, agent, 0 AS answered,
-         CASE WHEN event = 'RINGNOANSWER' AND coalesce({_number('v[1]')}, 0) > 0 THEN 1 ELSE 0 END AS unanswered,
-         CASE WHEN event = 'RINGNOANSWER' AND coalesce({_number('v[1]')}, 0) = 0 THEN 1 ELSE 0 END AS busy,
-         0 AS talk
-  FROM counted WHERE event IN ({_quoted(RINGS)})
+  SELECT queue, agent, 0 AS answered, unanswered, busy, 0 AS talk FROM grouped WHERE by_member = 1 AND rings > 0
   UNION ALL
   SELECT queue, agent, 1, 0, 0, coalesce(talk, 0) FROM outcomes WHERE outcome = '{ANSWERED}'
 )
@@ -139,6 +167,9 @@ SELECT 'a', queue, agent, sum(answered), sum(unanswered), sum(busy), sum(talk),
        {", ".join(["NULL"] * (len(OUTCOMES) + 12 - 4 + 2))}
 FROM members GROUP BY queue, agent
 """
+
+
+WORK_MEM = "64MB"
 
 
 def _spread(values: Sequence[Any]) -> dict[str, Any] | None:
@@ -158,6 +189,9 @@ def period_figures(conn: Connection, start: datetime, end: datetime, queues: Seq
                                   "companies": list(companies or ()), "level": service_level}
         cursor = conn.connection.cursor()
         try:
+            # the month's events sorted and grouped in memory: at the default 4MB a busy queue's
+            # month spilled to disk (bench/queue_stats.py); for this transaction only
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.execute(statement(bool(queues), companies is not None), params)
             rows = cursor.fetchall()
         finally:
