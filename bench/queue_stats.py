@@ -42,7 +42,7 @@ from calldata.auth import keys, users
 from calldata.auth.permissions import BILLING_CALL_REPORTING, SYSTEM_ADMIN
 from calldata.demo.demo import EXAMPLE_DIRECTORY
 from calldata.queues.event import make
-from calldata.queues.counted import statement
+from calldata.queues.counted import WORK_MEM, statement
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database
 
@@ -184,6 +184,7 @@ def explain(url: str) -> list[str]:
     params = {"start": start, "end": datetime(YEAR, MONTH + 1, 1, tzinfo=UTC), "queues": ["busy-support"],
               "companies": [BUSY], "level": 20}
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute(f"SET work_mem = '{WORK_MEM}'")  # as period_figures sets it
         plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement(True, True)}", params).fetchall()
     return [row[0] for row in plan]
 

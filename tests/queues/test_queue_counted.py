@@ -2,7 +2,7 @@
 queue_logs meant to find the corners: several stays of one caller, events before ENTERQUEUE,
 answers repeated or missing, endings with too few fields, number fields padded, empty or not
 numbers, `|` inside data columns (the realtime table's), sub-second times, other queues, a
-period's edges."""
+period's edges; with and without company scoping through the callers' legs."""
 
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ from sqlalchemy import Engine, insert, text
 from calldata.queues.counted import period_figures
 from calldata.queues.schema import queue_event
 from calldata.reports.queues import counted_in_python
+from calldata.store.schema import cdr
 
 pytestmark = pytest.mark.postgres
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 PERIOD = timedelta(seconds=100)
 EVENTS = ("ENTERQUEUE", "ENTERQUEUE", "CONNECT", "CONNECT", "RINGNOANSWER", "RINGCANCELED", "COMPLETEAGENT",
-          "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "AGENTLOGIN")
+          "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY",
+          "EXITWITHKEY", "AGENTLOGIN")
 FIELDS = ("", "", "0", "3", "15", "8000", " 7 ", "\t5\n", "00", "x", "12|4", "1|2|3", "a|", "|9",
           "4|", "99999999999999999999", "-1", "1.5", "²", "٣")
 
@@ -51,7 +53,7 @@ def row(draw: st.DrawFn) -> dict[str, Any]:
 def pg(_postgres_engine: Engine) -> Iterator[Engine]:
     yield _postgres_engine
     with _postgres_engine.begin() as conn:
-        conn.execute(text("TRUNCATE queue_event"))
+        conn.execute(text("TRUNCATE queue_event, cdr CASCADE"))
 
 
 @st.composite
@@ -64,15 +66,26 @@ def log(draw: st.DrawFn) -> list[dict[str, Any]]:
     return rows
 
 
+# callers' CDR legs: (uniqueid, the column naming the company, the company)
+legs = st.lists(st.tuples(st.sampled_from(["1.1", "2.1", "9.9"]), st.sampled_from(["company", "target", "bill_to"]),
+                          st.sampled_from(["acme", "globex"])), max_size=3)
+
+
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(log(), st.sampled_from([(), ("q1",), ("q1", "q9")]), st.integers(0, 30))
+@given(log(), st.sampled_from([(), ("q1",), ("q1", "q9")]), st.integers(0, 30), legs,
+       st.sampled_from([None, None, ("acme",), ("acme", "globex")]))
 def test_postgresql_counts_what_stats_py_counts(pg: Engine, rows: list[dict[str, Any]], queues: tuple[str, ...],
-                                                level: int) -> None:
+                                                level: int, stored: list[tuple[str, str, str]],
+                                                companies: tuple[str, ...] | None) -> None:
     with pg.begin() as conn:
-        conn.execute(text("TRUNCATE queue_event"))
+        conn.execute(text("TRUNCATE queue_event, cdr CASCADE"))
         if rows:
             conn.execute(insert(queue_event), rows)
+        if stored:
+            conn.execute(insert(cdr), [
+                {"calldate": START, "natkey": f"leg{n}", "uniqueid": uniqueid, "company": None, "target": None,
+                 "bill_to": None, column: company} for n, (uniqueid, column, company) in enumerate(stored)])
     with pg.connect() as conn:
-        expected = counted_in_python(conn, START, START + PERIOD, None, queues, level)
-        found = period_figures(conn, START, START + PERIOD, queues, None, level)
+        expected = counted_in_python(conn, START, START + PERIOD, companies, queues, level)
+        found = period_figures(conn, START, START + PERIOD, queues, companies, level)
     assert json.dumps(found) == json.dumps(expected)
