@@ -184,7 +184,8 @@ def explain(url: str) -> list[str]:
     params = {"start": start, "end": datetime(YEAR, MONTH + 1, 1, tzinfo=UTC), "queues": ["busy-support"],
               "companies": [BUSY], "level": 20}
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        conn.execute(f"SET work_mem = '{WORK_MEM}'")  # as period_figures sets it
+        conn.execute(f"SET work_mem = '{WORK_MEM}'")  # as period_figures sets them
+        conn.execute("SET jit = off")
         plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement(True, True)}", params).fetchall()
     return [row[0] for row in plan]
 

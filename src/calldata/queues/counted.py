@@ -189,9 +189,12 @@ def period_figures(conn: Connection, start: datetime, end: datetime, queues: Seq
                                   "companies": list(companies or ()), "level": service_level}
         cursor = conn.connection.cursor()
         try:
-            # the month's events sorted and grouped in memory: at the default 4MB a busy queue's
-            # month spilled to disk (bench/queue_stats.py); for this transaction only
+            # for this transaction only: the month's events sorted and grouped in memory (at the
+            # default 4MB a busy queue's month spilled to disk), and no JIT (the company-scoped
+            # statement's estimate passed jit_above_cost: ~400 ms compiling for a 300 ms query;
+            # bench/queue_stats.py)
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            cursor.execute("SET LOCAL jit = off")
             cursor.execute(statement(bool(queues), companies is not None), params)
             rows = cursor.fetchall()
         finally:
