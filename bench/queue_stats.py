@@ -11,7 +11,9 @@ COMPLETEAGENT, or ABANDON, or EXITWITHTIMEOUT). Company `busy`'s queue `busy-sup
 queue_log events per leg). Then `calldata serve` runs in a subprocess and one client asks for the
 busy queue's month `--asks` times in each way: as an admin for every queue event (no company), as
 an admin for company busy (each caller checked against its CDR legs), and as a user scoped to busy.
-It prints p50/p95 per way, the figures answered, and EXPLAIN ANALYZE of the statement (the floor:
+It prints p50/p95 per way, the CPU per request of the server process and of its PostgreSQL
+backends (parallel workers not included; the loaded machine's wall times vary, these less), the
+figures answered, and EXPLAIN ANALYZE of the statement (the floor:
 the database's own time for it; calldata.queues.counted counts in it).
 
 `--keep --build-only` builds a store and keeps it; `--url URL` then measures on it (migrating it
@@ -34,7 +36,8 @@ from urllib.parse import urlsplit
 
 import psycopg
 import yaml
-from read_api import machine, served
+from read_api import machine, serving
+from reports import backends_cpu, cpu_seconds
 
 import calldata.auth.schema  # noqa: F401  (the auth tables: the schema is complete before the copy)
 from calldata.attribution import versions
@@ -237,14 +240,18 @@ def measure(args: argparse.Namespace, url: str) -> None:
         "user scoped to busy": (key(url, f"scoped-{run}", BILLING_CALL_REPORTING, [BUSY]), month),
     }
     print(f"\n{BUSY}-support, {YEAR}-{MONTH:02d}, {args.asks} requests each, one client:")
-    print(f"{'asked as':<28} {'offered':>8} {'p50 ms':>8} {'p95 ms':>8}  load")
-    with served(plain) as base:
+    print(f"{'asked as':<28} {'offered':>8} {'p50 ms':>8} {'p95 ms':>8} {'server CPU':>10} {'PG CPU':>7}  load")
+    print(f"{'':<28} {'':>8} {'':>8} {'':>8} {'ms/ask':>10} {'ms/ask':>7}")
+    with serving(plain) as (base, server):
         for title, (token, scope) in ways.items():
             timed(base, token, scope, 1)  # warm
+            server_before, pg_before = cpu_seconds(server.pid), backends_cpu(plain)
             seconds, answer = timed(base, token, scope, args.asks)
+            server_cpu = (cpu_seconds(server.pid) - server_before) / args.asks
+            pg_cpu = sum(t - pg_before.get(pid, 0.0) for pid, t in backends_cpu(plain).items()) / args.asks
             figures = answer["values"]["busy-support"]
             print(f"{title:<28} {figures['offered']:>8,} {ms(seconds, 0.5):>8.1f} {ms(seconds, 0.95):>8.1f}"
-                  f"  {os.getloadavg()[0]:.1f}", flush=True)
+                  f" {1000 * server_cpu:>10.1f} {1000 * pg_cpu:>7.1f}  {os.getloadavg()[0]:.1f}", flush=True)
     print(f"  figures: {json.dumps({k: v for k, v in figures.items() if k != 'agents'})}")
     print("\nEXPLAIN ANALYZE of the statement (company busy):")
     for line in explain(url):

@@ -102,7 +102,7 @@ WITH entered AS (
          CASE WHEN data5 <> '' THEN data5 WHEN data4 <> '' THEN data4 WHEN data3 <> '' THEN data3
               WHEN data2 <> '' THEN data2 ELSE data1 END AS last
   FROM queue_event
-  WHERE callid = ANY(ARRAY(SELECT callid FROM entered))
+  WHERE callid = ANY(ARRAY(SELECT callid FROM entered)) OFFSET 0  -- k and last once per event
 ), chosen AS (
   -- the field an event's number comes from: its wait (or ring), and an ending's calltime
   SELECT callid, queue, agent, event, "time", id,
