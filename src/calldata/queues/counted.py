@@ -43,8 +43,9 @@ _WHITESPACE = "".join("\\x%02x" % ord(c) for c in WHITESPACE)  # stays.WHITESPAC
 def _number(value: str) -> str:
     """stays.number in SQL: the digits of `value` as numeric (no overflow), else NULL (plain digits
     first: trimming costs more than the regular expression)."""
+    padded = f"E'^[{_WHITESPACE}]*[0-9]+[{_WHITESPACE}]*$'"
     return (f"CASE WHEN {value} ~ '^[0-9]+$' THEN ({value})::numeric "
-            f"WHEN {value} ~ E'^[{_WHITESPACE}]*[0-9]+[{_WHITESPACE}]*$' THEN btrim({value}, E'{_WHITESPACE}')::numeric END")
+            f"WHEN {value} ~ {padded} THEN btrim({value}, E'{_WHITESPACE}')::numeric END")
 
 
 _OUTCOME = "CASE " + " ".join(f"WHEN l_event = '{event}' THEN '{outcome}'" for event, outcome in LEFT.items()) + " END"
