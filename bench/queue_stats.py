@@ -1,6 +1,7 @@
 """Benchmark: `POST /rest/queue/stats` for a month of a busy queue on a large PostgreSQL store.
 
 Usage: .venv/bin/python bench/queue_stats.py [--rows 10000000] [--busy 30000] [--asks 40] [--admin-url URL]
+                                             [--keep [--build-only]] [--url URL]
 
 Builds a scratch PostgreSQL store by COPY (secondary indexes dropped first, rebuilt after, then
 VACUUM ANALYZE): a year of queue calls, each with its CDR legs (uniqueid = the caller's callid,
@@ -10,8 +11,13 @@ COMPLETEAGENT, or ABANDON, or EXITWITHTIMEOUT). Company `busy`'s queue `busy-sup
 queue_log events per leg). Then `calldata serve` runs in a subprocess and one client asks for the
 busy queue's month `--asks` times in each way: as an admin for every queue event (no company), as
 an admin for company busy (each caller checked against its CDR legs), and as a user scoped to busy.
-It prints p50/p95 per way, the figures answered, and EXPLAIN ANALYZE of the statement (the floor:
-the database's own time for it).
+It prints p50/p95 per way, the CPU per request of the server process and of its PostgreSQL
+backends (parallel workers not included; the loaded machine's wall times vary, these less), the
+figures answered, and EXPLAIN ANALYZE of the statement (the floor:
+the database's own time for it; calldata.queues.counted counts in it).
+
+`--keep --build-only` builds a store and keeps it; `--url URL` then measures on it (migrating it
+first: the revisions added since run on the full tables, their time printed).
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ from urllib.parse import urlsplit
 
 import psycopg
 import yaml
-from read_api import machine, served
+from read_api import machine, serving
+from reports import backends_cpu, cpu_seconds
 
 import calldata.auth.schema  # noqa: F401  (the auth tables: the schema is complete before the copy)
 from calldata.attribution import versions
@@ -38,7 +45,7 @@ from calldata.auth import keys, users
 from calldata.auth.permissions import BILLING_CALL_REPORTING, SYSTEM_ADMIN
 from calldata.demo.demo import EXAMPLE_DIRECTORY
 from calldata.queues.event import make
-from calldata.queues.query import period_statement
+from calldata.queues.counted import WORK_MEM, statement
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database
 
@@ -176,17 +183,13 @@ def ms(samples: list[float], q: float) -> float:
 
 def explain(url: str) -> list[str]:
     """EXPLAIN ANALYZE of the stats statement for busy's month (company-scoped: the heavier one)."""
-    engine = sync_engine(url)
     start = datetime(YEAR, MONTH, 1, tzinfo=UTC)
     params = {"start": start, "end": datetime(YEAR, MONTH + 1, 1, tzinfo=UTC), "queues": ["busy-support"],
-              "companies": [BUSY]}
-    compiled = period_statement(True, True, "postgresql").compile(dialect=engine.dialect)
-    expanded = compiled.construct_expanded_state(params)  # the lists' members as parameters of their own
-    try:
-        with engine.connect() as conn:
-            plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {expanded.statement}", expanded.parameters).all()
-    finally:
-        engine.dispose()
+              "companies": [BUSY], "level": 20}
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute(f"SET work_mem = '{WORK_MEM}'")  # as period_figures sets them
+        conn.execute("SET jit = off")
+        plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement(True, True)}", params).fetchall()
     return [row[0] for row in plan]
 
 
@@ -197,7 +200,12 @@ def main() -> None:
     parser.add_argument("--asks", type=int, default=40, help="requests per way of asking")
     parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to create the database on")
     parser.add_argument("--keep", action="store_true", help="keep the database (print its URL)")
+    parser.add_argument("--build-only", action="store_true", help="build the store and stop (with --keep)")
+    parser.add_argument("--url", help="measure on a store built before with --keep (no build; migrated first)")
     args = parser.parse_args()
+    if args.url:
+        measure(args, args.url)
+        return
     with scratch_database(args.admin_url, "calldata_bench", keep=args.keep) as url:
         measure(args, url)
         if args.keep:
@@ -207,29 +215,43 @@ def main() -> None:
 def measure(args: argparse.Namespace, url: str) -> None:
     plain = url.replace("postgresql+psycopg://", "postgresql://")
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    if args.keep:
+        print(f"database: {url}", flush=True)
     engine = sync_engine(url)
+    began = time.perf_counter()
     upgrade(engine)
-    with engine.begin() as conn:
-        versions.save(conn, directory(), "bench/queue_stats.py")
+    if args.url:  # built before: the migrations added since, on the full tables
+        print(f"store {url}: migrated in {time.perf_counter() - began:.1f} s", flush=True)
+    else:
+        with engine.begin() as conn:
+            versions.save(conn, directory(), "bench/queue_stats.py")
     engine.dispose()
-    legs, events, seconds = build(plain, args.rows, args.busy)
-    print(f"built by COPY: {legs:,} CDR legs, {events:,} queue_log events in {seconds:.1f} s"
-          f" (indexes rebuilt, VACUUM ANALYZE)", flush=True)
+    if not args.url:
+        legs, events, seconds = build(plain, args.rows, args.busy)
+        print(f"built by COPY: {legs:,} CDR legs, {events:,} queue_log events in {seconds:.1f} s"
+              f" (indexes rebuilt, VACUUM ANALYZE)", flush=True)
+    if args.build_only:
+        return
     month = {"year": YEAR, "month": MONTH, "queues": ["busy-support"]}
+    run = uuid.uuid4().hex[:8]  # users of this run (a kept store is measured again)
     ways = {
-        "admin, every queue event": (key(url, "admin", SYSTEM_ADMIN, []), month),
-        "admin, company busy": (key(url, "admin2", SYSTEM_ADMIN, []), {**month, "company": BUSY}),
-        "user scoped to busy": (key(url, "scoped", BILLING_CALL_REPORTING, [BUSY]), month),
+        "admin, every queue event": (key(url, f"admin-{run}", SYSTEM_ADMIN, []), month),
+        "admin, company busy": (key(url, f"admin2-{run}", SYSTEM_ADMIN, []), {**month, "company": BUSY}),
+        "user scoped to busy": (key(url, f"scoped-{run}", BILLING_CALL_REPORTING, [BUSY]), month),
     }
     print(f"\n{BUSY}-support, {YEAR}-{MONTH:02d}, {args.asks} requests each, one client:")
-    print(f"{'asked as':<28} {'offered':>8} {'p50 ms':>8} {'p95 ms':>8}  load")
-    with served(plain) as base:
+    print(f"{'asked as':<28} {'offered':>8} {'p50 ms':>8} {'p95 ms':>8} {'server CPU':>10} {'PG CPU':>7}  load")
+    print(f"{'':<28} {'':>8} {'':>8} {'':>8} {'ms/ask':>10} {'ms/ask':>7}")
+    with serving(plain) as (base, server):
         for title, (token, scope) in ways.items():
             timed(base, token, scope, 1)  # warm
+            server_before, pg_before = cpu_seconds(server.pid), backends_cpu(plain)
             seconds, answer = timed(base, token, scope, args.asks)
+            server_cpu = (cpu_seconds(server.pid) - server_before) / args.asks
+            pg_cpu = sum(t - pg_before.get(pid, 0.0) for pid, t in backends_cpu(plain).items()) / args.asks
             figures = answer["values"]["busy-support"]
             print(f"{title:<28} {figures['offered']:>8,} {ms(seconds, 0.5):>8.1f} {ms(seconds, 0.95):>8.1f}"
-                  f"  {os.getloadavg()[0]:.1f}", flush=True)
+                  f" {1000 * server_cpu:>10.1f} {1000 * pg_cpu:>7.1f}  {os.getloadavg()[0]:.1f}", flush=True)
     print(f"  figures: {json.dumps({k: v for k, v in figures.items() if k != 'agents'})}")
     print("\nEXPLAIN ANALYZE of the statement (company busy):")
     for line in explain(url):

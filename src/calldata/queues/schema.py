@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Table, Text
+from sqlalchemy import Column, Index, Table, Text, text
 
 from calldata.store.schema import metadata
 from calldata.store.types import GrowingId, UTCDateTime
@@ -21,6 +21,11 @@ queue_event = Table(
     Column("natkey", Text, nullable=False, unique=True),
     sqlite_autoincrement=True,
 )
-# a call's events (queuedata, incalls' qtime/qstatus) and a queue's period (statistics)
+# a call's events (queuedata, incalls' qtime/qstatus; the statistics' callers)
 Index("ix_queue_event_callid_time", queue_event.c.callid, queue_event.c.time)
-Index("ix_queue_event_queue_time", queue_event.c.queue, queue_event.c.time)
+# the stays entered in a period (statistics): the ENTERQUEUE lines only, callids beside them
+_ENTER = text("event = 'ENTERQUEUE'")
+Index("ix_queue_event_enter_queue_time", queue_event.c.queue, queue_event.c.time, postgresql_include=["callid"],
+      postgresql_where=_ENTER, sqlite_where=_ENTER)
+Index("ix_queue_event_enter_time", queue_event.c.time, postgresql_include=["queue", "callid"],
+      postgresql_where=_ENTER, sqlite_where=_ENTER)

@@ -71,10 +71,13 @@ class Stay:
     rings: list[Ring] = field(default_factory=list)
 
 
+WHITESPACE = " \t\n\r\x0b\x0c"  # ASCII's: what a number field may be padded with (SQL: calldata.queues.counted)
+
+
 def number(text: str) -> int | None:
-    """A queue_log number field, or None when it is not one (an older Asterisk's layout)."""
-    value = text.strip()
-    return int(value) if value.isdigit() else None
+    """A queue_log number field (ASCII digits), or None when it is not one (an older Asterisk's layout)."""
+    value = text.strip(WHITESPACE)
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def fields(event: Line) -> list[str]:

@@ -97,7 +97,7 @@ Index("ix_cdr_bill_to_acctid", cdr.c.bill_to, cdr.c.acctid)
 # a company's legs of one period (calldata.reports.query; migration 0007_report_indexes)
 Index("ix_cdr_company_calldate_acctid", cdr.c.company, cdr.c.calldate, cdr.c.acctid)
 Index("ix_cdr_target_calldate_acctid", cdr.c.target, cdr.c.calldate, cdr.c.acctid)
-# a company's billed legs of one period (calldata.dashboards.query; migration 0013_dashboard_indexes)
+# a company's billed legs of one period (calldata.dashboards.query; migration 0014_dashboard_indexes)
 Index("ix_cdr_bill_to_calldate_acctid", cdr.c.bill_to, cdr.c.calldate, cdr.c.acctid)
 # the legs no deck could price (`calldata rates unrated`; migration 0010_rating): few, kept apart
 Index("ix_cdr_unrated_acctid", cdr.c.acctid, postgresql_where=cdr.c.rating == "unrated",

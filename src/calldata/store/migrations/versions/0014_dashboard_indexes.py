@@ -1,7 +1,7 @@
 """an index for the dashboards: a company's billed legs of one period
 
-Revision ID: 0013_dashboard_indexes
-Revises: 0012_recordings
+Revision ID: 0014_dashboard_indexes
+Revises: 0013_queue_enter_indexes
 
 A dashboard reads the legs billed to a company (`bill_to`) in one month; (bill_to, acctid) gave
 every month's, so a company's month read its whole year. (bill_to, calldate, acctid) gives the
@@ -10,8 +10,8 @@ month alone, as (company, calldate, acctid) and (target, calldate, acctid) do fo
 
 from alembic import op
 
-revision = "0013_dashboard_indexes"
-down_revision = "0012_recordings"
+revision = "0014_dashboard_indexes"
+down_revision = "0013_queue_enter_indexes"
 branch_labels = None
 depends_on = None
 
