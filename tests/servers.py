@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from typing import IO
 import httpx
 import pytest
 
+_ANSWERED_2XX = re.compile(r'uvicorn\.access: .*" 2\d\d$')
 _LOGS: dict[int, IO[str]] = {}  # a running server's output, by its pid
 
 
@@ -70,7 +72,7 @@ def serving_process(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        print(f"calldata serve said:\n{_tail(log)}")
+        print(f"calldata serve said (its successful requests left out):\n{_tail(log, quiet=True)}")
         del _LOGS[proc.pid]
         log.close()
 
@@ -84,6 +86,9 @@ def said(proc: subprocess.Popen[str]) -> str:
     return text
 
 
-def _tail(log: IO[str], lines: int = 200) -> str:
+def _tail(log: IO[str], lines: int = 200, quiet: bool = False) -> str:
+    """The log's last `lines`; `quiet` leaves out the 2xx access lines, so a traceback among
+    thousands of requests is still printed."""
     log.seek(0)
-    return "".join(log.readlines()[-lines:])
+    kept = [line for line in log if not (quiet and _ANSWERED_2XX.search(line))]
+    return "".join(kept[-lines:])

@@ -29,7 +29,8 @@ ROUNDS = 40
 
 
 class Terminator(threading.Thread):
-    """Ends every backend of the served process, every `pause` seconds, until stopped."""
+    """Ends every backend of the served process, every `pause` seconds, until stopped (only in
+    this test's database: another test run on the machine has servers of the same name)."""
 
     def __init__(self, engine: Engine, pause: float) -> None:
         super().__init__(daemon=True)
@@ -41,7 +42,8 @@ class Terminator(threading.Thread):
         with self.engine.connect() as conn:
             while not self.stopped.wait(self.pause):
                 self.ended += len(conn.execute(
-                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"),
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE application_name = :n AND datname = current_database()"),
                     {"n": APP_NAME},
                 ).all())
                 conn.commit()
@@ -52,7 +54,8 @@ def terminator(engine: Engine) -> Iterator[Terminator]:
     thread = Terminator(engine, pause=0.25)
     yield thread
     thread.stopped.set()
-    thread.join()
+    if thread.is_alive():  # not started when the server did not start
+        thread.join()
 
 
 def post(client: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response | str:

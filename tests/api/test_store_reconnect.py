@@ -29,7 +29,8 @@ def drop_app_connections(engine: Engine) -> int:
     """End every session of the served app, as a server restart or a failover would."""
     with engine.connect() as conn:
         return len(conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                 " WHERE application_name = :name AND datname = current_database()"),
             {"name": APP_NAME},
         ).all())
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from servers import served
 from sqlalchemy import Engine, func, select
 
-from calldata.auth import passwords
+from calldata.auth import passwords, throttle
 from calldata.auth.authenticate import Authenticator
 from calldata.auth.schema import auth_failure
 from calldata.config import Settings
@@ -96,3 +98,28 @@ def test_concurrent_right_passwords_neither_lock_out_nor_count(engine, settings,
         assert set(pool.map(attempt, range(20))) == {200}
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(auth_failure)).scalar_one() == 0
+
+
+@pytest.mark.parametrize("store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_the_wait_stays_within_the_window_when_a_later_attempt_committed_first(engine: Engine):
+    """An attempt stamps its time, then waits for the buckets' lock; meanwhile others fill the
+    bucket with later stamps. Its Retry-After is counted from when it answers, so never past the window."""
+    limit, window = throttle.Limit("login:raced", 3), timedelta(seconds=60)
+    answer: list[int] = []
+
+    def late_attempt() -> None:
+        with engine.begin() as conn:
+            try:
+                throttle.reserve(conn, [limit], window)
+            except throttle.Throttled as exc:
+                answer.append(exc.retry_after)
+
+    with engine.begin() as holder:
+        holder.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(limit.bucket, 0))))
+        waiting = threading.Thread(target=late_attempt)
+        waiting.start()
+        time.sleep(0.5)  # the attempt has stamped its time and waits for the lock
+        for _ in range(limit.most):
+            holder.execute(auth_failure.insert().values(bucket=limit.bucket, at=datetime.now(UTC)))
+    waiting.join(10)
+    assert answer and 0 < answer[0] <= window.total_seconds()

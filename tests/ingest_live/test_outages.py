@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -75,7 +76,7 @@ def test_the_store_failing_mid_load_loses_and_duplicates_nothing(engine: Engine,
             killed += len(killer.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = 'ingest-outage-test'"
+                    "WHERE application_name = 'ingest-outage-test' AND datname = current_database()"
                 ),
             ).all())
             killer.commit()
@@ -117,9 +118,21 @@ def test_a_store_that_is_not_there_yet_is_waited_for(pbx_table: PbxTable, tmp_pa
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    said: list[bytes] = []
+    waiting = threading.Event()
+
+    def read_stderr() -> None:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            said.append(line)
+            if b"store unavailable" in line:
+                waiting.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     admin_engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
-        time.sleep(2.0)
+        # it has tried the store and said so (however long a loaded machine takes to start it)
+        assert waiting.wait(60), b"".join(said).decode()[-2000:]
         assert proc.poll() is None  # still waiting, not exited
         with admin_engine.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -129,9 +142,9 @@ def test_a_store_that_is_not_there_yet_is_waited_for(pbx_table: PbxTable, tmp_pa
         store.dispose()
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        reader.join(10)
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin_engine.dispose()
-    assert proc.returncode == 0, err.decode()[-2000:]
-    assert b"store unavailable" in err
+    assert proc.returncode == 0, b"".join(said).decode()[-2000:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -20,6 +21,8 @@ def stored(engine: Engine) -> dict[str, dict]:
 
 def test_the_recordings_are_tied_to_their_legs_with_size_and_length(world: Engine, tmp_path: Path) -> None:
     root = recordings_tree(tmp_path / "monitor")
+    # a known mtime with nanoseconds: stored to the microsecond, truncated (never a float's rounding)
+    os.utime(root / OUTBOUND, ns=(1_795_965_600_000_000_000, 1_795_965_586_123_456_789))
     report = scan(world, root)
     assert (report.files, report.added, report.updated, report.removed, report.untied) == (2, 2, 0, 0, [])
     rows = stored(world)
@@ -29,7 +32,7 @@ def test_the_recordings_are_tied_to_their_legs_with_size_and_length(world: Engin
     assert (outbound["uniqueid"], outbound["size"], outbound["duration_ms"]) == ("1795965576.57", 160364, 10020)
     assert (inbound["uniqueid"], inbound["size"], inbound["duration_ms"]) == ("1795965601.60", 128364, 8020)
     assert outbound["content_type"] == inbound["content_type"] == "audio/wav"
-    assert outbound["mtime"].timestamp() == int(os.stat(root / OUTBOUND).st_mtime * 1e6) / 1e6
+    assert outbound["mtime"] == datetime(2026, 11, 29, 15, 19, 46, 123456, tzinfo=UTC)
 
 
 def test_a_file_without_call_rec_is_tied_by_the_uniqueid_in_its_name(world: Engine, tmp_path: Path) -> None:

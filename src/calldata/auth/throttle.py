@@ -60,8 +60,13 @@ def _recent(limit: Limit, since: datetime) -> tuple[ColumnElement[bool], ColumnE
     return (auth_failure.c.bucket == limit.bucket, auth_failure.c.at > since)
 
 
-def _retry_after(conn: Connection, limit: Limit, window: timedelta, now: datetime) -> int:
-    """Seconds until the bucket holds fewer than `most` attempts younger than the window."""
+def _retry_after(conn: Connection, limit: Limit, window: timedelta) -> int:
+    """Seconds until the bucket holds fewer than `most` attempts younger than the window.
+
+    Counted from the time now, not the attempt's: a concurrent attempt may have stamped a later
+    time and committed while this one waited for the lock, and the wait must stay within the window.
+    """
+    now = datetime.now(UTC)
     blocking = conn.execute(
         select(auth_failure.c.at)
         .where(*_recent(limit, now - window))
@@ -90,7 +95,7 @@ def reserve(conn: Connection, limits: list[Limit], window: timedelta) -> list[in
             insert(auth_failure).from_select(["bucket", "at"], attempt).returning(auth_failure.c.id)
         ).scalar_one_or_none()
         if reserved is None:
-            raise Throttled(limit.bucket, _retry_after(conn, limit, window, now))
+            raise Throttled(limit.bucket, _retry_after(conn, limit, window))
         ids.append(reserved)
     return ids
 
@@ -102,7 +107,7 @@ def check(conn: Connection, limits: list[Limit], window: timedelta) -> None:
     for limit in limits:
         held = conn.execute(select(func.count()).where(*_recent(limit, now - window))).scalar_one()
         if held >= limit.most:
-            raise Throttled(limit.bucket, _retry_after(conn, limit, window, now))
+            raise Throttled(limit.bucket, _retry_after(conn, limit, window))
 
 
 def release(conn: Connection, reservations: list[int]) -> None:

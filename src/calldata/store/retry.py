@@ -24,6 +24,8 @@ PAUSES = (0.0, 0.05, 0.1, 0.25, 0.5)
 UNREACHABLE = "database: unavailable (its connections keep dropping, or it does not answer); try again shortly"
 IN_DOUBT = "database: the connection dropped while committing and the outcome is unknown; try again shortly"
 
+# connection exceptions; admin shutdown, crash shutdown, cannot connect now (not 57014, a cancel)
+_GONE = ("08", "57P")
 _XID = text("SELECT pg_current_xact_id_if_assigned()::text")  # NULL until the transaction writes
 _STATUS = text("SELECT pg_xact_status(CAST(:xid AS xid8))")
 
@@ -52,18 +54,33 @@ def _once(engine: Engine, work: Callable[[Connection], T], *, in_transaction: bo
     try:
         with engine.connect() as conn:
             connecting = False
-            if not in_transaction:
-                return work(conn)
-            with conn.begin():
-                result = work(conn)
-                if engine.dialect.name == "postgresql":
-                    xid = conn.execute(_XID).scalar()
-            return result
+            try:
+                if not in_transaction:
+                    return work(conn)
+                with conn.begin():
+                    result = work(conn)
+                    if engine.dialect.name == "postgresql":
+                        xid = conn.execute(_XID).scalar()
+                return result
+            except DBAPIError as exc:
+                if _dropped(exc) and not conn.invalidated:
+                    conn.invalidate()  # never back into the pool
+                raise
     except DBAPIError as exc:
         # a dropped connection, or (while connecting) a server that takes no new ones just now
-        if exc.connection_invalidated or (connecting and isinstance(exc, OperationalError)):
+        if _dropped(exc) or (connecting and isinstance(exc, OperationalError)):
             raise _Lost(exc, xid, result) from exc
         raise
+
+
+def _dropped(exc: DBAPIError) -> bool:
+    """Whether the error means the connection is gone.
+
+    By its SQLSTATE too: an ended backend's "terminating connection" (57P01) can arrive before
+    the driver has seen the socket close, and SQLAlchemy then does not call it a disconnect.
+    """
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return exc.connection_invalidated or state.startswith(_GONE)
 
 
 def _committed(engine: Engine, xid: str) -> bool:
