@@ -3,32 +3,18 @@ their legs, every page boundary, the scan bound's "search further", on SQLite an
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from calldata.calls import browse
 from calldata.calls.browse import CallFilter, direction, page
 from calldata.calls.page import built
-from calldata.store.schema import cdr
+from stored_calls import legs_by_call, newest_first
 
 UTC = ZoneInfo("UTC")
-
-
-def legs(engine: Engine) -> dict[str, list[Any]]:
-    found: dict[str, list[Any]] = defaultdict(list)
-    with engine.connect() as conn:
-        for row in conn.execute(select(cdr).where(cdr.c.call.is_not(None)).order_by(cdr.c.acctid)):
-            found[row.call].append(row)
-    return found
-
-
-def newest_first(calls: dict[str, list[Any]], keep: Any = lambda _legs: True) -> list[str]:
-    chosen = [call for call in calls if keep(calls[call])]
-    return sorted(chosen, key=lambda call: (calls[call][0].calldate, calls[call][0].acctid), reverse=True)
 
 
 def every(engine: Engine, filt: CallFilter, size: int, companies: Any = None) -> tuple[list[str], int]:
@@ -47,13 +33,13 @@ def every(engine: Engine, filt: CallFilter, size: int, companies: Any = None) ->
 
 @pytest.mark.parametrize("way", browse.DIRECTIONS)
 def test_direction_in_sql_is_the_python_rule(world: Engine, way: str) -> None:
-    calls = legs(world)
+    calls = legs_by_call(world)
     wanted = newest_first(calls, lambda mine: direction(mine[0].company, mine[0].target) == way)
     assert wanted and every(world, CallFilter(direction=way), 7)[0] == wanted
 
 
 def test_filters_match_the_legs(world: Engine) -> None:
-    calls = legs(world)
+    calls = legs_by_call(world)
     cases = {
         CallFilter(company="globex"): lambda mine: any("globex" in (l.company, l.target, l.bill_to) for l in mine),
         CallFilter(extension="203"): lambda mine: any("203" in (l.src_ext, l.dial_short) for l in mine),
@@ -68,7 +54,7 @@ def test_filters_match_the_legs(world: Engine) -> None:
 
 def test_outcomes_are_the_built_calls_outcomes(world: Engine) -> None:
     with world.connect() as conn:
-        calls = built(conn, newest_first(legs(world)), UTC, None, {})
+        calls = built(conn, newest_first(legs_by_call(world)), UTC, None, {})
     for outcome in ("busy", "no answer", "answered", "missed"):
         wanted = [c["call"] for c in calls if (c["outcome"] != "answered" if outcome == "missed" else c["outcome"] == outcome)]
         assert wanted and every(world, CallFilter(outcome=outcome), 2)[0] == wanted, outcome
@@ -76,7 +62,7 @@ def test_outcomes_are_the_built_calls_outcomes(world: Engine) -> None:
 
 def test_a_bounded_scan_says_where_it_stopped_and_searching_on_finds_the_rest(
         world: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = legs(world)
+    calls = legs_by_call(world)
     wanted = newest_first(calls, lambda mine: any("globex" in (l.company, l.target, l.bill_to) for l in mine))
     monkeypatch.setattr(browse, "SCAN", 4)  # most stretches of 4 calls hold no Globex call
     with world.connect() as conn:
@@ -87,7 +73,7 @@ def test_a_bounded_scan_says_where_it_stopped_and_searching_on_finds_the_rest(
 
 
 def test_a_scoped_reader_sees_only_calls_with_their_legs_and_only_those_legs(world: Engine) -> None:
-    calls = legs(world)
+    calls = legs_by_call(world)
     mine = newest_first(calls, lambda legs_: any("globex" in (l.company, l.target, l.bill_to) for l in legs_))
     assert every(world, CallFilter(), 4, {"globex"})[0] == mine
     with world.connect() as conn:

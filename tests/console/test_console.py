@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from calldata.auth.schema import auth_audit
 from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
-from console_expected import legs_by_call, newest_first, recorded_calls, seen_by
+from console_expected import recorded_calls, seen_by
+from stored_calls import legs_by_call, newest_first
 
 
 def listed(page: Page) -> list[str]:

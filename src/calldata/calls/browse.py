@@ -23,7 +23,7 @@ from calldata.calls.page import built
 from calldata.rating.money import from_micros
 from calldata.rating.schema import rate_deck
 from calldata.recordings.schema import recording
-from calldata.store.calls import sequences
+from calldata.store.calls import first_leg, sequences
 from calldata.store.reads import COMPANY_COLUMNS
 from calldata.store.schema import cdr
 
@@ -131,11 +131,7 @@ def _order(table: Any, descending: bool) -> tuple[Any, Any]:
 
 def _walk(filt: CallFilter, cursor: Cursor | None, descending: bool) -> Select[Any]:
     """The first legs from the cursor on, in the walk's order (down or up the calldate index)."""
-    earlier = cdr.alias("earlier")
-    stmt = select(cdr.c.call, cdr.c.calldate, cdr.c.acctid, cdr.c.company, cdr.c.target).where(
-        cdr.c.call.is_not(None),
-        ~exists().where(earlier.c.call == cdr.c.call, earlier.c.acctid < cdr.c.acctid),
-    )
+    stmt = select(cdr.c.call, cdr.c.calldate, cdr.c.acctid, cdr.c.company, cdr.c.target).where(first_leg())
     if filt.start is not None:
         stmt = stmt.where(cdr.c.calldate >= filt.start)
     if filt.end is not None:

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Connection, Select, bindparam, delete, exists, insert, or_, select
+from sqlalchemy import BigInteger, Connection, Select, and_, bindparam, delete, exists, insert, or_, select
 
 from calldata.store.reads import COMPANY_COLUMNS
 from calldata.store.schema import call_change, cdr
@@ -62,17 +62,21 @@ def _visible(call: Any, companies: Collection[str]) -> Any:
     return exists().where(leg.c.call == call, or_(*(leg.c[c].in_(names) for c in COMPANY_COLUMNS)))
 
 
+def first_leg() -> Any:
+    """The condition that a cdr row is its call's first leg: no leg of the call has a lower acctid
+    (an index probe of the call's legs per row, not a grouping of the table)."""
+    earlier = cdr.alias("earlier")
+    return and_(cdr.c.call.is_not(None),
+                ~exists().where(earlier.c.call == cdr.c.call, earlier.c.acctid < cdr.c.acctid))
+
+
 def first_legs(conn: Connection, scope: CallScope, max_rows: int) -> list[tuple[str, int]]:
     """Up to `max_rows` calls as (call id, first acctid), by first acctid: each call's leg of lowest
     acctid, found by walking the acctid index and probing the call index for an earlier leg."""
     if scope.companies is not None and not scope.companies:
         return []
-    earlier = cdr.alias("earlier")
     stmt: Select[Any] = select(cdr.c.call, cdr.c.acctid).where(
-        cdr.c.acctid >= bindparam("min_id", scope.min_id, type_=BigInteger),
-        cdr.c.call.is_not(None),
-        ~exists().where(earlier.c.call == cdr.c.call, earlier.c.acctid < cdr.c.acctid),
-    )
+        cdr.c.acctid >= bindparam("min_id", scope.min_id, type_=BigInteger), first_leg())
     if scope.min_date is not None:
         stmt = stmt.where(cdr.c.calldate >= scope.min_date)
     if scope.max_date is not None:
