@@ -7,7 +7,8 @@ PostgreSQL only (SQLite keeps its plain table): a unique index on a partitioned 
 include the partition key, so `natkey` cannot stay unique on cdr; the small unpartitioned
 `cdr_key (natkey PRIMARY KEY, acctid)` takes the inserts' ON CONFLICT instead
 (calldata.store.cdrs). The rows are copied with their acctids, the identity sequence is kept
-(its position too), and every index of the old table is made again on the partitioned one
+(its position too), the partitions made from the lowest acctid to AHEAD partitions beyond the
+sequence, then the tail, and every index of the old table is made again on the partitioned one
 (each partition gets its own). Partitions: calldata.store.partitions, docs/retention.md.
 """
 
@@ -40,14 +41,15 @@ def upgrade() -> None:
                       " CONSTRAINT pk_cdr_key PRIMARY KEY (natkey))"))
     conn.execute(text("CREATE TABLE cdr_partitioned (LIKE cdr INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
                       " PARTITION BY RANGE (acctid)"))
-    conn.execute(text(f"CREATE TABLE {partitions.DEFAULT} PARTITION OF cdr_partitioned DEFAULT"))
     size = partitions.configured_size()
     lowest, highest = conn.execute(text("SELECT min(acctid), max(acctid) FROM cdr")).one()
     start = 0 if lowest is None else lowest - lowest % size
     end = max(highest or 0, partitions.next_acctid(conn)) + partitions.AHEAD * size
+    end += -end % size
     for lower in range(start, end, size):
         conn.execute(text(f"CREATE TABLE {partitions.name_for(lower)} PARTITION OF cdr_partitioned"
                           f" FOR VALUES FROM ({lower}) TO ({lower + size})"))
+    conn.execute(text(f"CREATE TABLE {partitions.TAIL} PARTITION OF cdr_partitioned FOR VALUES FROM ({end}) TO (MAXVALUE)"))
     conn.execute(text("INSERT INTO cdr_partitioned SELECT * FROM cdr"))
     conn.execute(text("INSERT INTO cdr_key (natkey, acctid) SELECT natkey, acctid FROM cdr"))
     conn.execute(text(f"ALTER SEQUENCE {partitions.SEQUENCE} OWNED BY cdr_partitioned.acctid"))
