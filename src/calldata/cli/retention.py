@@ -37,7 +37,7 @@ def retention(
     if engine.dialect.name != "postgresql":
         typer.echo("calldata retention: not available on SQLite (it needs PostgreSQL's partitions); nothing done", err=True)
         raise typer.Exit(2)
-    out, err = Console(highlight=False), Console(stderr=True, highlight=False)
+    out, err = Console(highlight=False, soft_wrap=True), Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         writable(archive)
         if dry_run:
@@ -72,7 +72,8 @@ def _show_plan(out: Console, plan: Plan, before: datetime, folder: Path) -> None
         out.print(f"would archive {part.name} ({candidate.rows:,} legs, {newest}) to"
                   f" {folder / file_name(part.lower, part.upper)}, then drop it", markup=False)
     if plan.stop is not None:
+        newest = "empty" if plan.stop.newest is None else f"newest leg {plan.stop.newest:%Y-%m-%d %H:%M} UTC"
         out.print(f"would keep {plan.stop.partition.name} and everything after it: it {plan.stop.kept}"
-                  f" ({plan.stop.newest:%Y-%m-%d %H:%M} UTC; cutoff {before:%Y-%m-%d %H:%M} UTC)", markup=False)
+                  f" ({newest}; cutoff {before:%Y-%m-%d %H:%M} UTC)", markup=False)
     if not plan.going:
         out.print(f"nothing to drop: no partition has all its legs before {before:%Y-%m-%d %H:%M} UTC", markup=False)

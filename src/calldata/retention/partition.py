@@ -12,7 +12,6 @@ from typing import NamedTuple
 from sqlalchemy import Connection, Engine, text
 
 from calldata.retention.archive import MAGIC, Digest
-from calldata.store import partitions
 from calldata.store.cdrs import lock_writers
 from calldata.store.partitions import Partition
 from calldata.store.schema import cdr
@@ -91,10 +90,3 @@ def drop(engine: Engine, part: Partition, archived: Held, cutoff: datetime, comm
         conn.execute(text(f"DROP TABLE {part.name}"))
         commit_archive()
 
-
-def closed(engine: Engine) -> list[Partition]:
-    """The range partitions wholly below the identity sequence's next acctid (no new leg can land
-    in them), oldest first."""
-    with engine.connect() as conn:
-        following = partitions.next_acctid(conn)
-        return [p for p in partitions.partitions(conn) if p.upper <= following]

@@ -17,7 +17,8 @@ from typing import NamedTuple
 from sqlalchemy import Engine, text
 
 from calldata.retention import archive
-from calldata.retention.partition import Changed, Held, closed, drop, held, write
+from calldata.retention.partition import Changed, Held, drop, held, write
+from calldata.store import partitions
 from calldata.store.partitions import Partition
 
 
@@ -57,11 +58,15 @@ def writable(directory: Path) -> None:
 
 
 def plan(engine: Engine, cutoff: datetime) -> Plan:
-    """The closed partitions, oldest first, while every leg is older than `cutoff`."""
+    """The partitions, oldest first, while every leg is older than `cutoff` and the identity
+    sequence has passed them (no new leg can land in them)."""
     going: list[Candidate] = []
     with engine.connect() as conn:
-        for part in closed(engine):
+        following = partitions.next_acctid(conn)
+        for part in partitions.partitions(conn):
             rows, newest = conn.execute(text(f"SELECT count(*), max(calldate) FROM {part.name}")).one()
+            if part.upper > following:
+                return Plan(going, Candidate(part, rows, newest, "still takes new legs"))
             if newest is not None and newest >= cutoff:
                 return Plan(going, Candidate(part, rows, newest, "holds legs not older than the cutoff"))
             going.append(Candidate(part, rows, newest, None))
