@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -149,3 +150,37 @@ def test_new_leg_times_are_unchanged_by_partitioning(monkeypatch: pytest.MonkeyP
         with engine.connect() as conn:
             start = conn.execute(text("SELECT calldate FROM cdr WHERE acctid = :a"), {"a": acctid}).scalar_one()
         assert start == datetime(2022, 3, 1, 9, 7, tzinfo=UTC)
+
+
+def test_a_reader_holding_cdr_delays_the_split_but_never_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    with partitioned_store(monkeypatch) as (_, engine):
+        with engine.begin() as conn:
+            insert_cdrs(conn, [leg(i) for i in range(500)])
+        reader = engine.connect()
+        reader.execute(text("SELECT count(*) FROM cdr"))  # a long export's transaction: cdr locked for reading
+        try:
+            began = time.monotonic()
+            with engine.begin() as conn:
+                stored = insert_cdrs(conn, [leg(i) for i in range(500, 1100)])  # the tail is due to be split
+            assert len(stored) == 600 and time.monotonic() - began < 5
+            with engine.connect() as conn:
+                assert partitions.tail_lower(conn) == 3000  # not split: the reader held cdr
+        finally:
+            reader.close()
+        with engine.begin() as conn:
+            insert_cdrs(conn, [leg(1100)])  # the next batch splits it
+        with engine.connect() as conn:
+            assert partitions.tail_lower(conn) == 4000
+        assert "cdr_tail" not in where_rows_are(engine)
+
+
+def test_deleting_or_truncating_legs_forgets_their_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    with partitioned_store(monkeypatch) as (_, engine):
+        with engine.begin() as conn:
+            insert_cdrs(conn, [leg(i) for i in range(20)])
+            conn.execute(text("DELETE FROM cdr WHERE acctid <= 5"))
+            assert conn.execute(text("SELECT count(*) FROM cdr_key")).scalar_one() == 15
+            assert len(insert_cdrs(conn, [leg(i) for i in range(20)])) == 5  # the deleted ones, stored again
+            conn.execute(text("TRUNCATE cdr"))
+            assert conn.execute(text("SELECT count(*) FROM cdr_key")).scalar_one() == 0
+            assert len(insert_cdrs(conn, [leg(i) for i in range(20)])) == 20

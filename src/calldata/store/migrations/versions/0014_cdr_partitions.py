@@ -7,7 +7,9 @@ PostgreSQL only (SQLite keeps its plain table): a unique index on a partitioned 
 include the partition key, so `natkey` cannot stay unique on cdr; the small unpartitioned
 `cdr_key (natkey PRIMARY KEY, acctid)` takes the inserts' ON CONFLICT instead
 (calldata.store.cdrs). The rows are copied with their acctids, the identity sequence is kept
-(its position too), the partitions made from the lowest acctid to AHEAD partitions beyond the
+(its position too), triggers keep cdr_key to cdr's keys when rows are deleted or the table is
+truncated (tests and operators do both; retention, which drops partitions, forgets their keys
+itself), the partitions made from the lowest acctid to AHEAD partitions beyond the
 sequence, then the tail, and every index of the old table is made again on the partitioned one
 (each partition gets its own). Partitions: calldata.store.partitions, docs/retention.md.
 """
@@ -57,7 +59,15 @@ def upgrade() -> None:
     conn.execute(text("ALTER TABLE cdr_partitioned RENAME TO cdr"))
     conn.execute(text("ALTER TABLE cdr ADD CONSTRAINT pk_cdr PRIMARY KEY (acctid)"))
     for statement in indexes:
-        conn.execute(text(statement.replace(" ON ONLY ", " ON ")))
+        conn.execute(text(statement))
+    conn.execute(text("CREATE FUNCTION cdr_key_forget() RETURNS trigger LANGUAGE plpgsql AS"
+                      " $$BEGIN DELETE FROM cdr_key k USING gone g WHERE k.natkey = g.natkey; RETURN NULL; END$$"))
+    conn.execute(text("CREATE TRIGGER cdr_key_forget AFTER DELETE ON cdr REFERENCING OLD TABLE AS gone"
+                      " FOR EACH STATEMENT EXECUTE FUNCTION cdr_key_forget()"))
+    conn.execute(text("CREATE FUNCTION cdr_key_truncate() RETURNS trigger LANGUAGE plpgsql AS"
+                      " $$BEGIN DELETE FROM cdr_key; RETURN NULL; END$$"))
+    conn.execute(text("CREATE TRIGGER cdr_key_truncate AFTER TRUNCATE ON cdr"
+                      " FOR EACH STATEMENT EXECUTE FUNCTION cdr_key_truncate()"))
     conn.execute(text("ANALYZE cdr"))
 
 
@@ -71,6 +81,7 @@ def downgrade() -> None:
     conn.execute(text("INSERT INTO cdr_plain SELECT * FROM cdr"))
     conn.execute(text(f"ALTER SEQUENCE {partitions.SEQUENCE} OWNED BY cdr_plain.acctid"))
     conn.execute(text("DROP TABLE cdr"))
+    conn.execute(text("DROP FUNCTION cdr_key_forget(), cdr_key_truncate()"))
     conn.execute(text("DROP TABLE cdr_key"))
     conn.execute(text("ALTER TABLE cdr_plain RENAME TO cdr"))
     conn.execute(text("ALTER TABLE cdr ADD CONSTRAINT pk_cdr PRIMARY KEY (acctid)"))
