@@ -116,9 +116,7 @@ def load(url: str, count: int, first: int) -> float:
     began = time.perf_counter()
     engine = sync_engine(url)
     with engine.begin() as conn:
-        size = partitions.configured_size()
-        for highest in range(first, first + count + size, size):
-            partitions.ensure_ahead(conn, highest)
+        partitions.ensure_through(conn, first + count)
     engine.dispose()
     columns = ", ".join(f'"{c}"' for c in LOADED)
     with psycopg.connect(url) as conn:

@@ -184,3 +184,12 @@ def test_deleting_or_truncating_legs_forgets_their_keys(monkeypatch: pytest.Monk
             conn.execute(text("TRUNCATE cdr"))
             assert conn.execute(text("SELECT count(*) FROM cdr_key")).scalar_one() == 0
             assert len(insert_cdrs(conn, [leg(i) for i in range(20)])) == 20
+
+
+def test_a_bulk_load_makes_room_in_partitions_of_the_regular_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    with partitioned_store(monkeypatch) as (_, engine):
+        with engine.begin() as conn:
+            made = partitions.ensure_through(conn, 6500)
+            assert [p.lower for p in made] == [3000, 4000, 5000, 6000, 7000, 8000]
+            assert all(p.upper - p.lower == SIZE for p in made)
+            assert partitions.ensure_through(conn, 6500) == []

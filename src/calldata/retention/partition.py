@@ -18,6 +18,7 @@ from calldata.store.schema import cdr
 
 COLUMNS = [column.name for column in cdr.columns]
 _QUOTED = ", ".join(f'"{name}"' for name in COLUMNS)
+_SHOWN_EVERY = 10_000  # legs between two progress updates (one per leg costs seconds a partition)
 
 
 class Held(NamedTuple):
@@ -58,7 +59,9 @@ def write(engine: Engine, part: Partition, path: Path, progress: Callable[[int],
                 for chunk in copy:
                     packed.write(chunk)
                     written += bytes(chunk).count(b"\n")
-                    progress(written)
+                    if written % _SHOWN_EVERY == 0:
+                        progress(written)
+            progress(written)
             packed.close()
             on_disk.flush()
             os.fsync(on_disk.fileno())

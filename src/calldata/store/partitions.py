@@ -155,6 +155,17 @@ def ensure_ahead(conn: Connection, highest: int, size: int | None = None) -> lis
     return made
 
 
+def ensure_through(conn: Connection, highest: int, size: int | None = None) -> list[Partition]:
+    """Partitions of the regular width up to AHEAD beyond `highest`, for a bulk load by COPY (the
+    benchmarks' stores) that makes room before it writes; ensure_ahead would give a jump one wide
+    partition."""
+    size = size or configured_size()
+    made = []
+    while (lower := tail_lower(conn)) <= highest + AHEAD * size:
+        made.append(split_tail(conn, lower + size))
+    return made
+
+
 def ensure_range(conn: Connection, acctid: int, size: int) -> None:
     """A partition holds `acctid` (a restored leg's, whose partition retention dropped): the missing
     aligned range [k*size, (k+1)*size) is made, clipped to its neighbours (created attached: such
