@@ -46,6 +46,7 @@ from calldata.auth.permissions import BILLING_CALL_REPORTING, SYSTEM_ADMIN
 from calldata.demo.demo import EXAMPLE_DIRECTORY
 from calldata.queues.event import make
 from calldata.queues.counted import WORK_MEM, statement
+from calldata.store import partitions
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database
 
@@ -121,6 +122,10 @@ def build(url: str, rows: int, busy: int) -> tuple[int, int, float]:
     """The store filled by COPY; (legs, events, seconds)."""
     began = time.perf_counter()
     legs = events = 0
+    engine = sync_engine(url)
+    with engine.begin() as sa_conn:  # the partitions the COPY needs (about `rows` legs), as ingestion makes them
+        partitions.ensure_through(sa_conn, 2 * rows)
+    engine.dispose()
     with psycopg.connect(url) as conn, psycopg.connect(url) as other:  # one COPY at a time per connection
         indexes = conn.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('cdr', 'queue_event') AND indexname NOT IN "
@@ -139,7 +144,7 @@ def build(url: str, rows: int, busy: int) -> tuple[int, int, float]:
                 events += len(logged)
         other.commit()
         for _name, definition in indexes:
-            conn.execute(definition)
+            conn.execute(definition.replace(" ON ONLY ", " ON "))  # a partitioned index: on every partition
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE cdr")
         conn.execute("VACUUM ANALYZE queue_event")

@@ -47,6 +47,7 @@ from calldata.ingest.sink import store_batch
 from calldata.reports import query
 from calldata.reports.period import period
 from calldata.reports.request import ReportRequest
+from calldata.store import partitions
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import cdr
 from calldata.store.scratch import scratch_database
@@ -118,6 +119,10 @@ def copy_block(url: str, block: int, total: int) -> float:
             return f"\"{name}\" + interval '{k * 97} seconds'"
         return f'"{name}"'
 
+    engine = sync_engine(url)
+    with engine.begin() as sa_conn:  # the partitions the copies need, as ingestion would have made them
+        partitions.ensure_through(sa_conn, total)
+    engine.dispose()
     with psycopg.connect(url) as conn:
         indexes = conn.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cdr' AND indexname NOT IN "
@@ -136,7 +141,7 @@ def copy_block(url: str, block: int, total: int) -> float:
             stored += n
             k += 1
         for _name, definition in indexes:
-            conn.execute(definition)
+            conn.execute(definition.replace(" ON ONLY ", " ON "))  # a partitioned index: on every partition
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE cdr")
     return time.perf_counter() - began

@@ -13,7 +13,7 @@ RANKS = {
     "cdr": 0, "config": 0,
     "store": 1,
     "queues": 2,
-    "rating": 2, "auth": 2, "recordings": 2,
+    "rating": 2, "auth": 2, "recordings": 2, "retention": 2,
     "attribution": 3,
     "ingest": 4,
     "reports": 5,

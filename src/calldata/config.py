@@ -150,6 +150,8 @@ class Settings:
     ingest_progress_seconds: int = setting(60, minimum=1)
     # where MixMonitor writes recordings (calldata.recordings; docs/recordings.md); "" for none
     recordings_dir: str = setting("", check=_directory)
+    # acctids per range partition of cdr on PostgreSQL (calldata.store.partitions; docs/retention.md)
+    partition_rows: int = setting(1_000_000, minimum=1000)
 
     def __post_init__(self) -> None:
         """Every Settings is usable: a value breaking its field's rule raises ConfigError naming it."""

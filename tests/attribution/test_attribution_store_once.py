@@ -32,11 +32,13 @@ def _count_updates(conn: Connection) -> None:
 
 
 def _updates(conn: Connection) -> int:
-    """cdr rows UPDATEd so far in this transaction (PostgreSQL's own per-transaction counter)."""
+    """cdr rows UPDATEd so far in this transaction (PostgreSQL's own per-transaction counter, kept
+    per partition)."""
     if conn.dialect.name == "sqlite":
         return conn.execute(text("SELECT n FROM cdr_updates")).scalar_one()
     return conn.execute(text(
-        "SELECT coalesce(sum(n_tup_upd), 0) FROM pg_stat_xact_user_tables WHERE relname = 'cdr'")).scalar_one()
+        "SELECT coalesce(sum(n_tup_upd), 0) FROM pg_stat_xact_user_tables"
+        " WHERE relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'cdr'::regclass)")).scalar_one()
 
 
 def test_a_new_row_is_written_once_with_its_attribution(engine: Engine) -> None:

@@ -27,6 +27,7 @@ COMMANDS = {
     "demo": "demo:demo",
     "generate": "demo:generate",
     "statement": "statement:statement",
+    "retention": "retention:retention",
     "db": "db:app",
     "quarantine": "quarantine:app",
     "user": "users:app",

@@ -23,6 +23,7 @@ from calldata.cli import context, tables
 from calldata.ingest.csvfile import LAYOUTS, Layout, LayoutError, layout_from_spec
 from calldata.ingest.importer import BATCH_SIZE, FileImport, file_layout, import_file
 from calldata.ingest.queuelog import QUEUE_LOG
+from calldata.retention.archive import ArchiveError
 
 
 def _zone(name: str) -> tzinfo:
@@ -142,7 +143,7 @@ def _import_each(
                     progress=lambda done, task=task: progress.update(task, completed=done),
                     stop=stop,
                 )
-            except (LayoutError, OSError, EOFError) as exc:  # EOFError: a truncated .gz
+            except (LayoutError, ArchiveError, OSError, EOFError) as exc:  # EOFError: a truncated .gz
                 failed.append((path, str(exc)))
                 continue
             finally:

@@ -17,10 +17,14 @@ from calldata.ingest.csvfile import Layout, Parsed, decode, detect_layout, raw_r
 from calldata.ingest.queuelog import QUEUE_LOG, is_queue_log, read_events
 from calldata.ingest.sink import CDRS, QUEUE_EVENTS
 from calldata.queues.event import Repeats
+from calldata.retention.archive import is_archive
+from calldata.retention.restore import restore
 from calldata.store.quarantine import Rejected
 
 BATCH_SIZE = 5000  # records per transaction
 DETECT_RECORDS = 200  # records read to detect a file's layout
+# a calldata archive (calldata.retention.archive): restored as archived, acctids kept
+ARCHIVE = Layout("cdr archive", ())
 NO_RECORDS = "(no records)"  # the layout of a file with nothing in it yet, e.g. a freshly rotated Master.csv
 
 
@@ -60,6 +64,9 @@ def file_layout(path: Path) -> Layout | None:
     truncated `.gz`, so the importer can check every file before it stores anything.
     """
     with _open(path) as (stream, _):
+        if is_archive(stream):
+            return ARCHIVE
+        stream.seek(0)
         if is_queue_log(stream):
             return QUEUE_LOG
         stream.seek(0)
@@ -81,8 +88,9 @@ def import_file(
 
     The layout is detected from the file's first records unless given (`LayoutError` if none
     fits; a file without records imports nothing); `QUEUE_LOG` imports queue_log events, whose
-    repeats are numbered from the file's start as the live follower numbers them. A `.gz` file (a rotated log) is read
-    decompressed. `progress` is called with the bytes of the file read so far after each batch.
+    repeats are numbered from the file's start as the live follower numbers them; `ARCHIVE`
+    restores an archive written by `calldata retention` (ArchiveError where it cannot). A `.gz`
+    file (a rotated log) is read decompressed. `progress` is called with the bytes of the file read so far after each batch.
     Once `stop` is set the batch being read is dropped, so only whole batches are ever stored.
     """
     source = source_name(path)
@@ -91,6 +99,8 @@ def import_file(
         if layout is None:
             return FileImport(path=source, layout=NO_RECORDS)
     summary = FileImport(path=source, layout=layout.name)
+    if layout is ARCHIVE:
+        return _restored(engine, path, summary, batch_size, progress, stop)
     sink = QUEUE_EVENTS if layout is QUEUE_LOG else CDRS
     records: list[Any] = []
     bad: list[Rejected] = []
@@ -122,6 +132,16 @@ def import_file(
             if len(records) + len(bad) >= batch_size:
                 flush()
         flush()
+    return summary
+
+
+def _restored(engine: Engine, path: Path, summary: FileImport, batch_size: int,
+              progress: Callable[[int], None] | None, stop: threading.Event | None) -> FileImport:
+    """An archive's legs put back; `progress` gets the bytes of the file read after each batch."""
+    with _open(path) as (stream, on_disk):
+        done = restore(engine, stream, summary.path, batch_size,
+                       None if progress is None else lambda: progress(on_disk.tell()), stop)
+    summary.read, summary.inserted, summary.present = done
     return summary
 
 

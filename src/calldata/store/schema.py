@@ -11,6 +11,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    UniqueConstraint,
     false,
     text,
 )
@@ -49,6 +50,11 @@ RATING_COLUMNS = (
 RATING_TYPES = {"price": BigInteger, "cost": BigInteger, "sell_deck": Integer, "buy_deck": Integer}
 
 
+# `info` key of a schema item that exists on one database only (its dialect name);
+# calldata.store.partitions.on_database leaves it out of the other's comparisons.
+ONLY = "only_on"
+
+
 def _text(name: str) -> Column[str]:
     return Column(name, Text, nullable=False, server_default=text("''"))
 
@@ -78,8 +84,8 @@ cdr = Table(
     _text("peeraccount"),
     Column("sequence", Integer),
     _text("userfield"),
-    # identity across sources and re-imports (Cdr.natural_key)
-    Column("natkey", Text, nullable=False, unique=True),
+    # identity across sources and re-imports (Cdr.natural_key); unique on SQLite, in cdr_key on PostgreSQL
+    Column("natkey", Text, nullable=False),
     # attribution results (see calldata.attribution)
     *(Column(name, Text) for name in PROPERTY_TEXT),
     *(Column(name, Boolean, nullable=False, server_default=false()) for name in PROPERTY_FLAGS),
@@ -87,6 +93,7 @@ cdr = Table(
     Column("directory_version", Integer),
     # rating results (see calldata.rating)
     *(Column(name, RATING_TYPES.get(name, Text)) for name in RATING_COLUMNS),
+    UniqueConstraint("natkey", name="uq_cdr_natkey", info={ONLY: "sqlite"}),
     sqlite_autoincrement=True,
 )
 Index("ix_cdr_calldate_acctid", cdr.c.calldate, cdr.c.acctid)
@@ -102,6 +109,16 @@ Index("ix_cdr_bill_to_calldate_acctid", cdr.c.bill_to, cdr.c.calldate, cdr.c.acc
 # the legs no deck could price (`calldata rates unrated`; migration 0010_rating): few, kept apart
 Index("ix_cdr_unrated_acctid", cdr.c.acctid, postgresql_where=cdr.c.rating == "unrated",
       sqlite_where=cdr.c.rating == "unrated")
+
+# PostgreSQL only: cdr is range-partitioned by acctid there (calldata.store.partitions), where no
+# unique index can hold natkey alone; this table takes the inserts' ON CONFLICT (calldata.store.cdrs).
+cdr_key = Table(
+    "cdr_key",
+    metadata,
+    Column("natkey", Text, primary_key=True),
+    Column("acctid", BigInteger, nullable=False),
+    info={ONLY: "postgresql"},
+)
 
 quarantine = Table(
     "quarantine",

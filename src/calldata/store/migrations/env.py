@@ -9,6 +9,7 @@ import calldata.ingest.checkpoints  # noqa: F401
 import calldata.queues.schema  # noqa: F401
 import calldata.rating.schema  # noqa: F401
 import calldata.recordings.schema  # noqa: F401
+from calldata.store.partitions import on_database
 from calldata.store.schema import metadata
 
 engine = context.config.attributes["engine"]
@@ -17,5 +18,6 @@ with engine.begin() as connection:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=on_database(connection.dialect.name),
     )
     context.run_migrations()
