@@ -8,7 +8,8 @@ stored through the sink, attributed and priced, then copied inside PostgreSQL as
 to `--rows`, indexes rebuilt, VACUUM ANALYZE), or reuses the store at `--url`. Then, in this process
 on one psycopg connection, times `dashboard()` for the month in the middle of the generated year
 (Europe/London) `--asks` times for company bigco and for the operator (every company), and each of
-its four statements alone; p50/p95 in ms. The floor is each statement's own time in PostgreSQL
+its four statements alone, and the whole with its reads at once on five connections (as the
+console's /dashboard builds it); p50/p95 in ms. The floor is each statement's own time in PostgreSQL
 (EXPLAIN ANALYZE's execution time, same parameters); the plans are printed at the end.
 """
 
@@ -18,6 +19,7 @@ import argparse
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,10 +27,10 @@ from zoneinfo import ZoneInfo
 from queue_stats import ms
 from reports import ADMIN_URL, COMPANY, ZONE, big_directory, copy_block, report_month, store_block
 from read_api import machine
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from calldata.dashboards import query
-from calldata.dashboards.build import TOP, dashboard
+from calldata.dashboards.build import TOP, Asked, dashboard, reads, shaped
 from calldata.dashboards.period import Period
 from calldata.dashboards.query import Scope
 from calldata.store.engine import sync_engine, upgrade
@@ -73,6 +75,16 @@ def timed(conn: Connection, run: Callable[[Connection], Any], asks: int) -> list
     return samples
 
 
+def at_once(engine: Engine, pool: ThreadPoolExecutor, asked: Asked) -> Callable[[Connection], Any]:
+    """The dashboard as the console builds it: its reads at once, each on a connection of its own."""
+
+    def read(work: Callable[[Connection], Any]) -> Any:
+        with engine.connect() as conn:
+            return work(conn)
+
+    return lambda _conn: shaped(asked, list(pool.map(read, reads(asked))))
+
+
 def explain(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple[float, list[str]]:
     """PostgreSQL's execution time of `statement` (ms) and its plan."""
     compiled = statement.compile(dialect=conn.dialect)
@@ -93,11 +105,12 @@ def measure(url: str, days: int, asks: int) -> None:
     print(f"\nthe month {period.name} ({ZONE}), {asks} asks each; ms")
     print(f"{'scope':<26} {'part':<13} {'p50':>7} {'p95':>7} {'floor':>7}  figures")
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, ThreadPoolExecutor(5) as pool:
             for label, scope in SCOPES.items():
                 shown = dashboard(conn, scope, period, zone, show_cost=True)
                 t = shown.totals
                 whole = timed(conn, lambda c: dashboard(c, scope, period, zone, show_cost=True), asks)
+                parallel = timed(conn, at_once(engine, pool, Asked(scope, period, zone, True)), asks)
                 floors = 0.0
                 for part, (statement, params, run) in statements(scope, start, end).items():
                     floor, plan = explain(conn, statement, params)
@@ -108,6 +121,8 @@ def measure(url: str, days: int, asks: int) -> None:
                 print(f"{label:<26} {'dashboard':<13} {ms(whole, 0.5):>7.1f} {ms(whole, 0.95):>7.1f} {floors:>7.1f}  "
                       f"{t.calls:,} calls ({t.answered:,} answered, {t.inbound:,} in, {t.outbound:,} out), "
                       f"{t.billable // 60:,} billable minutes, {shown.money.priced:,} legs priced", flush=True)
+                print(f"{label:<26} {'reads at once':<13} {ms(parallel, 0.5):>7.1f} {ms(parallel, 0.95):>7.1f} "
+                      f"{'':>7}  as the console's page builds it (5 connections)", flush=True)
     finally:
         engine.dispose()
     print("\n" + "\n".join(plans))

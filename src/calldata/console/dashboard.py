@@ -8,6 +8,7 @@ the figures to the page both as tables and as JSON for static/dashboard.js to dr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -24,7 +25,7 @@ from calldata.auth.permissions import SYSTEM_ADMIN, Identity
 from calldata.console.companies import company_choices
 from calldata.console.render import page
 from calldata.console.signin import Gate
-from calldata.dashboards.build import dashboard
+from calldata.dashboards.build import Asked, reads, shaped
 from calldata.dashboards.figures import Dashboard
 from calldata.dashboards.period import Period
 from calldata.dashboards.query import Scope
@@ -35,7 +36,7 @@ from calldata.store.engine import in_snapshot
 FIRST_YEAR, LAST_YEAR = 1970, 9998
 
 
-class Asked(NamedTuple):
+class Question(NamedTuple):
     """What the query string asks for: the period, whose calls, and what was wrong with it."""
 
     period: Period
@@ -66,17 +67,17 @@ def _period(query: Mapping[str, str], today: date) -> Period:
     return Period.month(year, number)
 
 
-def asked(query: Mapping[str, str], today: date, visible: frozenset[str] | None) -> Asked:
+def question_of(query: Mapping[str, str], today: date, visible: frozenset[str] | None) -> Question:
     """The period and scope the query string asks for; a company the reader may not see is refused."""
     company = query.get("company", "").strip()
     scope = Scope(visible if not company else frozenset({company}))
     try:
         period = _period(query, today)
     except ValueError as problem:
-        return Asked(Period.month(today.year, today.month), Scope(frozenset()), str(problem))
+        return Question(Period.month(today.year, today.month), Scope(frozenset()), str(problem))
     if company and visible is not None and company not in visible:
-        return Asked(period, Scope(frozenset()), f"company {company[:40]!r}: not one you may see", True)
-    return Asked(period, scope)
+        return Question(period, Scope(frozenset()), f"company {company[:40]!r}: not one you may see", True)
+    return Question(period, scope)
 
 
 def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: AsyncEngine,
@@ -84,20 +85,24 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: Asy
     """/dashboard, for anyone who may read calls (the scope of /calls)."""
     cache = ReportCache()
 
-    async def figures(question: Asked, show_cost: bool) -> Dashboard:
+    async def run(work: Callable[[Connection], Any]) -> Any:
+        async with reader.connect() as conn:
+            return await conn.run_sync(work)
+
+    async def figures(question: Question, show_cost: bool) -> Dashboard:
         """The dashboard, built once per store generation for everyone who asks the same."""
         stamp = await in_snapshot(reader, generation)
         key = ("dashboard", question.scope, question.period, show_cost, stamp)
 
         async def build() -> bytes:
-            built = await in_snapshot(reader, lambda conn: dashboard(conn, question.scope, question.period, zone,
-                                                                     show_cost=show_cost))
-            return msgspec.json.encode(built)
+            wanted = Asked(question.scope, question.period, zone, show_cost)
+            read = await asyncio.gather(*(run(each) for each in reads(wanted)))  # at once, on connections of their own
+            return msgspec.json.encode(shaped(wanted, list(read)))
 
         return msgspec.json.decode(await cache.get(key, build), type=Dashboard)
 
     async def show(request: Request, identity: Identity, visible: frozenset[str] | None) -> Response:
-        question = asked(request.query_params, datetime.now(zone).date(), visible)
+        question = question_of(request.query_params, datetime.now(zone).date(), visible)
         async with reader.connect() as conn:
             choices = await conn.run_sync(company_choices, visible)
         status = 403 if question.forbidden else 400 if question.problem else 200
