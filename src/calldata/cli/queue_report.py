@@ -14,13 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from calldata.cli import context
 from calldata.cli.tables import show
-from calldata.reports.queues import figures_between, zone_of
+from calldata.reports.queues import COUNTS, WAITS, figures_between, zone_of
 from calldata.reports.request import ReportError
 
-WAITS = (("answered", "answered"), ("abandoned", "abandoned"), ("all", "all"))
-COUNTS = (("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"), ("timed out", "timeout"),
-          ("left: empty", "exitempty"), ("left: key", "exitkey"), ("still waiting", "waiting"),
-          ("transferred out", "transferred"))
 
 
 def _stop(message: str) -> typer.Exit:

@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from calldata.auth.authenticate import Authenticator
 from calldata.auth.permissions import Identity
 from calldata.calls.browse import DIRECTIONS, OUTCOME_CHOICES, CallPage, page as call_page
-from calldata.console import admin, csrf, dashboard, reports, statements
+from calldata.console import admin, csrf, dashboard, queues, reports, statements
 from calldata.console.call_view import view
 from calldata.console.companies import company_choices
 from calldata.console.filters import SIZES, parse, show_cursor
@@ -57,7 +57,7 @@ def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -
         """One call: its timeline, legs, amounts and recordings; 404 when the reader sees none of it."""
         call_id = request.path_params["call"]
         shown = None
-        if len(call_id) <= MAX_CALL_ID:
+        if len(call_id) <= MAX_CALL_ID and call_id.isprintable():  # no call id holds a control character (nor can PostgreSQL text)
             async with reader.connect() as conn:
                 shown = await conn.run_sync(view, call_id, zone, companies)
         if shown is None:
@@ -76,4 +76,5 @@ def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -
     return [*(Route(path, endpoint, methods=[method], include_in_schema=False) for path, endpoint, method in pages),
             *statements.routes(reader, gate, display_tz), *reports.routes(reader, gate, display_tz),
             *admin.routes(gate, common, reader, zone), *dashboard.routes(gate, common, reader, zone),
+            *queues.routes(reader, gate, common, display_tz),
             Mount("/static", StaticFiles(directory=STATIC), name="static")]

@@ -20,6 +20,13 @@ from calldata.reports.request import ReportError, ReportRequest
 from calldata.reports.roster import current_roster
 
 
+# What each figure of a queue is called where people read them (the CLI's tables, the console's page).
+COUNTS = (("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"), ("timed out", "timeout"),
+          ("left: empty", "exitempty"), ("left: key", "exitkey"), ("still waiting", "waiting"),
+          ("transferred out", "transferred"))
+WAITS = (("answered", "answered"), ("abandoned", "abandoned"), ("all", "all"))
+
+
 @dataclass(frozen=True, slots=True)
 class QueueStatsRequest:
     """What the figures are of: companies (None: every caller), a report period, queues, and the
