@@ -7,7 +7,6 @@ unreachable server fails the run instead of skipping.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,21 +17,14 @@ import calldata.auth.schema  # noqa: F401  (the auth tables join `metadata`, so 
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import metadata
 from calldata.store.scratch import scratch_database
+from postgres_admin import admin_url
 from stored_world import load_world
-
-def _postgres_admin_url() -> str:
-    url = os.environ.get("CALLDATA_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CALLDATA_TEST_POSTGRES_URL is not set: PostgreSQL tests cannot run in CI")
-        pytest.skip("CALLDATA_TEST_POSTGRES_URL is not set")
-    return url
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A database of this test session's own on the PostgreSQL server, dropped afterwards."""
-    with scratch_database(_postgres_admin_url(), "calldata_test") as url:
+    with scratch_database(admin_url(), "calldata_test") as url:
         yield url
 
 

@@ -3,7 +3,6 @@ with small partitions, and legs to put in it."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,18 +13,10 @@ from sqlalchemy import Engine, text
 from calldata.cdr import Cdr
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database
+from postgres_admin import admin_url
 
 SIZE = 1000  # CALLDATA_PARTITION_ROWS in these stores
 OLD = datetime(2022, 3, 1, 9, 0, tzinfo=UTC)
-
-
-def admin_url() -> str:
-    url = os.environ.get("CALLDATA_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CALLDATA_TEST_POSTGRES_URL is not set: PostgreSQL tests cannot run in CI")
-        pytest.skip("CALLDATA_TEST_POSTGRES_URL is not set")
-    return url
 
 
 @contextmanager

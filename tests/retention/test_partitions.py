@@ -18,7 +18,8 @@ from calldata.store.engine import alembic_config, sync_engine
 from calldata.store.reads import PageQuery, driver_sql, page_statement
 from calldata.store.schema import cdr
 from calldata.store.scratch import scratch_database
-from partitioned_store import SIZE, admin_url, leg, partitioned_store, where_rows_are
+from partitioned_store import SIZE, leg, partitioned_store, where_rows_are
+from postgres_admin import admin_url
 
 pytestmark = pytest.mark.postgres
 
