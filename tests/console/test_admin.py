@@ -5,7 +5,7 @@ a scoped user, a form without the session's token, a mistyped password."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -152,7 +152,11 @@ def test_the_attribution_page_lists_what_the_directory_misses(site: Site, page: 
         report = coverage(conn, top=25)
     assert ("nowhere", 3) in report.contexts and any(name.startswith("SIP/mystery") for name, _ in report.channels)
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
-    page.goto(f"{site.base}/admin/attribution?top=25")
+    page.goto(f"{site.base}/admin/attribution")  # the last 30 days unless asked otherwise
+    month_ago = date.today() - timedelta(days=29)  # the served zone is UTC; a test run across midnight may see a day more
+    assert page.get_by_label("From", exact=True).input_value() in (month_ago.isoformat(),
+                                                                  (month_ago + timedelta(days=1)).isoformat())
+    page.goto(f"{site.base}/admin/attribution?top=25&all=1")
     summary = page.locator("dl.summary").inner_text()
     assert f"Legs\n{report.rows}" in summary and report.rows > 0
     for title, pairs in (("Unknown channels", report.channels), ("Unclaimed contexts", report.contexts),

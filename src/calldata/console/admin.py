@@ -32,6 +32,7 @@ from calldata.store.retry import transaction
 
 AUDIT_ROWS = (50, 200, 1000)
 COVERAGE_TOP = (10, 25, 100)
+COVERAGE_DAYS = 30  # the attribution page's default window
 MAX_KEY_DAYS = 3650
 # What the page says after a change, by the code the redirect carries (never text from the URL).
 DONE = {
@@ -220,14 +221,17 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: Asy
 
     async def show_coverage(request: Request, identity: Identity, _companies: frozenset[str] | None) -> Response:
         """The attribution coverage report (`calldata attribution report`), with what to add to the directory."""
+        query = dict(request.query_params)
+        if not {"from", "to", "all"} & set(query):  # the last 30 days unless asked: all legs is a scan of the table
+            query["from"] = (datetime.now(zone).date() - timedelta(days=COVERAGE_DAYS - 1)).isoformat()
         try:
-            since, until, top = coverage_window(request.query_params, zone)
+            since, until, top = coverage_window(query, zone)
         except ValueError as problem:
             return page("admin_attribution.html", 400, title="Attribution", report=None, problem=str(problem),
-                        form=request.query_params, tops=COVERAGE_TOP, **common(identity))
+                        form=query, tops=COVERAGE_TOP, **common(identity))
         report = await in_snapshot(reader, lambda conn: coverage(conn, since, until, top))
         return page("admin_attribution.html", title="Attribution", report=report, problem="",
-                    form=request.query_params, tops=COVERAGE_TOP, **common(identity))
+                    form=query, tops=COVERAGE_TOP, **common(identity))
 
     change_user = user_change(settings.password_hash_profile)
     return [
