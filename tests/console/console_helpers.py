@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 from sqlalchemy import Engine
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,3 +34,10 @@ def log_in(page: Page, site: Site, login: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{site.base}/calls")
+
+
+def follow(page: Page, target: Locator) -> None:
+    """Click what leads to another page, and wait until that page has loaded: a click alone does
+    not wait, and on a loaded machine the next read would find the page before it."""
+    with page.expect_navigation():
+        target.click()

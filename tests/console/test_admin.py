@@ -17,7 +17,7 @@ from calldata.auth.permissions import BILLING_CALL_SUMMARY
 from calldata.auth.schema import auth_audit, auth_key
 from calldata.cdr import Cdr
 from calldata.store.cdrs import insert_cdrs
-from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, log_in
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, follow, log_in
 
 NEW, NEW_PASSWORD = "carol", "carol-password-1"
 
@@ -44,30 +44,30 @@ def add_carol(page: Page, site: Site, again: str = NEW_PASSWORD) -> None:
     page.get_by_label("Name", exact=True).fill("Carol Acme")
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Password again", exact=True).fill(again)
-    page.get_by_role("button", name="Add user").click()
+    follow(page, page.get_by_role("button", name="Add user"))
 
 
 def test_admin_adds_a_user_grants_a_company_and_issues_a_key_shown_once(site: Site, page: Page) -> None:
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
-    page.get_by_role("link", name="Admin").click()
+    follow(page, page.get_by_role("link", name="Admin"))
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
     add_carol(page, site)
     expect(page.get_by_role("status")).to_contain_text(f"User {NEW} added")
     page.get_by_label("User", exact=True).first.select_option(NEW)
     page.get_by_label("Permission", exact=True).select_option(BILLING_CALL_SUMMARY)
     page.get_by_label("Companies (ids, comma separated; empty: system-wide)").fill("acme")
-    page.get_by_role("button", name="Grant").click()
+    follow(page, page.get_by_role("button", name="Grant"))
     expect(page.get_by_role("row", name=re.compile(NEW))).to_contain_text(f"{BILLING_CALL_SUMMARY}: acme")
     with site.engine.connect() as conn:
         carol = users.get(conn, NEW)
         assert users.grants(conn, carol["id"]) == {BILLING_CALL_SUMMARY: frozenset({"acme"})}
     site.shot(page, "admin-users", whole=True)
 
-    page.get_by_role("link", name="API keys").click()
+    follow(page, page.get_by_role("link", name="API keys"))
     page.get_by_label("For user", exact=True).select_option(NEW)
     page.get_by_label("Name (what uses it)").fill("billing export")
     page.get_by_label("Expires in days (empty: never)").fill("30")
-    page.get_by_role("button", name="Create key").click()
+    follow(page, page.get_by_role("button", name="Create key"))
     key = page.get_by_label("The new key", exact=True).input_value()
     site.shot(page, "admin-key-created")
     status, concerned = read_companies(site, key)
@@ -77,13 +77,13 @@ def test_admin_adds_a_user_grants_a_company_and_issues_a_key_shown_once(site: Si
     with site.engine.connect() as conn:
         stored = conn.execute(select(auth_key.c.id, auth_key.c.name, auth_key.c.expires_at)).one()
     assert stored.name == "billing export" and stored.expires_at is not None
-    page.get_by_role("button", name=f"Revoke key {stored.id}").click()
+    follow(page, page.get_by_role("button", name=f"Revoke key {stored.id}"))
     expect(page.get_by_role("status")).to_contain_text("Key revoked")
     assert read_companies(site, key)[0] == 401
 
-    page.get_by_role("link", name="Audit log").click()
+    follow(page, page.get_by_role("link", name="Audit log"))
     page.get_by_label("Login", exact=True).fill(NEW)
-    page.get_by_role("button", name="Show").click()
+    follow(page, page.get_by_role("button", name="Show"))
     for event in ("user added", "granted", "key created", "key revoked"):
         expect(page.locator("table.admin tbody")).to_contain_text(event)
     site.shot(page, "admin-audit")
@@ -97,13 +97,13 @@ def test_a_disabled_user_cannot_log_in_and_mistakes_change_nothing(site: Site, p
     with site.engine.connect() as conn:
         assert users.find(conn, NEW) is None
     add_carol(page, site)
-    page.get_by_role("button", name=f"Disable {NEW}").click()
+    follow(page, page.get_by_role("button", name=f"Disable {NEW}"))
     expect(page.get_by_role("status")).to_contain_text(f"{NEW} disabled")
-    page.get_by_role("button", name=f"Disable {ADMIN}").click()  # not oneself
+    follow(page, page.get_by_role("button", name=f"Disable {ADMIN}"))  # not oneself
     expect(page.get_by_role("alert")).to_contain_text("cannot disable your own account")
     page.get_by_label("Permission", exact=True).select_option("System-Admin")
     page.get_by_label("Companies (ids, comma separated; empty: system-wide)").fill("acme")
-    page.get_by_role("button", name="Grant").click()
+    follow(page, page.get_by_role("button", name="Grant"))
     expect(page.get_by_role("alert")).to_contain_text("can only be granted system-wide")
     with site.engine.connect() as conn:
         assert users.get(conn, NEW)["disabled"] and not users.get(conn, ADMIN)["disabled"]
@@ -167,7 +167,7 @@ def test_the_attribution_page_lists_what_the_directory_misses(site: Site, page: 
     site.shot(page, "admin-attribution", whole=True)
     page.get_by_label("From", exact=True).fill("2001-01-01")
     page.get_by_label("To (inclusive)", exact=True).fill("2001-01-31")
-    page.get_by_role("button", name="Show").click()
+    follow(page, page.get_by_role("button", name="Show"))
     assert "Legs\n0" in page.locator("dl.summary").inner_text()
     expect(page.get_by_text("None: the directory knows them all.")).to_have_count(3)
     response = page.goto(f"{site.base}/admin/attribution?from=2001-02-01&to=2001-01-01")

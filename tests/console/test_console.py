@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from calldata.auth.schema import auth_audit
-from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, follow, log_in
 from console_expected import recorded_calls, seen_by
 from stored_calls import legs_by_call, newest_first
 
@@ -25,7 +25,7 @@ def every_page(page: Page) -> list[str]:
     """The ids of this page and of every page after it, following the "Older" links."""
     ids = listed(page)
     while page.get_by_role("link", name=re.compile("Older")).count():
-        page.get_by_role("link", name=re.compile("Older")).click()
+        follow(page, page.get_by_role("link", name=re.compile("Older")))
         page.wait_for_load_state()
         ids += listed(page)
     return ids
@@ -36,16 +36,16 @@ def test_admin_pages_through_every_call_and_back(site: Site, page: Page) -> None
     expect(page.get_by_role("heading", name="Calls")).to_be_visible()
     site.shot(page, "calls")
     page.get_by_label("Per page").select_option("10")
-    page.get_by_role("button", name="Filter").click()
+    follow(page, page.get_by_role("button", name="Filter"))
     first = listed(page)
     assert len(first) == 10
-    page.get_by_role("link", name=re.compile("Older")).click()
+    follow(page, page.get_by_role("link", name=re.compile("Older")))
     second = listed(page)
-    page.get_by_role("link", name=re.compile("Newer")).click()
+    follow(page, page.get_by_role("link", name=re.compile("Newer")))
     assert listed(page) == first  # back through the cursor, not a re-count
-    page.get_by_role("link", name=re.compile("Older")).click()
+    follow(page, page.get_by_role("link", name=re.compile("Older")))
     assert listed(page) == second
-    page.get_by_role("link", name="First page").click()
+    follow(page, page.get_by_role("link", name="First page"))
     assert every_page(page) == newest_first(legs_by_call(site.engine))
 
 
@@ -54,7 +54,7 @@ def test_admin_filters_by_company_direction_and_number(site: Site, page: Page) -
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
     page.get_by_label("Company").select_option("acme")
     page.get_by_label("Direction").select_option("inbound")
-    page.get_by_role("button", name="Filter").click()
+    follow(page, page.get_by_role("button", name="Filter"))
     assert "company=acme" in page.url and "direction=inbound" in page.url  # a view is a link
     site.shot(page, "calls-filtered")
     wanted = [call for call in newest_first(calls) if seen_by(calls[call], "acme") and calls[call][0].company == ""]
@@ -74,7 +74,7 @@ def test_call_view_shows_the_transfer_legs_and_plays_the_recording(site: Site, p
     calls = legs_by_call(site.engine)
     transferred = next(call for call in newest_first(calls) if any(leg.xfer for leg in calls[call]))
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
-    page.locator(f'table.calls a[href="/calls/{transferred}"]').click()
+    follow(page, page.locator(f'table.calls a[href="/calls/{transferred}"]'))
     expect(page.get_by_role("heading", name=f"Call {transferred}")).to_be_visible()
     assert page.locator("ol.timeline > li").count() == len(calls[transferred])
     by = next(leg.xfer for leg in calls[transferred] if leg.xfer)
@@ -94,7 +94,7 @@ def test_call_view_shows_the_transfer_legs_and_plays_the_recording(site: Site, p
     page.goto(f"{site.base}/calls?recorded=1")
     heard = listed(page)
     assert heard and set(heard) == recorded_calls(site.engine)
-    page.locator("table.calls tbody a").first.click()
+    follow(page, page.locator("table.calls tbody a").first)
     audio = page.locator("audio").first
     duration = audio.evaluate("""a => new Promise(done => {
         a.onloadedmetadata = () => done(a.duration); a.onerror = () => done(-1); a.preload = 'metadata'; a.load(); })""")

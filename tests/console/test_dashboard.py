@@ -13,7 +13,7 @@ from calldata.dashboards.build import dashboard
 from calldata.dashboards.figures import Dashboard
 from calldata.dashboards.period import Period
 from calldata.dashboards.query import Scope
-from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, follow, log_in
 
 UTC_ZONE = ZoneInfo("UTC")  # the served console's display zone (CALLDATA_DISPLAY_TZ unset)
 RECORDED_DAY = date(2026, 11, 29)  # every recorded leg started that day
@@ -45,9 +45,9 @@ def watch_console(page: Page) -> list[str]:
 def test_the_operators_month_and_day_are_the_dashboards_figures_drawn(site: Site, page: Page) -> None:
     errors = watch_console(page)
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
-    page.get_by_role("link", name="Dashboard").click()
+    follow(page, page.get_by_role("link", name="Dashboard"))
     page.get_by_label("Month").fill("2026-11")
-    page.get_by_role("button", name="Show").click()
+    follow(page, page.get_by_role("button", name="Show"))
     month = expected(site, None, Period.month(2026, 11), show_cost=True)
     assert month.totals.calls > 0 and month.totals.missed > 0
     assert card(page, "Calls") == str(month.totals.calls)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, log_in
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, follow, log_in
 from queue_world import load_queue_logs
 from queues.hand_counts import ALL
 
@@ -26,10 +26,10 @@ def rows(page: Page, section: str, caption: str) -> dict[str, list[str]]:
 def test_the_queue_figures_are_those_counted_by_hand(site: Site, page: Page) -> None:
     load_queue_logs(site.engine)
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
-    page.get_by_role("link", name="Queues").click()
+    follow(page, page.get_by_role("link", name="Queues"))
     page.get_by_label("From").fill("2026-11-29")
     page.get_by_label("To (inclusive)").fill("2026-11-29")
-    page.get_by_role("button", name="Show").click()
+    follow(page, page.get_by_role("button", name="Show"))
     counts = rows(page, "Queue acme-support", "Calls")
     for label, key in (("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"),
                        ("timed out", "timeout"), ("transferred out", "transferred")):

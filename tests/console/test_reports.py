@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from calldata.store.schema import cdr
-from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, log_in
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, follow, log_in
 
 SIDE = {"incalls": "target", "outcalls": "company"}  # the column that names the company of a leg in or out
 
@@ -18,11 +18,11 @@ SIDE = {"incalls": "target", "outcalls": "company"}  # the column that names the
 @pytest.mark.parametrize("kind", SIDE)
 def test_report_page_lists_the_companys_legs_and_its_csv_is_the_screen(site: Site, page: Page, kind: str) -> None:
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
-    page.get_by_role("link", name="Reports").click()
+    follow(page, page.get_by_role("link", name="Reports"))
     page.get_by_label("Report", exact=True).select_option(kind)
     page.get_by_label("Company").select_option("acme")
     page.get_by_label("Month").fill("2026-11")
-    page.get_by_role("button", name="Show").click()
+    follow(page, page.get_by_role("button", name="Show"))
     shown = [row.locator("td").all_inner_texts() for row in page.locator("table.report tbody tr").all()]
     assert len(shown) > 3
     acctids = {int(row[-1]) for row in shown}

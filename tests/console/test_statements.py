@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from calldata.store.schema import cdr
-from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, log_in
+from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, follow, log_in
 
 
 def billed_total(site: Site, company: str) -> str:
@@ -22,10 +22,10 @@ def billed_total(site: Site, company: str) -> str:
 
 def test_statement_page_and_its_csv(site: Site, page: Page) -> None:
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
-    page.get_by_role("link", name="Statements").click()
+    follow(page, page.get_by_role("link", name="Statements"))
     page.get_by_label("Company").select_option("acme")
     page.get_by_label("Month").fill("2026-11")
-    page.get_by_role("button", name="Show").click()
+    follow(page, page.get_by_role("button", name="Show"))
     total = billed_total(site, "acme")
     expect(page.locator("tr.total")).to_contain_text(total)
     site.shot(page, "statement", whole=True)
