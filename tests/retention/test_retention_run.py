@@ -126,6 +126,19 @@ def test_a_partition_changed_after_its_archive_is_not_dropped(store: Engine, tmp
     assert len(_rows(store, 1000)) == 999
 
 
+def test_what_a_partition_holds_does_not_depend_on_the_session_time_zone(store: Engine) -> None:
+    """A run finding its archive already there reads the partition on a plain connection: the
+    drop's check (in UTC) must see the same rows, whatever zone that connection had."""
+    part = Partition("cdr_from_0", 0, 1000)
+    seen = []
+    for zone in ("Asia/Kolkata", "America/New_York", "UTC"):
+        with store.connect() as conn:
+            conn.execute(text(f"SET TimeZone = '{zone}'"))
+            seen.append(held(conn, part))
+    assert seen[0] == seen[1] == seen[2]
+    assert seen[0].digest.rows == 999
+
+
 def test_a_damaged_archive_is_named_and_imports_nothing(store: Engine, tmp_path: Path) -> None:
     run(store, CUTOFF, tmp_path, _quiet)
     path = tmp_path / "cdr-0-1000.cdr-archive.gz"
