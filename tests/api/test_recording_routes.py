@@ -118,13 +118,18 @@ def test_the_audio_comes_whole_to_those_who_may_hear_it_and_to_no_one_else(serve
         assert (r.status_code, r.headers["content-range"], r.content) == (206, content_range, part), header
     unsatisfiable = server.get("acme", DOWNLOAD, file=OUTBOUND, range="bytes=160364-")
     assert (unsatisfiable.status_code, unsatisfiable.headers["content-range"]) == (416, "bytes */160364")
+    assert unsatisfiable.json() == {"result": "fail", "message": "Range: not satisfiable, the file has 160364 bytes"}
+    for header in ("bytes=abc", "items=0-9", "bytes=9-1"):  # refused in the envelope, like any bad request
+        malformed = server.get("acme", DOWNLOAD, file=OUTBOUND, range=header)
+        assert malformed.status_code == 400 and malformed.json()["result"] == "fail", (header, malformed.text)
+        assert malformed.json()["message"].startswith("Range: "), header
     # a POST gets the whole file
     whole = server.post("acme", DOWNLOAD, {"scope": {"file": OUTBOUND}}, range="bytes=0-99")
     assert (whole.status_code, whole.content) == (200, audio)
     with server.engine.connect() as conn:
         played = {(e["login"], e["detail"]): e["count"]
                   for e in audit.listing(conn) if e["event"] == audit.RECORDING_PLAYED}
-    assert played[("acme_user", OUTBOUND)] == 6  # one row for the hour, counted
+    assert played[("acme_user", OUTBOUND)] == 9  # one row for the hour, counted (a refused Range too: asked for)
     assert ("globex_user", OUTBOUND) not in played
 
 

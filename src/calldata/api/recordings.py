@@ -16,8 +16,9 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
+from calldata.api.audio import Audio
 from calldata.api.call_read import Endpoint, request_body, visible_companies
 from calldata.api.errors import ApiError, bad_request
 from calldata.api.scope import _show, checked_scope, one_company, read_query
@@ -99,7 +100,7 @@ def download_endpoint(engine: AsyncEngine, root: Path | None) -> Endpoint:
         return bad_request(f"{where}: refused, the name {problem}")
 
     async def download(request: Request) -> Response:
-        """The audio of a recording the caller may hear, with HTTP Range (Starlette's FileResponse)."""
+        """The audio of a recording the caller may hear, with HTTP Range (api.audio)."""
         where, name = await _file_asked(request)
         try:
             checked_name(name)
@@ -118,7 +119,7 @@ def download_endpoint(engine: AsyncEngine, root: Path | None) -> Endpoint:
         if found is None or real is None:
             raise ApiError(404, f"{where}: no recording {_show(name)} that this identity may hear")
         await note(request, audit.RECORDING_PLAYED, found[0])
-        return FileResponse(real, media_type=found[1], filename=PurePosixPath(found[0]).name,
-                            content_disposition_type="inline")
+        return Audio(real, media_type=found[1], filename=PurePosixPath(found[0]).name,
+                     content_disposition_type="inline")
 
     return download
