@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import psycopg
 from read_api import machine, served
-from reports import COMPANY, START, big_directory, copy_block, store_block
+from reports import COMPANY, START, big_directory, copy_block, report_month, store_block
 from sqlalchemy.dialects import postgresql
 
 from calldata.auth import users
@@ -147,6 +147,37 @@ def main() -> None:
                 views.append(time.perf_counter() - began)
                 assert answer.status_code == 200
             print(f"{'call view (page 1 calls in turn)':<36} {1:>5} {ms(views, 0.5):>8.1f} {ms(views, 0.95):>8.1f}")
+            year, number = report_month(args.days)
+            month = f"{year}-{number:02d}"
+            print(f"\nthe other pages ({COMPANY}'s {month} where a page shows a month)")
+            print(f"{'page':<36} {'KB':>5} {'first ms':>8} {'p50 ms':>8} {'p95 ms':>8}  load")
+            for title, (login, path) in other_pages(month).items():
+                began = time.perf_counter()
+                clients[login].get(path)
+                first = time.perf_counter() - began
+                seconds, last = timed(clients[login], path, args.samples)
+                print(f"{title:<36} {len(last.encode()) // 1024:>5} {1000 * first:>8.1f} {ms(seconds, 0.5):>8.1f}"
+                      f" {ms(seconds, 0.95):>8.1f}"
+                      f"  {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def other_pages(month: str) -> dict[str, tuple[str, str]]:
+    """Every page besides the call list and call view (dashboards: bench/dashboards.py): who asks, the path."""
+    company = f"company={COMPANY}&month={month}"
+    return {
+        "incalls report": ("billing", f"/reports?kind=incalls&{company}"),
+        "outcalls report": ("billing", f"/reports?kind=outcalls&{company}"),
+        "incalls, extension 2001's calls": ("billing", f"/reports?kind=incalls&{company}&key=2001"),
+        "outcalls, device PJSIP/bigco-2001's": ("billing", f"/reports?kind=outcalls&{company}&key=PJSIP/bigco-2001"),
+        "incalls report CSV (every call)": ("billing", f"/reports.csv?kind=incalls&{company}"),
+        "monthly statement": ("billing", f"/statements?{company}"),
+        "monthly statement CSV": ("billing", f"/statements.csv?{company}"),
+        "admin: users": ("admin", "/admin/users"),
+        "admin: API keys": ("admin", "/admin/keys"),
+        "admin: audit log": ("admin", "/admin/audit"),
+        "admin: attribution (last 30 days)": ("admin", "/admin/attribution"),
+        "admin: attribution (all legs)": ("admin", "/admin/attribution?all=1"),
+    }
 
 
 if __name__ == "__main__":

@@ -15,27 +15,56 @@ from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site
 SIDE = {"incalls": "target", "outcalls": "company"}  # the column that names the company of a leg in or out
 
 
+def _csv(page: Page, link: str) -> list[list[str]]:
+    """The rows (no heading) of the CSV the link downloads."""
+    with page.expect_download() as download:
+        page.get_by_role("link", name=link).click()
+    with open(download.value.path(), encoding="utf-8") as saved:
+        return [[cell.strip() for cell in row] for row in list(csv.reader(io.StringIO(saved.read())))[1:]]
+
+
+def _seconds(shown: str) -> int:
+    """m:ss or h:mm:ss as seconds."""
+    total = 0
+    for part in shown.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
 @pytest.mark.parametrize("kind", SIDE)
-def test_report_page_lists_the_companys_legs_and_its_csv_is_the_screen(site: Site, page: Page, kind: str) -> None:
+def test_report_page_sums_up_each_key_and_opens_its_calls_and_csv_is_the_screen(site: Site, page: Page, kind: str) -> None:
     log_in(page, site, ADMIN, ADMIN_PASSWORD)
     follow(page, page.get_by_role("link", name="Reports"))
     page.get_by_label("Report", exact=True).select_option(kind)
     page.get_by_label("Company").select_option("acme")
     page.get_by_label("Month").fill("2026-11")
     follow(page, page.get_by_role("button", name="Show"))
+    lines = [row.locator("th, td").all_inner_texts() for row in page.locator("table.per-key tbody tr").all()]
+    assert len(lines) >= 2
+    every = _csv(page, "Download every call (CSV)")
+    site.shot(page, f"{kind}-summary", whole=True)
+    # each line counts its key's calls in the CSV of every call; the footer adds the lines up
+    detail = 7 if kind == "incalls" else 8  # the CSV column of a call's detail
+    for key, _name, calls, answered, missed, *rest in lines:
+        mine = [row for row in every if row[0] == key]
+        assert int(calls) == len(mine) and int(answered) == sum(row[detail].startswith("Answered") for row in mine)
+        assert int(missed) == len(mine) - int(answered)
+        billed = sum(int(row[6]) for row in mine)
+        assert _seconds(rest[1] if kind == "incalls" else rest[0]) == billed, key
+    footer = page.locator("table.per-key tfoot tr").locator("th, td").all_inner_texts()
+    assert int(footer[2]) == len(every) == sum(int(line[2]) for line in lines)
+    # the busiest key's calls, and their CSV
+    busiest = max(lines, key=lambda line: int(line[2]))
+    follow(page, page.locator("table.per-key").get_by_role("link", name=busiest[0], exact=True))
     shown = [row.locator("td").all_inner_texts() for row in page.locator("table.report tbody tr").all()]
-    assert len(shown) > 3
+    assert len(shown) == int(busiest[2]) and {row[0] for row in shown} == {busiest[0]}
     acctids = {int(row[-1]) for row in shown}
     with site.engine.connect() as conn:
         sides = set(conn.execute(select(cdr.c[SIDE[kind]]).where(cdr.c.acctid.in_(acctids))).scalars())
     assert sides == {"acme"}
     site.shot(page, kind, whole=True)
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Download CSV").click()
-    assert download.value.suggested_filename == f"{kind}-acme-2026-11.csv"
-    with open(download.value.path(), encoding="utf-8") as saved:
-        exported = list(csv.reader(io.StringIO(saved.read())))[1:]
-    assert [[cell.strip() for cell in row] for row in exported] == [[cell.strip() for cell in row] for row in shown]
+    assert _csv(page, "Download CSV") == [[cell.strip() for cell in row] for row in shown]
+    assert [row for row in every if row[0] == busiest[0]] == [[cell.strip() for cell in row] for row in shown]
 
 
 def test_a_scoped_user_cannot_have_another_companys_report(site: Site, page: Page) -> None:

@@ -1,14 +1,20 @@
 """The call reports page (/reports: incalls per extension, outcalls per device) and its CSV
-(/reports.csv): reports/ plans and tabulates them exactly as for /rest/call/incalls and outcalls."""
+(/reports.csv): reports/ plans and tabulates them exactly as for /rest/call/incalls and outcalls.
+
+The page shows a line per extension or device (reports.summary), each opening its calls (`key=`):
+a 100-extension company's month is ~15,000 calls, too many to read or to render on one page.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,7 +25,10 @@ from calldata.console.companies import company_choices
 from calldata.console.render import HEADERS, page
 from calldata.console.signin import Gate
 from calldata.console.statements import asked
-from calldata.reports.build import COLUMNS, KINDS, plan, tabulate
+from calldata.reports import summary
+from calldata.reports.build import COLUMNS, KINDS, Plan, plan, tabulate
+from calldata.reports.cache import ReportCache
+from calldata.reports.generation import generation
 from calldata.reports.request import ReportError, ReportRequest
 
 
@@ -35,36 +44,49 @@ def rows(kind: str, values: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
 def routes(reader: AsyncEngine, gate: Gate, display_tz: str) -> list[Route]:
     """/reports and /reports.csv, behind the login, for the companies the reports' rule allows."""
     zone = ZoneInfo(display_tz)
+    cache = ReportCache()  # a report is tabulated once per store generation, for its summary, its keys and its CSV
+
+    async def report(checked: Plan, stamp: Hashable) -> dict[str, Any]:
+        async def build() -> bytes:
+            async with reader.connect() as conn:
+                return msgspec.json.encode(await conn.run_sync(tabulate, checked))
+        return msgspec.json.decode(await cache.get(("console", checked, stamp), build))
 
     async def tabulated(request: Request, companies: frozenset[str] | None) -> tuple[dict[str, Any], int]:
         kind = request.query_params.get("kind", "incalls")
+        key = request.query_params.get("key", "").strip()[:80]
         async with reader.connect() as conn:
             choices = await conn.run_sync(company_choices, companies)
             company, month, problems, forbidden = asked(request, companies, choices, display_tz)
             if kind not in KINDS:
                 problems.append(f"kind: incalls or outcalls, not {kind[:40]!r}")
-            values = None
+            checked = stamp = None
             if company and not problems:
                 year, number = (int(part) for part in month.split("-"))
                 try:
+                    stamp = await conn.run_sync(generation)  # before the plan: a report kept under it is never older
                     checked = await conn.run_sync(plan, kind, ReportRequest((company,), year, number), display_tz)
-                    values = await conn.run_sync(tabulate, checked)
                 except ReportError as exc:
                     problems.append(f"{exc.key}: {exc.message}")
-        form = {"kind": kind, "company": company, "month": month, "problems": problems, "choices": choices,
-                "values": values}
+        values = None if checked is None else await report(checked, stamp)
+        if values is not None and key:
+            values = {key: values.get(key, {"name": "", "calls": []})}
+        form = {"kind": kind, "company": company, "month": month, "key": key, "problems": problems,
+                "choices": choices, "values": values}
         return form, 403 if forbidden else 400 if problems else 200
 
     async def show(request: Request, identity: Identity, companies: frozenset[str] | None) -> Response:
-        """A company's month of incalls (per extension) or outcalls (per device), and a link to its CSV."""
+        """A company's month: a line per extension (incalls) or device (outcalls); one key's calls when asked."""
         form, status = await tabulated(request, companies)
-        table = rows(form["kind"], form["values"], zone) if form["values"] is not None else []
+        values = form["values"]
+        each = [] if values is None else summary.lines(values)
+        table = rows(form["kind"], values, zone) if values is not None and form["key"] else []
         return page("reports.html", status, title="Call reports", form=form, kinds=tuple(KINDS), table=table,
-                    headings=[heading for heading, _ in COLUMNS.get(form["kind"], ())], zone=display_tz,
-                    **gate.context(identity))
+                    lines=each, total=summary.total(each), headings=[heading for heading, _ in COLUMNS.get(form["kind"], ())],
+                    zone=display_tz, **gate.context(identity))
 
     async def download(request: Request, identity: Identity, companies: frozenset[str] | None) -> Response:
-        """The same report as CSV: one row per call."""
+        """The same report as CSV: one row per call (of one key, when asked)."""
         form, status = await tabulated(request, companies)
         if form["values"] is None:
             return page("error.html", status if status != 200 else 400, title="No report",
@@ -75,9 +97,14 @@ def routes(reader: AsyncEngine, gate: Gate, display_tz: str) -> list[Route]:
         writer.writerow(["extension" if kind == "incalls" else "device", "name",
                          *(heading for heading, _ in COLUMNS[kind])])
         writer.writerows(rows(kind, form["values"], zone))
-        name = f"{kind}-{form['company']}-{form['month']}.csv"
+        name = "-".join(part for part in (kind, form["company"], form["month"], form["key"]) if part)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+                        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{safe_name(name)}.csv"'})
 
     return [Route("/reports", gate.page(show, call_report), methods=["GET"], include_in_schema=False),
             Route("/reports.csv", gate.page(download, call_report), methods=["GET"], include_in_schema=False)]
+
+
+def safe_name(name: str) -> str:
+    """A file name for Content-Disposition: a key is the reader's text, so only safe characters pass."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
