@@ -140,3 +140,10 @@ def ensure(conn: Connection, key: str, zone: ZoneInfo, days: list[date]) -> int:
     return built
 
 
+
+
+def recent(zone: ZoneInfo, now: datetime, days: int) -> list[date]:
+    """The closed local days among the `days` days up to today (pure)."""
+    today = now.astimezone(zone).date()
+    wanted = [today - timedelta(days=k) for k in range(days, -1, -1)]
+    return [day for day in wanted if closed(day, zone, now)]
