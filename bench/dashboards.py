@@ -99,6 +99,8 @@ def explain(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple[f
 
 def forget_all(conn: Connection) -> None:
     """Every stored day dropped: the next dashboard builds its days (a cold start)."""
+    if conn.in_transaction():
+        conn.commit()
     with conn.begin():
         stored.forget(conn, lambda table: table.c.day.is_not(None))
 

@@ -1,5 +1,5 @@
 """`calldata dashboards refresh` stores the recent closed days of the operator and every company,
-in the display zone, as a real process; run again, it builds nothing."""
+in the display zone, as a real process; run again, it builds nothing; `--drop` forgets the rest."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ def test_refresh_builds_the_recent_closed_days_once(engine: Engine, store_url: s
     assert stored == {"*": wanted, "acme": wanted, "globex": wanted, "default": wanted}
     again = calldata("dashboards", "refresh", "--days", str(days), env=env)
     assert f"every company: 0 of {wanted} days built" in again.stdout
+    dropped = calldata("dashboards", "refresh", "--days", "1", "--drop", env=env)
+    assert dropped.returncode == 0, dropped.stderr
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(dashboard_day)).scalar_one() <= 4 * 2
     with engine.connect() as conn:
         kept = dashboard(conn, Scope(), Period.month(2026, 10), ZoneInfo(ZONE))
     with engine.connect() as conn:

@@ -16,6 +16,7 @@ app = typer.Typer(help="The console's dashboards: their stored days.", no_args_i
 def refresh_command(
     ctx: typer.Context,
     days: Annotated[int, typer.Option("--days", min=0, max=3660, help="Closed days back from today to build.")] = 62,
+    drop: Annotated[bool, typer.Option("--drop", help="Drop every stored day first (legs changed by hand).")] = False,
 ) -> None:
     """Drop the stored days whose legs changed, then build the missing closed days of the last --days
     days for the operator and every company of the directory, in the display zone. Run it at any time
@@ -23,7 +24,7 @@ def refresh_command(
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from calldata.dashboards import refresh
+    from calldata.dashboards import refresh, stored
     from calldata.dashboards.schema import OPERATOR
     from calldata.reports.roster import current_roster
 
@@ -31,6 +32,10 @@ def refresh_command(
     wanted = refresh.recent(zone, datetime.now(UTC), days)
     engine = context.store(ctx)
     try:
+        if drop:
+            with engine.begin() as conn:
+                refresh.lock(conn)
+                stored.forget(conn, lambda table: table.c.day.is_not(None))
         with engine.connect() as conn:
             roster = current_roster(conn)
         keys = [OPERATOR, *sorted(roster.directory.companies if roster is not None else ())]

@@ -5,9 +5,10 @@ re-rating, retention), and every new row takes a higher acctid. dashboard_mark h
 and the acctids (lowest, highest) the stored days are known good up to; when the store has moved
 past it, the days (in every stored zone) within MARGIN of the legs of the calls changed since, and
 of the legs added since, are dropped, and the mark moves on. Legs gone from either end of the
-acctids (retention drops the oldest partitions; a table emptied) drop every stored day, as does a
-change too large to place. Building and dropping take one lock (PostgreSQL: an advisory lock;
-SQLite: its one writer), so two servers never store a day twice (dashboard_day's key says so too).
+acctids (retention drops the oldest partitions; a table emptied) or a change feed gone back drop
+every stored day, as does a change too large to place. Building and dropping take one lock
+(PostgreSQL: an advisory lock; SQLite: its one writer), so two servers never store a day twice
+(dashboard_day's key says so too).
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def refresh(conn: Connection) -> Mark:
         return since
     anything = conn.execute(select(dashboard_day.c.day).limit(1)).first() is not None
     if anything:
-        if now.low > since.low or now.high < since.high or _changed(conn, since) > TOO_MANY:
+        gone = now.seq < since.seq or now.low > since.low or now.high < since.high  # legs (or the feed) gone
+        if gone or _changed(conn, since) > TOO_MANY:
             stored.forget(conn, lambda table: table.c.day.is_not(None))
         else:
             hours = _hours(conn, since)
@@ -138,8 +140,6 @@ def ensure(conn: Connection, key: str, zone: ZoneInfo, days: list[date]) -> int:
         if day not in have:
             built += stored.write(conn, key, zone.key, day, stored.built(conn, key, zone, day))
     return built
-
-
 
 
 def recent(zone: ZoneInfo, now: datetime, days: int) -> list[date]:

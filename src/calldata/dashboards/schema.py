@@ -8,7 +8,7 @@ the stored days are known good (dashboards.refresh).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, PrimaryKeyConstraint, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, PrimaryKeyConstraint, Table, Text
 
 from calldata.store.schema import metadata
 
@@ -78,3 +78,6 @@ dashboard_destination = Table(
 )
 
 DAY_TABLES = (dashboard_calls, dashboard_billed, dashboard_party, dashboard_destination)
+# the days a change touches are dropped by zone and day, whatever the scope (refresh.py)
+for _table in (dashboard_day, *DAY_TABLES):
+    Index(f"ix_{_table.name}_zone_day", _table.c.zone, _table.c.day)

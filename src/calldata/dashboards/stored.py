@@ -136,34 +136,36 @@ def parties(conn: Connection, run: Run) -> list[daily.PartySplit]:
             for placed, channel, first, moved in conn.execute(stmt.group_by(t.c.placed, t.c.channel))]
 
 
-def _stored_destinations(run: Run) -> Select[Any]:
-    t = dashboard_destination
-    calls = func.sum(t.c.first) + func.sum(case((t.c.day == run.first, t.c.carried), else_=0))
-    return (select(t.c.number.label("number"), func.max(t.c.name).label("name"), calls.label("calls"),
-                   *(func.sum(t.c[n]).label(n) for n in ("billsec", "price", "unpriced")),
-                   func.min(t.c.low).label("low"), func.max(t.c.high).label("high"))
-            .where(run.where(t)).group_by(t.c.number))
+def _ranked(c: Any, calls: Any, top: int) -> Select[Any]:
+    """Destinations of rows with the columns of dashboard_destination, most calls first."""
+    one_currency = and_(func.sum(c.unpriced) == 0, func.min(c.low) == func.max(c.high))
+    return (select(c.number, func.max(c.name), calls, func.sum(c.billsec), case((one_currency, func.sum(c.price))),
+                   case((one_currency, func.min(c.low))))
+            .group_by(c.number).order_by(calls.desc(), c.number).limit(top))
+
+
+def _calls(t: Any, run: Run) -> Any:
+    """A number's calls over the run: every day's first, the first day's carried."""
+    return func.sum(t.c.first) + func.sum(case((t.c.day == run.first, t.c.carried), else_=0))
 
 
 def destinations(conn: Connection, run: Run, live: Any, top: int) -> list[query.Destination]:
     """The `top` Destinations of the run and, when `live` is given (daily.destinations_statement's
-    parameters for the days after the run), of those days too: summed in the database, so the
-    order (most calls first, then the number) is the database's, as query.destinations' is."""
-    parts = [_stored_destinations(run)]
+    scope and parameters for the days after the run), of those days too: summed in the database, so
+    the order (most calls first, then the number) is the database's, as query.destinations' is."""
+    t = dashboard_destination
+    stmt = _ranked(t.c, _calls(t, run), top).where(run.where(t))
     params: dict[str, Any] = {}
-    if live is not None:
-        scope, bounds = live
+    if live is not None:  # the run's numbers summed first, then with the live days'
+        scope, params = live
+        days = (select(t.c.number, func.max(t.c.name).label("name"), _calls(t, run).label("calls"),
+                       *(func.sum(t.c[n]).label(n) for n in ("billsec", "price", "unpriced")),
+                       func.min(t.c.low).label("low"), func.max(t.c.high).label("high"))
+                .where(run.where(t)).group_by(t.c.number))
         split = daily.destinations_statement(scope).subquery("live")
-        parts.append(select(*(split.c[n] for n in ("dial_full", "name", "first", "billsec", "price", "unpriced",
-                                                       "low", "high"))))
-        params |= bounds
-    both = union_all(*parts).subquery("both")
-    c = both.c
-    one_currency = and_(func.sum(c.unpriced) == 0, func.min(c.low) == func.max(c.high))
-    calls = func.sum(c.calls)
-    stmt = (select(c.number, func.max(c.name), calls, func.sum(c.billsec), case((one_currency, func.sum(c.price))),
-                   case((one_currency, func.min(c.low))))
-            .group_by(c.number).order_by(calls.desc(), c.number).limit(top))
+        rest = select(*(split.c[n] for n in ("dial_full", "name", "first", "billsec", "price", "unpriced", "low",
+                                             "high")))
+        both = union_all(days, rest).subquery("both")
+        stmt = _ranked(both.c, func.sum(both.c.calls), top)
     return [query.Destination(number, name, int(n), int(s), None if p is None else int(p), cur)
             for number, name, n, s, p, cur in conn.execute(stmt, params)]
-

@@ -17,6 +17,7 @@ branch_labels = None
 depends_on = None
 
 _DAY = ("scope", "zone", "day")
+_TABLES = ("dashboard_day", "dashboard_calls", "dashboard_billed", "dashboard_party", "dashboard_destination")
 
 
 def _day() -> list[sa.Column]:  # type: ignore[type-arg]
@@ -59,9 +60,10 @@ def upgrade() -> None:
         sa.Column("low", sa.Text(), nullable=True), sa.Column("high", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint(*_DAY, "number", name=op.f("pk_dashboard_destination")),
     )
+    for table in _TABLES:  # a change drops days by zone and day, whatever the scope
+        op.create_index(f"ix_{table}_zone_day", table, ["zone", "day"])
 
 
 def downgrade() -> None:
-    for table in ("dashboard_destination", "dashboard_party", "dashboard_billed", "dashboard_calls", "dashboard_day",
-                  "dashboard_mark"):
+    for table in (*reversed(_TABLES), "dashboard_mark"):
         op.drop_table(table)
