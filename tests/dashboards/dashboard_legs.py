@@ -30,7 +30,8 @@ def store_generated(engine: Engine, rows: int = 1500) -> None:
     load_decks(engine)
     with engine.begin() as conn:
         versions.save(conn, EXAMPLE_DIRECTORY.read_text(), str(EXAMPLE_DIRECTORY))
-        legs = list(generate(versions.directory_of(conn), rows=rows, seed=11, start=START, days=DAYS))  # type: ignore[arg-type]
+        directory = versions.directory_of(conn)
+        legs = list(generate(directory, rows=rows, seed=11, start=START, days=DAYS))  # type: ignore[arg-type]
     with engine.begin() as conn:
         store_batch(conn, legs)
 
@@ -43,7 +44,9 @@ def channels(engine: Engine) -> list[str]:
         return sorted({name.rstrip(HEX) for name in names if name})[:40]
 
 
-def _leg(draw: Any, channel_names: list[str], call: str, caller: tuple[str, str, str], when: datetime) -> dict[str, Any]:
+def _leg(draw: Any, channel_names: list[str], call: str, caller: tuple[str, str, str],
+         when: datetime) -> dict[str, Any]:
+    """One leg of `call` at `when`: Party A mostly `caller`'s (channel, company, number called)."""
     answered = draw(st.booleans())
     billsec = draw(st.integers(0, 900)) if answered else 0
     currency = draw(st.sampled_from(CURRENCIES))
@@ -60,7 +63,8 @@ def _leg(draw: Any, channel_names: list[str], call: str, caller: tuple[str, str,
         "target": draw(st.one_of(st.none(), party)),
         "bill_to": draw(st.sampled_from((caller[1], caller[1], None, *COMPANIES))),
         "dial_full": draw(st.sampled_from((caller[2], caller[2], None, *NUMBERS))),
-        "destination": draw(st.sampled_from((None, "France", "USA"))), "price": draw(st.integers(0, 10 ** 6)) if priced else None,
+        "destination": draw(st.sampled_from((None, "France", "USA"))),
+        "price": draw(st.integers(0, 10 ** 6)) if priced else None,
         "currency": currency, "cost": draw(st.integers(0, 10 ** 5)) if priced else None,
         "cost_currency": currency if priced else None, "rating": draw(st.sampled_from(("rated", "unrated", None))),
     }

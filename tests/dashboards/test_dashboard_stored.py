@@ -122,7 +122,8 @@ def test_re_rating_refreshes_the_stored_days(generated: Engine) -> None:
         decks.load(conn, "\n".join(doubled) + "\n", "doubled.csv", name="uk-retail", currency=DECK_CURRENCY,
                    precision=DECK_PRECISION)
     with generated.connect() as conn:
-        done = rerate(conn, decks.rater(conn, versions.current_lookup(conn).plan), *ALL_TIME)  # type: ignore[union-attr]
+        plan = versions.current_lookup(conn).plan  # type: ignore[union-attr]
+        done = rerate(conn, decks.rater(conn, plan), *ALL_TIME)
     assert done.changed > 0
     after = assert_same(generated, OPERATOR, MONTH, "UTC")
     assert after.money.price != before.money.price

@@ -138,7 +138,7 @@ def ensure(conn: Connection, key: str, zone: ZoneInfo, days: list[date]) -> int:
     built = 0
     for day in days:
         if day not in have:
-            built += stored.write(conn, key, zone.key, day, stored.built(conn, key, zone, day))
+            built += stored.build(conn, key, zone, day)
     return built
 
 

@@ -8,15 +8,15 @@ leg, or it, started in); parties and destinations are daily.py's splits: a run o
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, and_, case, delete, func, insert, select, union_all
+from sqlalchemy import Connection, Date, Select, Text, and_, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
 from calldata.dashboards import daily, query
-from calldata.dashboards.query import BilledGroup, CallGroup, Scope
+from calldata.dashboards.query import MARGIN, WAYS, BilledGroup, CallGroup, Scope
 from calldata.dashboards.schema import (
     DAY_TABLES,
     OPERATOR,
@@ -55,44 +55,45 @@ class Run(NamedTuple):
                     table.c.day <= self.last)
 
 
-class Day(NamedTuple):
-    """Everything stored for one day, as read from the legs."""
-
-    calls: list[CallGroup]
-    billed: list[BilledGroup]
-    parties: list[daily.PartySplit]
-    destinations: list[daily.DestinationSplit]
-
-
-def built(conn: Connection, key: str, zone: ZoneInfo, day: date) -> Day:
-    """The day's figures from its legs (the live statements restricted to the day)."""
-    start, end = midnight(day, zone), midnight(date.fromordinal(day.toordinal() + 1), zone)
-    scope = scope_of(key)
-    return Day(query.call_groups(conn, scope, start, end), query.billed_groups(conn, scope, start, end),
-               daily.parties(conn, scope, start, end), daily.destinations(conn, scope, start, end))
-
-
 def upsert(conn: Connection) -> Any:
     """The dialect's insert, which has on_conflict_do_nothing."""
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
 
 
-def write(conn: Connection, key: str, zone: str, day: date, figures: Day) -> bool:
-    """Store the day's figures unless it is stored already (another server built it): True if written."""
-    where = {"scope": key, "zone": zone, "day": day}
+def _day_rows(conn: Connection, scope: Scope, start: datetime, end: datetime) -> list[tuple[Any, Any, Any]]:
+    """Per table: (the table, its columns after scope, zone and day as the live statement's rows give
+    them, the statement's parameters for the day [start, end))."""
+    dialect = conn.dialect.name
+    calls = query.calls_statement(dialect, scope).subquery("calls").c
+    way = case(*((calls[1] == code, name) for code, name in enumerate(WAYS)))
+    billed = query.billed_statement(dialect, scope).subquery("billed").c
+    parties = daily.parties_statement(scope).subquery("parties").c
+    numbers = daily.destinations_statement(scope).subquery("numbers").c
+    split = {"before": start - MARGIN, "start": start, "end": end}
+    return [
+        (dashboard_calls, [calls[0], way, calls[2] == 1, calls[3], func.coalesce(calls[4], 0)],
+         query.calls_params(start, end)),
+        (dashboard_billed, [billed[0], func.coalesce(billed[1], ""), func.coalesce(billed[2], ""),
+                            *(func.coalesce(billed[i], 0) for i in range(3, 8))], {"start": start, "end": end}),
+        (dashboard_party, list(parties), split),
+        (dashboard_destination, [numbers.dial_full, numbers.name, numbers.first, numbers.carried, numbers.billsec,
+                                 numbers.price, numbers.unpriced, numbers.low, numbers.high], split),
+    ]
+
+
+def build(conn: Connection, key: str, zone: ZoneInfo, day: date) -> bool:
+    """Store the day's figures, computed and written by the database (the live statements restricted
+    to the day, INSERT ... SELECT), unless it is stored already (another server built it): True if
+    built."""
+    where = {"scope": key, "zone": zone.key, "day": day}
     added = conn.execute(upsert(conn)(dashboard_day).values(**where).on_conflict_do_nothing())
     if added.rowcount == 0:
         return False
-    rows = (
-        (dashboard_calls, [g._asdict() for g in figures.calls]),
-        (dashboard_billed, [g._asdict() | {"currency": g.currency or "", "cost_currency": g.cost_currency or ""}
-                            for g in figures.billed]),
-        (dashboard_party, [p._asdict() for p in figures.parties]),
-        (dashboard_destination, [d._asdict() for d in figures.destinations]),
-    )
-    for table, values in rows:
-        if values:
-            conn.execute(insert(table), [where | v for v in values])
+    start, end = midnight(day, zone), midnight(day + timedelta(days=1), zone)
+    fixed = [literal(key, Text), literal(zone.key, Text), literal(day, Date)]
+    for table, columns, params in _day_rows(conn, scope_of(key), start, end):
+        names = [c.name for c in table.columns]
+        conn.execute(insert(table).from_select(names, select(*fixed, *columns)), params)
     return True
 
 
