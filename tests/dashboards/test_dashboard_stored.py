@@ -86,6 +86,16 @@ def test_stored_days_give_the_live_dashboard(generated: Engine, data: Any, zone:
         assert {key for key, _, _ in stored_days(generated)} <= {"*", "acme"}  # several companies: never stored
 
 
+def test_the_recorded_runs_stored_are_the_live_dashboard(rated_world: Engine) -> None:
+    """The real Asterisk runs (every leg on 29 November 2026, rated), their days stored."""
+    after = datetime(2026, 12, 1, 6, tzinfo=UTC)
+    for scope in (OPERATOR, ACME, BOTH):
+        for zone in ("UTC", "Asia/Kolkata"):
+            for period in (Period.month(2026, 11), Period.day(date(2026, 11, 29))):
+                assert_same(rated_world, scope, period, zone, after)
+    assert assert_same(rated_world, OPERATOR, Period.day(date(2026, 11, 29)), "UTC", after).totals.calls == 47
+
+
 def test_the_operator_and_a_company_are_stored_several_companies_are_not(generated: Engine) -> None:
     for scope in (OPERATOR, ACME, BOTH):
         assert_same(generated, scope, MONTH, "Asia/Kolkata")
