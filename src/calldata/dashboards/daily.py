@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Select, and_, bindparam, case, func, literal, select, union_all
 
-from calldata.dashboards.query import _HEX, MARGIN, Party, Scope
+from calldata.dashboards.query import MARGIN, SUFFIX, Party, Scope
 from calldata.store.schema import cdr
 
 
@@ -71,7 +71,7 @@ def parties_statement(scope: Scope) -> Select[Any]:
     """PartySplits of the scope's legs in [start, end) (query.parties_statement's parties)."""
     sides = []
     for placed, column, side in ((True, cdr.c.channel, cdr.c.company), (False, cdr.c.dstchannel, cdr.c.target)):
-        sides.append(select(literal(placed).label("placed"), func.rtrim(column, _HEX).label("party"), cdr.c.call,
+        sides.append(select(literal(placed).label("placed"), func.rtrim(column, SUFFIX).label("party"), cdr.c.call,
                             _inside().label("inside"))
                      .where(scope.mine(side), column != "", *_window()))
     legs = union_all(*sides).subquery("legs")
