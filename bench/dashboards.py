@@ -7,10 +7,13 @@ Builds the store of bench/reports.py (its helpers: `bigco`'s directory, `--block
 stored through the sink, attributed and priced, then copied inside PostgreSQL as other tenants up
 to `--rows`, indexes rebuilt, VACUUM ANALYZE), or reuses the store at `--url`. Then, in this process
 on one psycopg connection, times `dashboard()` for the month in the middle of the generated year
-(Europe/London) `--asks` times for company bigco and for the operator (every company), and each of
-its four statements alone, and the whole with its reads at once on five connections (as the
-console's /dashboard builds it); p50/p95 in ms. The floor is each statement's own time in PostgreSQL
-(EXPLAIN ANALYZE's execution time, same parameters); the plans are printed at the end.
+(Europe/London) `--asks` times for company bigco and for the operator (every company): read wholly
+live (each of its four statements alone too, and the whole with its reads at once on five
+connections, as the console reads a several-company scope), then from stored days: cold (no day
+stored: the first request builds the month's days; `--colds` times, the stored days dropped before
+each) and warm (the days stored: what the console's /dashboard does for one company or the
+operator); p50/p95 in ms. The floor is each statement's own time in PostgreSQL (EXPLAIN ANALYZE's
+execution time, same parameters); the plans are printed at the end.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from reports import ADMIN_URL, COMPANY, ZONE, big_directory, copy_block, report_
 from read_api import machine
 from sqlalchemy import Connection, Engine
 
-from calldata.dashboards import query
+from calldata.dashboards import query, stored
 from calldata.dashboards.build import TOP, Asked, dashboard, reads, shaped
 from calldata.dashboards.period import Period
 from calldata.dashboards.query import Scope
@@ -94,7 +97,26 @@ def explain(conn: Connection, statement: Any, params: dict[str, Any]) -> tuple[f
     return float(plan[-1].split(":")[1].split()[0]), plan
 
 
-def measure(url: str, days: int, asks: int) -> None:
+def forget_all(conn: Connection) -> None:
+    """Every stored day dropped: the next dashboard builds its days (a cold start)."""
+    if conn.in_transaction():
+        conn.commit()
+    with conn.begin():
+        stored.forget(conn, lambda table: table.c.day.is_not(None))
+
+
+def cold(conn: Connection, scope: Scope, period: Period, zone: ZoneInfo, colds: int) -> list[float]:
+    """Seconds of the first request after every stored day was dropped, `colds` times."""
+    samples = []
+    for _ in range(colds):
+        forget_all(conn)
+        began = time.perf_counter()
+        dashboard(conn, scope, period, zone, show_cost=True)
+        samples.append(time.perf_counter() - began)
+    return samples
+
+
+def measure(url: str, days: int, asks: int, colds: int) -> None:
     """Time every dashboard and statement of the month, print the figures and the plans."""
     year, month = report_month(days)
     period, zone = Period.month(year, month), ZoneInfo(ZONE)
@@ -107,9 +129,9 @@ def measure(url: str, days: int, asks: int) -> None:
     try:
         with engine.connect() as conn, ThreadPoolExecutor(5) as pool:
             for label, scope in SCOPES.items():
-                shown = dashboard(conn, scope, period, zone, show_cost=True)
+                shown = dashboard(conn, scope, period, zone, show_cost=True, live=True)
                 t = shown.totals
-                whole = timed(conn, lambda c: dashboard(c, scope, period, zone, show_cost=True), asks)
+                whole = timed(conn, lambda c: dashboard(c, scope, period, zone, show_cost=True, live=True), asks)
                 parallel = timed(conn, at_once(engine, pool, Asked(scope, period, zone, True)), asks)
                 floors = 0.0
                 for part, (statement, params, run) in statements(scope, start, end).items():
@@ -122,7 +144,15 @@ def measure(url: str, days: int, asks: int) -> None:
                       f"{t.calls:,} calls ({t.answered:,} answered, {t.inbound:,} in, {t.outbound:,} out), "
                       f"{t.billable // 60:,} billable minutes, {shown.money.priced:,} legs priced", flush=True)
                 print(f"{label:<26} {'reads at once':<13} {ms(parallel, 0.5):>7.1f} {ms(parallel, 0.95):>7.1f} "
-                      f"{'':>7}  as the console's page builds it (5 connections)", flush=True)
+                      f"{'':>7}  live, as the console reads several companies (5 connections)", flush=True)
+                first = cold(conn, scope, period, zone, colds)
+                print(f"{label:<26} {'stored, cold':<13} {ms(first, 0.5):>7.1f} {ms(first, 0.95):>7.1f} "
+                      f"{'':>7}  no day stored: {period.days} days built, then read", flush=True)
+                kept = dashboard(conn, scope, period, zone, show_cost=True)
+                assert kept == shown, "the dashboard from stored days is not the live one"
+                warm = timed(conn, lambda c: dashboard(c, scope, period, zone, show_cost=True), asks)
+                print(f"{label:<26} {'stored, warm':<13} {ms(warm, 0.5):>7.1f} {ms(warm, 0.95):>7.1f} "
+                      f"{'':>7}  the days stored (equal to the live one)", flush=True)
     finally:
         engine.dispose()
     print("\n" + "\n".join(plans))
@@ -134,17 +164,18 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=300_000, help="generated rows stored through the sink, then copied")
     parser.add_argument("--days", type=int, default=365, help="days the block's calls are spread over")
     parser.add_argument("--asks", type=int, default=40, help="timed runs of each dashboard and statement")
+    parser.add_argument("--colds", type=int, default=5, help="cold requests (every stored day dropped before each)")
     parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to create the database on")
     parser.add_argument("--url", help="measure this store (built by an earlier --keep run) instead of building one")
     parser.add_argument("--keep", action="store_true", help="keep the database (print its URL)")
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
     if args.url:
-        measure(args.url, args.days, args.asks)
+        measure(args.url, args.days, args.asks, args.colds)
         return
     with scratch_database(args.admin_url, "calldata_bench", keep=args.keep) as url:
         build(url, args.rows, min(args.block, args.rows), args.days)
-        measure(url, args.days, args.asks)
+        measure(url, args.days, args.asks, args.colds)
         if args.keep:
             print(f"kept database: {url}")
 

@@ -54,6 +54,7 @@ COMMANDS: list[list[str]] = [
     ["reprocess"],
     ["ingest", "status"],
     ["demo", "--no-serve", "--rows", "10"],
+    ["dashboards", "refresh"],
 ]
 
 

@@ -89,6 +89,6 @@ def create_app(settings: Settings) -> Starlette:
     app.state.report_cache = report_cache
     authenticator = auth_routes.install(app, settings, keys_on=pool)  # identity and permissions on every /rest/ route
     # the web console at / (its own login gate; the same users, sessions and throttling)
-    app.router.routes.extend(console.routes(reader, authenticator, settings.display_tz))
+    app.router.routes.extend(console.routes(engine, reader, authenticator, settings.display_tz))
     metrics.install(app, settings)  # GET /metrics (ingest figures)
     return app

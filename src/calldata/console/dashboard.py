@@ -3,7 +3,9 @@
 The figures are calldata.dashboards'; this module picks the period and the companies from the
 query string (only companies the reader may see), keeps each built dashboard until the store
 changes (reports.cache, keyed by the store's generation, as the API's reports are), and hands
-the figures to the page both as tables and as JSON for static/dashboard.js to draw.
+the figures to the page both as tables and as JSON for static/dashboard.js to draw. The operator's
+and one company's closed days are stored figures (dashboards.kept), made sure of on the primary
+(`engine`: they may be built); several companies' dashboards are read live on the `reader`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from calldata.auth.permissions import SYSTEM_ADMIN, Identity
 from calldata.console.companies import company_choices
 from calldata.console.render import page
 from calldata.console.signin import Gate
-from calldata.dashboards.build import Asked, reads, shaped
+from calldata.dashboards.build import Asked, from_store, reads, shaped, stored_plan
 from calldata.dashboards.figures import Dashboard
 from calldata.dashboards.period import Period
 from calldata.dashboards.query import Scope
@@ -79,13 +81,13 @@ def question_of(query: Mapping[str, str], today: date, visible: frozenset[str] |
     return Question(period, scope)
 
 
-def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: AsyncEngine,
+def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], engine: AsyncEngine, reader: AsyncEngine,
            zone: ZoneInfo) -> list[Route]:
     """/dashboard, for anyone who may read calls (the scope of /calls)."""
     cache = ReportCache()
 
-    async def run(work: Callable[[Connection], Any]) -> Any:
-        async with reader.connect() as conn:
+    async def run(work: Callable[[Connection], Any], on: AsyncEngine = reader) -> Any:
+        async with on.connect() as conn:
             return await conn.run_sync(work)
 
     async def figures(question: Question, show_cost: bool) -> Dashboard:
@@ -95,6 +97,9 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: Asy
 
         async def build() -> bytes:
             wanted = Asked(question.scope, question.period, zone, show_cost)
+            plan = stored_plan(wanted)
+            if plan is not None:
+                return msgspec.json.encode(shaped(wanted, await run(from_store(wanted, plan), engine)))
             read = await asyncio.gather(*(run(each) for each in reads(wanted)))  # at once, on connections of their own
             return msgspec.json.encode(shaped(wanted, list(read)))
 

@@ -26,8 +26,10 @@ STATIC = Path(__file__).parent / "static"
 MAX_CALL_ID = 128
 
 
-def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -> list[BaseRoute]:
-    """The console's routes, for the API app to serve at / (the API keeps /rest/)."""
+def routes(engine: AsyncEngine, reader: AsyncEngine, authenticator: Authenticator,
+           display_tz: str) -> list[BaseRoute]:
+    """The console's routes, for the API app to serve at / (the API keeps /rest/); `engine` is the
+    primary's (the dashboards write their stored days), `reader` a replica's or the same."""
     gate = Gate(authenticator)
     zone = ZoneInfo(display_tz)
 
@@ -75,6 +77,6 @@ def routes(reader: AsyncEngine, authenticator: Authenticator, display_tz: str) -
     # HTML pages, not API operations: left out of /openapi.json
     return [*(Route(path, endpoint, methods=[method], include_in_schema=False) for path, endpoint, method in pages),
             *statements.routes(reader, gate, display_tz), *reports.routes(reader, gate, display_tz),
-            *admin.routes(gate, common, reader, zone), *dashboard.routes(gate, common, reader, zone),
+            *admin.routes(gate, common, reader, zone), *dashboard.routes(gate, common, engine, reader, zone),
             *queues.routes(reader, gate, common, display_tz),
             Mount("/static", StaticFiles(directory=STATIC), name="static")]

@@ -44,7 +44,7 @@ WAYS = (*DIRECTIONS, UNDECIDED)  # by the code calls_statement gives a direction
 UNDECIDED_CODE = WAYS.index(UNDECIDED)
 MARGIN = timedelta(hours=6)  # a call's legs start within this of its first leg
 MAX_SPAN = timedelta(seconds=2 ** 23)  # 97 days: what calls_statement's key has room for
-_HEX = "0123456789abcdefABCDEF"  # a channel's unique suffix (`-0000001a`, `-3265`)
+SUFFIX = "0123456789abcdefABCDEF"  # a channel's unique suffix (`-0000001a`, `-3265`)
 
 
 class Scope(NamedTuple):
@@ -191,7 +191,7 @@ def parties_statement(scope: Scope) -> Select[Any]:
     as Party A of a leg of the scope's company, or was rung in as Party B of one to it."""
     sides = []
     for placed, column, side in ((True, cdr.c.channel, cdr.c.company), (False, cdr.c.dstchannel, cdr.c.target)):
-        sides.append(select(literal(placed).label("placed"), func.rtrim(column, _HEX).label("party"), cdr.c.call)
+        sides.append(select(literal(placed).label("placed"), func.rtrim(column, SUFFIX).label("party"), cdr.c.call)
                      .where(scope.mine(side), column != "", *_bounds()))
     calls = union_all(*sides).subquery("parties")
     each = select(calls.c.placed, calls.c.party, calls.c.call).distinct().subquery("each")

@@ -1,0 +1,149 @@
+"""Keeping stored days true to the legs: days whose legs changed are dropped, missing closed days built.
+
+Anything that writes a leg gives its call a new call_change sequence (a new leg, a reprocess,
+re-rating, retention), and every new row takes a higher acctid. dashboard_mark holds the sequence
+and the acctids (lowest, highest) the stored days are known good up to; when the store has moved
+past it, the days (in every stored zone) within MARGIN of the legs of the calls changed since, and
+of the legs added since, are dropped, and the mark moves on. Legs gone from either end of the
+acctids (retention drops the oldest partitions; a table emptied) or a change feed gone back drop
+every stored day, as does a change too large to place. Building and dropping take one lock
+(PostgreSQL: an advisory lock; SQLite: its one writer), so two servers never store a day twice
+(dashboard_day's key says so too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, select, text, update
+
+from calldata.dashboards import stored
+from calldata.dashboards.query import MARGIN
+from calldata.dashboards.schema import dashboard_day, dashboard_mark
+from calldata.reports.period import midnight
+from calldata.reports.query import epoch
+from calldata.store.schema import call_change, cdr
+
+LOCK = 0x6461736862647331  # "dashbds1": builders and refreshers take turns
+TOO_MANY = 50_000  # changed calls: beyond this every stored day is dropped (rebuilt when asked)
+
+
+class Mark(NamedTuple):
+    """How far the store has got: newest call change, lowest and highest acctid (0 when none)."""
+
+    seq: int
+    low: int
+    high: int
+
+
+_NOW = select(func.coalesce(select(func.max(call_change.c.seq)).scalar_subquery(), 0),
+              func.coalesce(select(func.min(cdr.c.acctid)).scalar_subquery(), 0),
+              func.coalesce(select(func.max(cdr.c.acctid)).scalar_subquery(), 0))
+
+
+def current(conn: Connection) -> Mark:
+    """The store's mark now: three index lookups."""
+    return Mark(*(int(v) for v in conn.execute(_NOW).one()))
+
+
+def marked(conn: Connection) -> Mark | None:
+    """The mark the stored days are good up to (None before the first refresh)."""
+    row = conn.execute(select(dashboard_mark.c.seq, dashboard_mark.c.low, dashboard_mark.c.high)
+                       .where(dashboard_mark.c.id == 1)).first()
+    return None if row is None else Mark(*(int(v) for v in row))
+
+
+def closed(day: date, zone: ZoneInfo, now: datetime) -> bool:
+    """A day may be stored once its legs and those of its calls (MARGIN after it) have started."""
+    return midnight(day + timedelta(days=1), zone) + MARGIN <= now
+
+
+def lock(conn: Connection, shared: bool = False) -> None:
+    """Until commit: read stored days no refresher changes (`shared`: PostgreSQL only, readers do not
+    wait for each other), or take the builders' turn (SQLite: its write lock, the mark row written)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(:key)"), {"key": LOCK})
+    if not shared:
+        conn.execute(stored.upsert(conn)(dashboard_mark).values(id=1, seq=0, low=0, high=0).on_conflict_do_nothing())
+
+
+def _hours(conn: Connection, since: Mark) -> list[tuple[int, int]]:
+    """(first, last) UTC epoch hours of the legs of each call changed after `since.seq`, and of each
+    leg added after `since.high`: distinct, so a batch of a thousand calls gives a few rows."""
+    dialect = conn.dialect.name
+    spans = (select(epoch(dialect, func.min(cdr.c.calldate)).label("low"),
+                    epoch(dialect, func.max(cdr.c.calldate)).label("high"))
+             .select_from(call_change.join(cdr, cdr.c.call == call_change.c.call))
+             .where(call_change.c.seq > since.seq).group_by(call_change.c.call).subquery("spans"))
+    found = {(int(lo) // 3600, int(hi) // 3600)
+             for lo, hi in conn.execute(select(spans.c.low, spans.c.high).distinct())}
+    added = select((epoch(dialect, cdr.c.calldate) // 3600).label("hour")).where(cdr.c.acctid > since.high)
+    found |= {(int(h), int(h)) for h in conn.execute(added.distinct()).scalars()}
+    return sorted(found)
+
+
+def touched(hours: Iterable[tuple[int, int]], zone: ZoneInfo) -> set[date]:
+    """The local days of `zone` whose figures read a leg of those hours (a day reads the legs from
+    MARGIN before it to MARGIN after it)."""
+    days: set[date] = set()
+    for low, high in hours:
+        first = datetime.fromtimestamp(low * 3600, UTC) - MARGIN
+        last = datetime.fromtimestamp(high * 3600 + 3599, UTC) + MARGIN
+        day, end = first.astimezone(zone).date(), last.astimezone(zone).date()
+        while day <= end:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def _changed(conn: Connection, since: Mark) -> int:
+    return conn.execute(select(func.count()).select_from(call_change).where(
+        call_change.c.seq > since.seq)).scalar_one()
+
+
+def refresh(conn: Connection) -> Mark:
+    """Drop the stored days the store's changes since the mark touch, and move the mark (the lock
+    held: `lock`). Returns the new mark."""
+    now, since = current(conn), marked(conn) or Mark(0, 0, 0)
+    if now == since:
+        return since
+    anything = conn.execute(select(dashboard_day.c.day).limit(1)).first() is not None
+    if anything:
+        gone = now.seq < since.seq or now.low > since.low or now.high < since.high  # legs (or the feed) gone
+        if gone or _changed(conn, since) > TOO_MANY:
+            stored.forget(conn, lambda table: table.c.day.is_not(None))
+        else:
+            hours = _hours(conn, since)
+            for zone in conn.execute(select(dashboard_day.c.zone).distinct()).scalars().all():
+                days = sorted(touched(hours, ZoneInfo(zone)))
+                for i in range(0, len(days), 500):
+                    chunk = days[i:i + 500]
+                    stored.forget(conn, lambda table, z=zone, c=chunk: (table.c.zone == z) & table.c.day.in_(c))
+    conn.execute(update(dashboard_mark).where(dashboard_mark.c.id == 1)
+                 .values(seq=now.seq, low=now.low, high=now.high))
+    return now
+
+
+def ensure(conn: Connection, key: str, zone: ZoneInfo, days: list[date]) -> int:
+    """Refresh, then build and store every one of `days` (closed days) of `key` not stored: how many
+    were built. Run in a transaction on the primary: it writes."""
+    lock(conn)
+    refresh(conn)
+    if not days:
+        return 0
+    have = stored.stored_days(conn, stored.Run(key, zone.key, min(days), max(days)))
+    built = 0
+    for day in days:
+        if day not in have:
+            built += stored.build(conn, key, zone, day)
+    return built
+
+
+def recent(zone: ZoneInfo, now: datetime, days: int) -> list[date]:
+    """The closed local days among the `days` days up to today (pure)."""
+    today = now.astimezone(zone).date()
+    wanted = [today - timedelta(days=k) for k in range(days, -1, -1)]
+    return [day for day in wanted if closed(day, zone, now)]
