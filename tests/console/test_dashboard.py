@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from calldata.attribution import versions
 from calldata.dashboards.build import dashboard
 from calldata.dashboards.figures import Dashboard
 from calldata.dashboards.period import Period
@@ -97,3 +98,18 @@ def test_bad_periods_answer_a_page_naming_the_field(site: Site, page: Page) -> N
         response = page.goto(f"{site.base}/dashboard?{query}")
         assert response is not None and response.status == 400, query
         expect(page.get_by_role("alert")).to_contain_text(f"{field}:")
+
+
+def test_a_new_directory_version_names_the_extensions_at_once(site: Site, page: Page) -> None:
+    """Loading a version changes no leg, so the store's generation stays: the page must still
+    show the new names (the cache is keyed by the directory version too)."""
+    log_in(page, site, ADMIN, ADMIN_PASSWORD)
+    page.goto(f"{site.base}/dashboard?day={RECORDED_DAY}")
+    before = drawn(page, "extensions")["labels"]
+    assert any("Alice" in label for label in before), before
+    with site.engine.begin() as conn:
+        head = versions.head(conn)
+        assert head is not None
+        versions.save(conn, versions.text_of(conn, head[0]).replace("name: Alice,", "name: Alicia,"), "test")
+    page.goto(f"{site.base}/dashboard?day={RECORDED_DAY}")
+    assert drawn(page, "extensions")["labels"] == [label.replace("Alice", "Alicia") for label in before]

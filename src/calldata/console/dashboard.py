@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from calldata.attribution import versions
 from calldata.auth.permissions import SYSTEM_ADMIN, Identity
 from calldata.console.companies import company_choices
 from calldata.console.render import page
@@ -81,6 +82,12 @@ def question_of(query: Mapping[str, str], today: date, visible: frozenset[str] |
     return Question(period, scope)
 
 
+def _stamp(conn: Connection) -> tuple[Any, ...]:
+    """What the dashboard is built from: the store's generation, and the directory version that names
+    its extensions (loading a version changes no leg). Index lookups: no transaction needed."""
+    return generation(conn), versions.head(conn)
+
+
 def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], engine: AsyncEngine, reader: AsyncEngine,
            zone: ZoneInfo) -> list[Route]:
     """/dashboard, for anyone who may read calls (the scope of /calls)."""
@@ -91,8 +98,8 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], engine: Asy
             return await conn.run_sync(work)
 
     async def figures(question: Question, show_cost: bool) -> Dashboard:
-        """The dashboard, built once per store generation for everyone who asks the same."""
-        stamp = await run(generation)  # one index lookup: no transaction needed
+        """The dashboard, built once per store generation and directory version for everyone who asks the same."""
+        stamp = await run(_stamp)
         key = ("dashboard", question.scope, question.period, show_cost, stamp)
 
         async def build() -> bytes:
