@@ -37,6 +37,7 @@ COMMANDS = {
     "ingest": "ingest:app",
     "rates": "rating:app",
     "recordings": "recordings:app",
+    "queues": "queues:app",
 }
 
 
