@@ -9,22 +9,21 @@ sub-second times, other queues, a period's edges; with and without company scopi
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert
 
 from calldata.ingest.sink import QUEUE_EVENTS
 from calldata.queues.event import QueueEvent
 from calldata.queues.figures import period_figures
 from calldata.queues.schema import queue_event, queue_stay, queue_stay_ring
 from calldata.queues.stats import figures
-from calldata.queues.stays import Line, Stay, stays
+from calldata.queues.stays import stays
 from calldata.store.schema import cdr
+from queue_logs import computed_stays, kept_stays, stored_lines
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 PERIOD = timedelta(seconds=100)
@@ -69,41 +68,6 @@ legs = st.lists(st.tuples(st.sampled_from(["1.1", "2.1", "9.9"]), st.sampled_fro
                           st.sampled_from(["acme", "globex"])), max_size=3)
 
 
-def _stored_events(engine: Engine) -> list[Line]:
-    """Every stored event as a Line, in the order every reader takes them: callid, time, id."""
-    columns = [queue_event.c[c] for c in ("time", "callid", "queue", "agent", "event", "data1", "data2", "data3",
-                                          "data4", "data5")]
-    with engine.connect() as conn:
-        rows = conn.execute(select(*columns).order_by(queue_event.c.callid, queue_event.c.time, queue_event.c.id))
-        found = []
-        for time, callid, queue, agent, name, *data in rows:
-            while data and not data[-1]:
-                data.pop()
-            found.append(Line(int(time.timestamp()), callid, queue, agent, name, tuple(data)))
-    return found
-
-
-def _kept(engine: Engine) -> list[tuple[Any, ...]]:
-    """The kept stays, each with its members rung, sorted."""
-    with engine.connect() as conn:
-        rung: dict[tuple[str, int], dict[str, list[int]]] = {}
-        for r in conn.execute(select(queue_stay_ring)):
-            rung.setdefault((r.callid, r.n), {})[r.agent] = [r.unanswered, r.busy]
-        return sorted((s.callid, s.n, s.queue, s.entered, s.ended, s.outcome, s.wait, s.agent, s.talk,
-                       s.transferred, sorted(rung.get((s.callid, s.n), {}).items()))
-                      for s in conn.execute(select(queue_stay)))
-
-
-def _expected_rows(found: Sequence[Stay]) -> list[tuple[Any, ...]]:
-    numbered: dict[str, int] = {}
-    rows = []
-    for s in found:  # in entry order: a caller's stays numbered 0, 1...
-        n = numbered[s.callid] = numbered.get(s.callid, -1) + 1
-        rows.append((s.callid, n, s.queue, s.enter, s.end, s.outcome, s.wait, s.agent, s.talk, s.transferred,
-                     sorted(s.rung.items())))
-    return sorted(rows)
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(arrivals(), st.sampled_from([(), ("q1",), ("q1", "q9")]), st.integers(0, 30), legs,
        st.sampled_from([None, None, ("acme",), ("acme", "globex")]))
@@ -120,8 +84,8 @@ def test_kept_stays_and_their_figures_are_the_definitions_over_the_stored_events
     for batch in batches:
         with engine.begin() as conn:
             QUEUE_EVENTS.store(conn, batch, ())
-    every = stays(_stored_events(engine))
-    assert _kept(engine) == _expected_rows(every)
+    assert kept_stays(engine) == computed_stays(engine)
+    every = stays(stored_lines(engine))
 
     first, after = int(START.timestamp()), int((START + PERIOD).timestamp())
     callers = {uniqueid for uniqueid, _column, company in stored if companies is None or company in companies}
