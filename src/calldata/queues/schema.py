@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Column, Dialect, Index, Integer, Numeric, Table, Text, text
+from sqlalchemy import BigInteger, Boolean, Column, Dialect, Index, Integer, Numeric, Table, Text
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from calldata.store.schema import metadata
@@ -25,14 +25,8 @@ queue_event = Table(
     Column("natkey", Text, nullable=False, unique=True),
     sqlite_autoincrement=True,
 )
-# a call's events (queuedata, incalls' qtime/qstatus; the statistics' callers)
+# a call's events (queuedata, incalls' qtime/qstatus; a caller's stays computed again)
 Index("ix_queue_event_callid_time", queue_event.c.callid, queue_event.c.time)
-# the stays entered in a period (statistics): the ENTERQUEUE lines only, callids beside them
-_ENTER = text("event = 'ENTERQUEUE'")
-Index("ix_queue_event_enter_queue_time", queue_event.c.queue, queue_event.c.time, postgresql_include=["callid"],
-      postgresql_where=_ENTER, sqlite_where=_ENTER)
-Index("ix_queue_event_enter_time", queue_event.c.time, postgresql_include=["queue", "callid"],
-      postgresql_where=_ENTER, sqlite_where=_ENTER)
 
 
 class Whole(TypeDecorator[int]):

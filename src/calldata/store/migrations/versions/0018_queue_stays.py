@@ -9,7 +9,8 @@ a caller's queue_log events are stored, so a month's figures read ~30,000 narrow
 re-reading and re-numbering its events. The tables are made empty: a store already holding
 events fills them with `calldata queues rebuild` (docs/queues.md), which reads every caller's
 events through stays.py (a migration may not import calldata.queues: tests/test_layers.py).
-`wait` and `talk` are whole numbers of any size as logged: numeric (text on SQLite).
+`wait` and `talk` are whole numbers of any size as logged: numeric (text on SQLite). The partial
+indexes of the ENTERQUEUE lines (0013), which only the figures read, go.
 """
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 WHOLE = sa.Numeric().with_variant(sa.Text(), "sqlite")
+ENTER = sa.text("event = 'ENTERQUEUE'")
 
 
 def upgrade() -> None:
@@ -53,8 +55,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_queue_stay_ring_queue_entered", "queue_stay_ring", ["queue", "entered"])
     op.create_index("ix_queue_stay_ring_entered", "queue_stay_ring", ["entered"])
+    op.drop_index("ix_queue_event_enter_time", table_name="queue_event")
+    op.drop_index("ix_queue_event_enter_queue_time", table_name="queue_event")
 
 
 def downgrade() -> None:
+    op.create_index("ix_queue_event_enter_queue_time", "queue_event", ["queue", "time"],
+                    postgresql_include=["callid"], postgresql_where=ENTER, sqlite_where=ENTER)
+    op.create_index("ix_queue_event_enter_time", "queue_event", ["time"],
+                    postgresql_include=["queue", "callid"], postgresql_where=ENTER, sqlite_where=ENTER)
     op.drop_table("queue_stay_ring")
     op.drop_table("queue_stay")
