@@ -48,7 +48,7 @@ from calldata.auth import keys, users
 from calldata.auth.permissions import BILLING_CALL_REPORTING, SYSTEM_ADMIN
 from calldata.demo.demo import EXAMPLE_DIRECTORY
 from calldata.queues.event import make
-from calldata.queues.figures import statement
+from calldata.queues.figures import WORK_MEM, statement
 from calldata.queues.kept import rebuild
 from calldata.store import partitions
 from calldata.store.engine import sync_engine, upgrade
@@ -196,7 +196,8 @@ def explain(url: str) -> list[str]:
     params = {"start": int(start.timestamp()), "end": int(datetime(YEAR, MONTH + 1, 1, tzinfo=UTC).timestamp()),
               "queues": ["busy-support"], "companies": [BUSY], "level": 20}
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        conn.execute("SET jit = off")  # as period_figures sets it
+        conn.execute("SET jit = off")  # as period_figures sets them
+        conn.execute(f"SET work_mem = '{WORK_MEM}'")
         plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement(True, True)}", params).fetchall()
     return [row[0] for row in plan]
 

@@ -22,6 +22,8 @@ from calldata.queues.schema import queue_stay, queue_stay_ring
 from calldata.queues.stats import DEFAULT_SERVICE_LEVEL, P90, agent_entry, figures, shaped, spread_of
 from calldata.queues.stays import ABANDON, ANSWERED, OUTCOMES, Stay
 
+WORK_MEM = "32MB"
+
 
 def period_figures(conn: Connection, start: datetime, end: datetime, queues: Sequence[str] = (),
                    companies: Collection[str] | None = None,
@@ -72,7 +74,10 @@ def statement(queues: bool, companies: bool) -> str:
     # as a semi-join PostgreSQL chose a scan of all of cdr when the company is a large share of it)
     attributed_stay = (f"AND (SELECT true FROM cdr WHERE cdr.uniqueid = queue_stay.callid AND ({legs}) LIMIT 1)"
                        if companies else "")
-    in_scope = "AND callid IN (SELECT callid FROM stays)" if companies else ""
+    # the period's rows of members rung, joined to the stays in scope by hashing both (probing the
+    # ring table's key once per stay cost as much as the rest of the statement: bench/queue_stats.py)
+    rung = ("SELECT r.queue, r.agent, r.unanswered, r.busy FROM rung r JOIN stays s ON s.callid = r.callid AND s.n = r.n"
+            if companies else "SELECT queue, agent, unanswered, busy FROM rung")
     counts = ", ".join(f"count(*) FILTER (WHERE outcome = '{outcome}')" for outcome in OUTCOMES)
 
     def waits(where: str) -> str:
@@ -81,12 +86,14 @@ def statement(queues: bool, companies: bool) -> str:
                 f"max(wait) FILTER (WHERE {where})")
 
     return f"""
-WITH stays AS (
-  SELECT callid, queue, outcome, wait, agent, talk, transferred FROM queue_stay
+WITH stays AS MATERIALIZED (
+  SELECT callid, n, queue, outcome, wait, agent, talk, transferred FROM queue_stay
   WHERE entered >= %(start)s AND entered < %(end)s {in_queues} {attributed_stay}
+), rung AS MATERIALIZED (
+  SELECT callid, n, queue, agent, unanswered, busy FROM queue_stay_ring
+  WHERE entered >= %(start)s AND entered < %(end)s {in_queues}
 ), members AS (
-  SELECT queue, agent, 0 AS answered, unanswered, busy, 0 AS talk FROM queue_stay_ring
-  WHERE entered >= %(start)s AND entered < %(end)s {in_queues} {in_scope}
+  SELECT queue, agent, 0 AS answered, unanswered, busy, 0 AS talk FROM ({rung}) AS scoped
   UNION ALL
   SELECT queue, agent, 1, 0, 0, coalesce(talk, 0) FROM stays WHERE outcome = '{ANSWERED}'
 )
@@ -111,7 +118,11 @@ def _counted(conn: Connection, params: dict[str, Any], queues: Sequence[str],
     """`period_figures` counted by PostgreSQL (`statement`), shaped by stats.shaped."""
     cursor = conn.connection.cursor()
     try:
-        cursor.execute("SET LOCAL jit = off")  # a few ms of work: compiling it would cost more
+        # for this transaction only: no JIT (tens of ms of work: compiling it would cost more), and
+        # the period's stays and rings kept, sorted and joined in memory (at the default 4MB a busy
+        # queue's month spilled to disk)
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(statement(bool(queues), companies), params)
         rows = cursor.fetchall()
     finally:
