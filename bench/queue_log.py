@@ -2,8 +2,9 @@
 
 Usage: .venv/bin/python bench/queue_log.py [LINES] [POSTGRES_ADMIN_URL]
 LINES generated queue_log lines (calls through two queues, identical repeats within a second)
-stored into a PostgreSQL store (insert keyed on the natural key; the follower and the table add
-the checkpoint in the same transaction), read from: the file imported, the file followed, and
+stored into a PostgreSQL store (insert keyed on the natural key, the new events' callers' stays
+computed again and written; the follower and the table add the checkpoint in the same
+transaction), read from: the file imported, the file followed, and
 an Asterisk-shaped realtime queue_log table on PostgreSQL; against the floor of a plain COPY of
 the same rows into an unindexed table of queue_event's columns.
 """
@@ -73,7 +74,7 @@ def run(urls: dict[str, str], events: list[QueueEvent], path: Path) -> None:
 
     def fresh_store() -> None:
         with engine.begin() as conn:
-            conn.execute(text("TRUNCATE queue_event, quarantine, ingest_source RESTART IDENTITY"))
+            conn.execute(text("TRUNCATE queue_event, queue_stay, queue_stay_ring, quarantine, ingest_source RESTART IDENTITY"))
 
     def stored() -> int:
         with engine.connect() as conn:

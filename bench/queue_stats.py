@@ -14,10 +14,12 @@ an admin for company busy (each caller checked against its CDR legs), and as a u
 It prints p50/p95 per way, the CPU per request of the server process and of its PostgreSQL
 backends (parallel workers not included; the loaded machine's wall times vary, these less), the
 figures answered, and EXPLAIN ANALYZE of the statement (the floor:
-the database's own time for it; calldata.queues.counted counts in it).
+the database's own time for it; calldata.queues.figures counts in it).
 
-`--keep --build-only` builds a store and keeps it; `--url URL` then measures on it (migrating it
-first: the revisions added since run on the full tables, their time printed).
+The COPY bypasses calldata's writers, so the kept stays are then made as `calldata queues rebuild`
+makes them (calldata.queues.kept.rebuild; its time printed). `--keep --build-only` builds a store
+and keeps it; `--url URL` then measures on it (migrating it first: the revisions added since run
+on the full tables, their time printed; the stays rebuilt when none are kept yet).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import yaml
+from sqlalchemy import text
 from read_api import machine, serving
 from reports import backends_cpu, cpu_seconds
 
@@ -45,7 +48,8 @@ from calldata.auth import keys, users
 from calldata.auth.permissions import BILLING_CALL_REPORTING, SYSTEM_ADMIN
 from calldata.demo.demo import EXAMPLE_DIRECTORY
 from calldata.queues.event import make
-from calldata.queues.counted import WORK_MEM, statement
+from calldata.queues.figures import WORK_MEM, statement
+from calldata.queues.kept import rebuild
 from calldata.store import partitions
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database
@@ -189,11 +193,11 @@ def ms(samples: list[float], q: float) -> float:
 def explain(url: str) -> list[str]:
     """EXPLAIN ANALYZE of the stats statement for busy's month (company-scoped: the heavier one)."""
     start = datetime(YEAR, MONTH, 1, tzinfo=UTC)
-    params = {"start": start, "end": datetime(YEAR, MONTH + 1, 1, tzinfo=UTC), "queues": ["busy-support"],
-              "companies": [BUSY], "level": 20}
+    params = {"start": int(start.timestamp()), "end": int(datetime(YEAR, MONTH + 1, 1, tzinfo=UTC).timestamp()),
+              "queues": ["busy-support"], "companies": [BUSY], "level": 20}
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        conn.execute(f"SET work_mem = '{WORK_MEM}'")  # as period_figures sets them
-        conn.execute("SET jit = off")
+        conn.execute("SET jit = off")  # as period_figures sets them
+        conn.execute(f"SET work_mem = '{WORK_MEM}'")
         plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement(True, True)}", params).fetchall()
     return [row[0] for row in plan]
 
@@ -230,11 +234,21 @@ def measure(args: argparse.Namespace, url: str) -> None:
     else:
         with engine.begin() as conn:
             versions.save(conn, directory(), "bench/queue_stats.py")
-    engine.dispose()
     if not args.url:
         legs, events, seconds = build(plain, args.rows, args.busy)
         print(f"built by COPY: {legs:,} CDR legs, {events:,} queue_log events in {seconds:.1f} s"
               f" (indexes rebuilt, VACUUM ANALYZE)", flush=True)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT EXISTS (SELECT 1 FROM queue_stay)")).scalar()
+    if not kept:
+        began = time.perf_counter()
+        callers, stays = rebuild(engine)
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE queue_stay")
+            conn.execute("VACUUM ANALYZE queue_stay_ring")
+        print(f"stays kept (calldata queues rebuild): {callers:,} callers, {stays:,} stays in"
+              f" {time.perf_counter() - began:.1f} s", flush=True)
+    engine.dispose()
     if args.build_only:
         return
     month = {"year": YEAR, "month": MONTH, "queues": ["busy-support"]}

@@ -1,4 +1,5 @@
-"""kill -9 while queue_log is ingested: after restarts the store holds every line's event exactly once.
+"""kill -9 while queue_log is ingested: after restarts the store holds every line's event exactly once,
+and the stays kept beside them are exactly those stays.py reads from the stored events.
 
 A real `calldata ingest run` follows a large generated queue_log (appended to and rotated while
 the ingester is dead) and is killed with SIGKILL at random moments; a real `calldata import` of
@@ -23,7 +24,7 @@ from calldata.ingest import checkpoints
 from calldata.queues.schema import queue_event
 
 from livesupport import wait_for
-from queue_logs import expected, generated, stored
+from queue_logs import computed_stays, expected, generated, kept_stays, stored
 
 N = int(os.environ.get("CALLDATA_FAULT_ROWS", "6000")) * 4  # events per test: several batches between kills
 
@@ -74,6 +75,7 @@ def test_sigkill_while_following_loses_and_duplicates_nothing(engine: Engine, st
     assert kills == 4
     # each file numbers its own repeats: the rotated file's lines, then the new file's
     assert stored(engine) == sorted(expected(lines[:rotated]) + expected(lines[rotated:]))
+    assert kept_stays(engine) == computed_stays(engine) != []
     with engine.connect() as conn:
         state = checkpoints.load(conn, "pbx-queues")
     assert state is not None and (state.kind, state.inserted, state.present, state.quarantined) == ("queue_log_file", N, 0, 0)
@@ -96,3 +98,4 @@ def test_sigkill_during_import_then_import_again_stores_each_event_once(engine: 
     done = _calldata(store_url, log, "import", str(path))
     assert done.wait(240) == 0, log.read_text()[-3000:]
     assert stored(engine) == expected(lines)
+    assert kept_stays(engine) == computed_stays(engine) != []

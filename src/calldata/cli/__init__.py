@@ -38,6 +38,7 @@ COMMANDS = {
     "rates": "rating:app",
     "recordings": "recordings:app",
     "dashboards": "dashboards:app",
+    "queues": "queues:app",
 }
 
 

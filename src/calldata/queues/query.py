@@ -1,5 +1,5 @@
-"""The store queries behind queue figures: the events of the stays entered in a period, of given
-callers (uniqueids), of a report's legs. Company scoping goes through the callers' CDR legs."""
+"""The store queries behind stays: the events of given callers (uniqueids), of a report's legs; the
+company scoping of callers through their CDR legs (the figures': calldata.queues.figures)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (BigInteger, ColumnElement, Connection, Select, Text, any_, bindparam, cast, exists, extract,
-                        func, literal_column, or_, select)
+                        func, or_, select)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from calldata.queues.schema import queue_event
-from calldata.queues.stays import ENTER, Line
+from calldata.queues.stays import Line
 from calldata.store.reads import fetch
 from calldata.store.schema import cdr
 
@@ -39,7 +39,7 @@ def _array_of(element: array_of, compiler: SQLCompiler, **kw: Any) -> str:
     return f"ARRAY({compiler.process(element.query, **kw)})"
 
 
-def _among(dialect: str, column: Any, values: Select[Any] | str) -> Any:
+def among(dialect: str, column: Any, values: Select[Any] | str) -> Any:
     """`column` is one of a subquery's values, or of the list parameter named `values` (an array
     on PostgreSQL: one statement text, run straight on the driver by `fetch`)."""
     if isinstance(values, str):
@@ -50,9 +50,13 @@ def _among(dialect: str, column: Any, values: Select[Any] | str) -> Any:
 
 
 def _columns(dialect: str) -> list[Any]:
-    """A Line's columns: the time as whole epoch seconds, computed by the database."""
-    seconds = extract("epoch", queue_event.c.time)
-    epoch = cast(func.floor(seconds) if dialect == "postgresql" else seconds, BigInteger)
+    """A Line's columns: the time as whole epoch seconds, computed by the database (SQLite's date
+    functions round the stored text's microseconds to milliseconds, so .9995 s and more made the
+    next second: the seconds are read from its first 19 characters, YYYY-MM-DD HH:MM:SS)."""
+    if dialect == "postgresql":
+        epoch = cast(func.floor(extract("epoch", queue_event.c.time)), BigInteger)
+    else:
+        epoch = cast(func.strftime("%s", func.substr(queue_event.c.time, 1, 19)), BigInteger)
     return [epoch, queue_event.c.callid, queue_event.c.queue, queue_event.c.agent, queue_event.c.event,
             *(queue_event.c[f"data{n}"] for n in range(1, 6))]
 
@@ -65,29 +69,7 @@ def _ordered(dialect: str, condition: Any) -> Select[Any]:
 def attributed(dialect: str, callid: Any) -> Any:
     """The caller `callid` has a stored leg of one of the companies (list parameter `companies`)."""
     return exists().where(cdr.c.uniqueid == callid,
-                          or_(*(_among(dialect, cdr.c[c], "companies") for c in COMPANY_COLUMNS)))
-
-
-@cache
-def period_statement(queues: bool, companies: bool, dialect: str) -> Select[Any]:
-    """Every event of the callers that entered a queue in [start, end), by callid then time.
-
-    ENTERQUEUE rows are found through the (queue, time) index, or the time of all queues; the
-    events of each caller through (callid, time). Events after `end` are included: a stay entered
-    in the period is counted whole.
-    """
-    entered = select(queue_event.c.callid).where(
-        queue_event.c.event == literal_column(f"'{ENTER}'", Text),  # SQL text: `fetch` sends only the parameters
-        queue_event.c.time >= bindparam("start", type_=queue_event.c.time.type),
-        queue_event.c.time < bindparam("end", type_=queue_event.c.time.type),
-    )
-    if queues:
-        entered = entered.where(_among(dialect, queue_event.c.queue, "queues"))
-    if companies:
-        entered = entered.where(attributed(dialect, queue_event.c.callid))
-    # every event of those callers, of any queue (by the callid index: a filter on the queue here
-    # made PostgreSQL scan the queue's whole year instead); the caller filters the stays
-    return _ordered(dialect, _among(dialect, queue_event.c.callid, entered))
+                          or_(*(among(dialect, cdr.c[c], "companies") for c in COMPANY_COLUMNS)))
 
 
 def _lines(rows: Iterable[Sequence[Any]]) -> list[Line]:
@@ -99,25 +81,10 @@ def _lines(rows: Iterable[Sequence[Any]]) -> list[Line]:
     return found
 
 
-def period_events(conn: Connection, start: datetime, end: datetime, queues: Sequence[str] = (),
-                  companies: Collection[str] | None = None) -> list[Line]:
-    """Every event of the callers that entered a queue (one of `queues` when given) in [start, end),
-    and have a leg of one of `companies` (None: every caller, also those with no CDR stored yet)."""
-    params: dict[str, Any] = {"start": start, "end": end}
-    if queues:
-        params["queues"] = list(queues)
-    if companies is not None:
-        if not companies:
-            return []
-        params["companies"] = list(companies)
-    stmt = period_statement(bool(queues), companies is not None, conn.dialect.name)
-    return _lines(fetch(conn, stmt, params))
-
-
 @cache
 def callers_statement(dialect: str) -> Select[Any]:
     """Every event of the callers in the list parameter `callids`."""
-    return _ordered(dialect, _among(dialect, queue_event.c.callid, "callids"))
+    return _ordered(dialect, among(dialect, queue_event.c.callid, "callids"))
 
 
 _CHUNK = 900  # callids per statement on SQLite: under its bound-parameter limit
@@ -143,7 +110,7 @@ def legs_statement(side: str, dialect: str) -> Select[Any]:
         cdr.c.calldate >= bindparam("start", type_=cdr.c.calldate.type),
         cdr.c.calldate < bindparam("end", type_=cdr.c.calldate.type),
     )
-    return _ordered(dialect, _among(dialect, queue_event.c.callid, callers))
+    return _ordered(dialect, among(dialect, queue_event.c.callid, callers))
 
 
 def leg_events(conn: Connection, side: str, company: str, start: datetime, end: datetime) -> list[Line]:

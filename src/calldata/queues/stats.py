@@ -1,9 +1,9 @@
 """Queue statistics (pure): stays in, figures per queue and per member out (docs/queues.md).
 
-This is THE definition of the figures. On PostgreSQL the API counts them in SQL instead
-(calldata.queues.counted: the same rules, the events never reach Python); tests/queues holds the
-two equal on generated queue_logs, with this module as the oracle. Both give their tallies to
-`shaped`, so the answer's form is written once.
+This is THE definition of the figures. The API counts them from the stays kept in the store
+(calldata.queues.figures: on PostgreSQL a GROUP BY of the same rules, on SQLite this module over
+the kept rows); tests/queues holds that equal to this module over the stored events. Both give
+their tallies to `shaped`, so the answer's form is written once.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ def _agents(stays: Iterable[Stay]) -> dict[str, dict[str, int]]:
         return agents.setdefault(name, agent_entry())
 
     for stay in stays:
-        for ring in stay.rings:
-            entry = of(ring.agent)
-            if ring.event == "RINGNOANSWER":
-                entry["ringNoAnswer" if ring.ms > 0 else "busy"] += 1
+        for agent, (unanswered, busy) in stay.rung.items():
+            entry = of(agent)
+            entry["ringNoAnswer"] += unanswered
+            entry["busy"] += busy
         if stay.outcome == ANSWERED:
             entry = of(stay.agent)
             entry["answered"] += 1

@@ -21,7 +21,8 @@ LEFT = {"ABANDON": "abandon", "EXITWITHTIMEOUT": "timeout", "EXITEMPTY": "exitem
 # events that end an answered stay; their last three fields are holdtime|calltime|origposition
 ENDED = ("COMPLETEAGENT", "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
 TRANSFERS = ("BLINDTRANSFER", "ATTENDEDTRANSFER")
-RINGS = ("RINGNOANSWER", "RINGCANCELED")
+RING_NO_ANSWER = "RINGNOANSWER"
+RINGS = (RING_NO_ANSWER, "RINGCANCELED")
 ANSWERED = "answered"
 ABANDON = LEFT["ABANDON"]
 WAITING = "waiting"  # entered, no outcome logged (yet)
@@ -46,15 +47,6 @@ def lines(events: Iterable[QueueEvent]) -> Iterator[Line]:
         yield Line(int(e.time.timestamp()), e.callid, e.queue, e.agent, e.event, e.data)
 
 
-@dataclass(frozen=True, slots=True)
-class Ring:
-    """One member rung and not connected: `ms` rung (0: the member was busy or unreachable)."""
-
-    agent: str
-    event: str
-    ms: int
-
-
 @dataclass(slots=True)
 class Stay:
     """One entry of a caller (`callid` = its CDR uniqueid) into a queue; times in epoch seconds."""
@@ -68,10 +60,12 @@ class Stay:
     agent: str = ""  # the member who answered
     talk: int | None = None  # seconds the answered call lasted (calltime), once it ended
     transferred: bool = False  # the member transferred the caller out of the queue
-    rings: list[Ring] = field(default_factory=list)
+    # member rung and not connected -> [RINGNOANSWER over 0 ms, RINGNOANSWER|0 (busy or unreachable)];
+    # a RINGCANCELED names the member with nothing added (no one's fault)
+    rung: dict[str, list[int]] = field(default_factory=dict)
 
 
-WHITESPACE = " \t\n\r\x0b\x0c"  # ASCII's: what a number field may be padded with (SQL: calldata.queues.counted)
+WHITESPACE = " \t\n\r\x0b\x0c"  # ASCII's: what a number field may be padded with
 
 
 def number(text: str) -> int | None:
@@ -91,7 +85,9 @@ def _apply(stay: Stay, event: Line) -> None:
     at = event.time
     stay.end = max(stay.end, at)
     if event.event in RINGS:
-        stay.rings.append(Ring(event.agent, event.event, (number(values[0]) if values else None) or 0))
+        tally = stay.rung.setdefault(event.agent, [0, 0])
+        if event.event == RING_NO_ANSWER:
+            tally[0 if ((number(values[0]) if values else None) or 0) > 0 else 1] += 1
     elif event.event == CONNECT:
         held = number(values[0]) if values else None
         stay.outcome, stay.agent, stay.wait = ANSWERED, event.agent, at - stay.enter if held is None else held

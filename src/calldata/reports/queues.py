@@ -1,6 +1,6 @@
 """Queue statistics for a period (docs/queues.md): the scope checked against the directory, the
-period in the company's zone, then the stays entered in it counted: on PostgreSQL by the database
-(calldata.queues.counted), on SQLite by calldata.queues.stats over the stays read in Python."""
+period in the company's zone, then the stays entered in it counted from the kept stays
+(calldata.queues.figures)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from calldata.queues.counted import period_figures
-from calldata.queues.query import period_events
-from calldata.queues.stats import DEFAULT_SERVICE_LEVEL, figures
-from calldata.queues.stays import stays
+from calldata.queues.figures import period_figures
+from calldata.queues.stats import DEFAULT_SERVICE_LEVEL
 from calldata.reports.period import period
 from calldata.reports.request import ReportError, ReportRequest
 from calldata.reports.roster import current_roster
@@ -65,22 +63,9 @@ def span(conn: Connection, request: QueueStatsRequest, display_tz: str,
 def figures_between(conn: Connection, start: datetime, end: datetime, companies: tuple[str, ...] | None,
                     queues: tuple[str, ...] = (), service_level: int = DEFAULT_SERVICE_LEVEL) -> dict[str, Any]:
     """`{"from", "to", "values"}`: the period (epoch seconds) and queue -> the figures of the stays
-    entered in [start, end) (a caller's other stays, also fetched, are left out)."""
-    if conn.dialect.name == "postgresql":  # counted in the database (calldata.queues.counted)
-        values = period_figures(conn, start, end, queues, companies, service_level)
-    else:
-        values = counted_in_python(conn, start, end, companies, queues, service_level)
+    entered in [start, end)."""
+    values = period_figures(conn, start, end, queues, companies, service_level)
     return {"from": int(start.timestamp()), "to": int(end.timestamp()), "values": values}
-
-
-def counted_in_python(conn: Connection, start: datetime, end: datetime, companies: tuple[str, ...] | None,
-                      queues: tuple[str, ...] = (), service_level: int = DEFAULT_SERVICE_LEVEL) -> dict[str, Any]:
-    """`figures_between`'s values counted by calldata.queues.stats over the stays read in Python:
-    SQLite's way, and the oracle the PostgreSQL statement is tested against."""
-    events = period_events(conn, start, end, queues, companies)
-    first, after = int(start.timestamp()), int(end.timestamp())
-    counted = [stay for stay in stays(events) if first <= stay.enter < after and (not queues or stay.queue in queues)]
-    return figures(counted, service_level, queues)
 
 
 def queue_stats(conn: Connection, request: QueueStatsRequest, display_tz: str,
