@@ -1,7 +1,7 @@
 """queue_stay, queue_stay_ring: one row per caller's stay in a queue, and its members rung
 
 Revision ID: 0018_queue_stays
-Revises: 0015_cdr_partitions
+Revises: 0016_dashboard_rollups
 
 What the queue figures count (calldata.queues.stays.Stay: entered, outcome, wait, member, talk,
 transferred; per member rung, ring-no-answers and busies), kept by calldata.queues.kept whenever
