@@ -26,9 +26,9 @@ from calldata.rating.rater import NOT_RATED, Rater
 from calldata.rating.rerate import differs, keep_history
 from calldata.store.calls import note_changes
 from calldata.store.cdrs import ATTRIBUTES, lock_writers
+from calldata.store.keysets import among
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, RATING_COLUMNS, RATING_TYPES, cdr
 
-_CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
 _ROUNDS = 4  # linkedid -> call -> linkedid ... expansions; a call is rarely more than 2 deep
 CHANNEL_WINDOW = timedelta(days=1)  # how far apart two legs sharing a channel may start
 _LEG_COLUMNS = [
@@ -63,35 +63,32 @@ class Refreshed(msgspec.Struct):
     updated: int = 0
 
 
-def _one_of(conn: Connection, columns: tuple[Any, ...], keys: Iterable[Any]) -> Iterable[Any]:
-    """WHERE clauses matching any of `columns` against `keys`: `= ANY(array)` on PostgreSQL (one
-    plan whatever the count, the array sent once), IN lists of at most _CHUNK values elsewhere."""
+def _ids(conn: Connection, columns: Any, keys: set[Any], *window: Any) -> set[int]:
+    """The acctids of the rows whose `columns` (one, or a tuple) hold one of `keys` (index lookups).
+
+    Within a calldate `window` on PostgreSQL the keys go as an array literal, which the planner
+    sees whole: should it read the window rather than the indexes, it tests each row against a
+    hashed array, not a list (calldata.store.keysets sends the others as JSON)."""
     items = list(keys)
     if not items:
-        return
-    if conn.dialect.name == "postgresql":
+        return set()
+    columns = columns if isinstance(columns, tuple) else (columns,)
+    if window and conn.dialect.name == "postgresql":
         array = bindparam("keys", items, type_=ARRAY(columns[0].type))
-        yield or_(*(column == any_(array) for column in columns))
-        return
-    for i in range(0, len(items), _CHUNK):
-        yield or_(*(column.in_(items[i:i + _CHUNK]) for column in columns))
-
-
-def _ids(conn: Connection, columns: Any, keys: set[Any], *window: Any) -> set[int]:
-    """The acctids of the rows whose `columns` (one, or a tuple) hold one of `keys` (index lookups)."""
-    found: set[int] = set()
-    for clause in _one_of(conn, columns if isinstance(columns, tuple) else (columns,), keys):
-        found.update(conn.execute(select(cdr.c.acctid).where(clause, *window)).scalars())
-    return found
+        clause = or_(*(column == any_(array) for column in columns))
+    else:
+        clause = or_(*(among(conn, column, items, f"keys_{i}") for i, column in enumerate(columns)))
+    return set(conn.execute(select(cdr.c.acctid).where(clause, *window)).scalars())
 
 
 def _rows(conn: Connection, acctids: set[int], into: dict[int, Any]) -> list[Any]:
     """Load the full rows of `acctids` not loaded yet."""
-    found = []
-    for clause in _one_of(conn, (cdr.c.acctid,), acctids - into.keys()):
-        for row in conn.execute(select(*_LEG_COLUMNS).where(clause)):
-            into[row.acctid] = row
-            found.append(row)
+    missing = acctids - into.keys()
+    if not missing:
+        return []
+    found = list(conn.execute(select(*_LEG_COLUMNS).where(among(conn, cdr.c.acctid, missing))))
+    for row in found:
+        into[row.acctid] = row
     return found
 
 
