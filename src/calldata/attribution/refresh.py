@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import BigInteger, Connection, Integer, any_, bindparam, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import JSON, BigInteger, Connection, Integer, bindparam, cast, func, or_, select, text, union, update
 
 from calldata.attribution import versions
 from calldata.attribution.lookup import Lookup
@@ -66,18 +65,20 @@ class Refreshed(msgspec.Struct):
 def _ids(conn: Connection, columns: Any, keys: set[Any], *window: Any) -> set[int]:
     """The acctids of the rows whose `columns` (one, or a tuple) hold one of `keys` (index lookups).
 
-    Within a calldate `window` on PostgreSQL the keys go as an array literal, which the planner
-    sees whole: should it read the window rather than the indexes, it tests each row against a
-    hashed array, not a list (calldata.store.keysets sends the others as JSON)."""
+    Within a calldate `window` on PostgreSQL the keys are joined (one JSON parameter): whether
+    the planner reads the window and hashes the keys or probes an index per key, no row is
+    tested against a list of keys (a generic plan once did that: bench/RESULTS.md), and no array
+    literal is planned element by element (15 ms of a 5,000-leg batch's 25)."""
     items = list(keys)
     if not items:
         return set()
     columns = columns if isinstance(columns, tuple) else (columns,)
     if window and conn.dialect.name == "postgresql":
-        array = bindparam("keys", items, type_=ARRAY(columns[0].type))
-        clause = or_(*(column == any_(array) for column in columns))
-    else:
-        clause = or_(*(among(conn, column, items, f"keys_{i}") for i, column in enumerate(columns)))
+        joined = select(func.json_array_elements_text(cast(bindparam("keys", msgspec.json.encode(items).decode()), JSON))
+                        .label("key")).subquery("k")
+        stmt: Any = union(*(select(cdr.c.acctid).join(joined, column == joined.c.key).where(*window) for column in columns))
+        return set(conn.execute(stmt).scalars())
+    clause = or_(*(among(conn, column, items, f"keys_{i}") for i, column in enumerate(columns)))
     return set(conn.execute(select(cdr.c.acctid).where(clause, *window)).scalars())
 
 
@@ -109,9 +110,11 @@ def legs_of_calls(conn: Connection, acctids: Iterable[int]) -> list[Any]:
 def _linked(conn: Connection, found: list[Any], loaded: dict[int, Any]) -> None:
     """Load into `loaded` the stored rows linked to the legs `found` (stored or not), see above."""
     if conn.dialect.name == "postgresql":
-        # psycopg prepares a statement run 5 times; PostgreSQL's generic plan for it then scans
+        # psycopg prepares a statement run 5 times; PostgreSQL's generic plan for it once scanned
         # the calldate window testing each row against the whole channel array (seconds a batch
-        # on 100k rows). Plans made for the actual arrays use the indexes or a hashed test.
+        # on 100k rows). Plans made for the actual window and keys choose between the indexes
+        # and the window (the keys are joined now, see _ids, but a generic plan still cannot
+        # tell a window of a day from one of a year).
         conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     channels = {c for row in found for c in (row.channel, row.dstchannel) if c}
     # Channel names are reused (IAX2 call numbers, DAHDI spans): look only around these rows.
