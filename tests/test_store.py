@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+import msgspec
+import pytest
+from psycopg.errors import UniqueViolation
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from calldata.cdr import Cdr
-from calldata.store.cdrs import insert_cdrs
+from calldata.store.cdrs import cdr_values, insert_cdrs, lock_writers, write_new
 from calldata.store.schema import cdr
 
 
@@ -60,6 +64,39 @@ def test_repeats_within_a_batch_are_stored_once_in_input_order(engine: Engine) -
     with engine.connect() as conn:
         stored = conn.execute(select(cdr.c.uniqueid).order_by(cdr.c.acctid)).scalars().all()
     assert stored == ["1795917777.3", "1795917777.1", "1795917777.2"]
+
+
+def test_a_row_written_by_write_new_reads_and_sorts_as_one_written_through_sqlalchemy(engine: Engine) -> None:
+    """write_new bypasses SQLAlchemy's types (SQLite: times as text it formats itself): the stored
+    values, and on SQLite their text (compared and sorted as text), are the same."""
+    fast, slow = _record(1), _record(2)
+    slow_row = {**cdr_values(slow), "answer": slow.answer.replace(microsecond=5)}
+    with engine.begin() as conn:
+        lock_writers(conn)
+        (acctid,) = write_new(conn, [msgspec.structs.replace(fast, answer=fast.answer.replace(microsecond=5))],
+                              None, [fast.natural_key()])
+        conn.execute(insert(cdr), [slow_row])
+    columns = [cdr.c.calldate, cdr.c.answer, cdr.c["end"], cdr.c.sequence, cdr.c.natkey]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*columns).order_by(cdr.c.acctid)).all()
+        if engine.dialect.name == "sqlite":
+            texts = conn.execute(text('SELECT calldate, answer, "end" FROM cdr ORDER BY acctid')).all()
+            assert [len(t) for t in texts[0]] == [len(t) for t in texts[1]] == [26, 26, 26]
+    assert rows[0][0] == fast.start and rows[0][1] == fast.answer.replace(microsecond=5) and rows[0][4] == fast.natural_key()
+    assert [type(v) for v in rows[0]] == [type(v) for v in rows[1]]
+    assert acctid == 1
+
+
+def test_write_new_refuses_a_stored_key_rather_than_store_it_twice(engine: Engine) -> None:
+    """write_new trusts its caller's lookup; a key stored all the same fails the batch on the unique key
+    (PostgreSQL: psycopg's own error, raised by the COPY on the driver's cursor)."""
+    record = _record(1)
+    with engine.begin() as conn:
+        insert_cdrs(conn, [record])
+    with pytest.raises((IntegrityError, UniqueViolation)), engine.begin() as conn:
+        write_new(conn, [record], None, [record.natural_key()])
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(cdr)) == 1
 
 
 def test_migrations_build_exactly_the_declared_schema(engine: Engine) -> None:

@@ -112,7 +112,7 @@ class Cdr(msgspec.Struct, kw_only=True):
         parts = [
             self.uniqueid,
             "" if self.sequence is None else str(self.sequence),
-            self.start.strftime("%Y%m%d%H%M%S"),
+            _compact(self.start),
             self.channel,
             self.dstchannel,
         ]
@@ -121,10 +121,19 @@ class Cdr(msgspec.Struct, kw_only=True):
                 self.dst,
                 self.lastapp,
                 self.lastdata,
-                "" if self.answer is None else self.answer.strftime("%Y%m%d%H%M%S"),
-                "" if self.end is None else self.end.strftime("%Y%m%d%H%M%S"),
+                "" if self.answer is None else _compact(self.answer),
+                "" if self.end is None else _compact(self.end),
                 self.disposition,
                 str(self.duration),
                 str(self.billsec),
             ]
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _compact(moment: datetime) -> str:
+    """`moment.strftime("%Y%m%d%H%M%S")`, cut from isoformat (a third of strftime's time: the
+    importer computes a natural key for every record)."""
+    if moment.year < 1000:  # strftime does not pad such a year
+        return moment.strftime("%Y%m%d%H%M%S")
+    iso = moment.isoformat()
+    return iso[0:4] + iso[5:7] + iso[8:10] + iso[11:13] + iso[14:16] + iso[17:19]

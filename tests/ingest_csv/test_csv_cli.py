@@ -13,6 +13,7 @@ import pytest
 
 from sqlalchemy import func, make_url, select
 
+from calldata.ingest.importer import CHILD_FROM
 from calldata.store.engine import sync_engine
 from calldata.store.schema import cdr
 from csv_samples import DATA, GOOD, STORIES, with_field
@@ -191,6 +192,63 @@ def test_ctrl_c_stops_between_batches_and_says_what_was_stored(store_url: str, g
     assert rest.returncode == 0, rest.stderr
     assert _row(rest.stdout, "Master.csv")[2:] == [str(GENERATED_ROWS), str(GENERATED_ROWS - stored), str(stored), "0"]
     assert _stored_count(store_url) == GENERATED_ROWS
+
+
+@pytest.mark.slow
+def test_killed_mid_import_then_run_again_stores_each_row_once(store_url: str, generated: Path) -> None:
+    """SIGKILL while batches are being stored (the file parsed in a child process): only whole batches
+    were committed, the orphaned child ends, and importing again stores exactly the rest, each row once."""
+    assert generated.stat().st_size >= CHILD_FROM  # so the import parses in a child
+    args = ["import", "--batch-size", str(INTERRUPT_BATCH), str(generated)]
+    with subprocess.Popen(
+        [sys.executable, "-m", "calldata", "--database-url", store_url, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "500"},
+    ) as proc:
+        deadline = time.monotonic() + 120
+        while _stored_count(store_url) < 2 * INTERRUPT_BATCH and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        parsing = _children_of(proc.pid)
+        proc.kill()
+    assert parsing, "no parsing child was running"
+    stored = _stored_count(store_url)
+    assert 0 < stored < GENERATED_ROWS and stored % INTERRUPT_BATCH == 0
+    deadline = time.monotonic() + 30
+    while any(map(_running, parsing)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_running, parsing)), "the parsing child outlived its importer"
+
+    rest = calldata(store_url, *args)
+    assert rest.returncode == 0, rest.stderr
+    assert _row(rest.stdout, "Master.csv")[2:] == [str(GENERATED_ROWS), str(GENERATED_ROWS - stored), str(stored), "0"]
+    engine = sync_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count(func.distinct(cdr.c.natkey)))) == GENERATED_ROWS
+    finally:
+        engine.dispose()
+    assert _stored_count(store_url) == GENERATED_ROWS
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                found.append(int(stat.parent.name))
+        except OSError:
+            continue
+    return found
 
 
 def test_quarantine_list_shortens_only_long_lines() -> None:

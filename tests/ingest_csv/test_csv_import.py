@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -112,9 +114,10 @@ def _mixed_file(tmp_path: Path) -> tuple[Path, int]:
     return path, good
 
 
-def test_bad_lines_are_quarantined_and_the_import_goes_on(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_child", [False, True], ids=["parsed_here", "parsed_in_child"])
+def test_bad_lines_are_quarantined_and_the_import_goes_on(engine: Engine, tmp_path: Path, in_child: bool) -> None:
     path, good = _mixed_file(tmp_path)
-    summary = import_file(engine, path, UTC)
+    summary = import_file(engine, path, UTC, in_child=in_child)
     assert (summary.read, summary.inserted, summary.present) == (12, good, 0)
     assert summary.quarantined == summary.newly_quarantined == len(BAD_LINES)
     assert summary.read == summary.inserted + summary.present + summary.quarantined
@@ -129,10 +132,11 @@ def test_bad_lines_are_quarantined_and_the_import_goes_on(engine: Engine, tmp_pa
         assert by_line[number]["source"] == str(path.resolve())
 
 
-def test_reimport_stores_nothing_twice(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_child", [False, True], ids=["parsed_here", "parsed_in_child"])
+def test_reimport_stores_nothing_twice(engine: Engine, tmp_path: Path, in_child: bool) -> None:
     path, good = _mixed_file(tmp_path)
-    first = import_file(engine, path, UTC, batch_size=3)
-    second = import_file(engine, path, UTC, batch_size=5)
+    first = import_file(engine, path, UTC, in_child=in_child, batch_size=3)
+    second = import_file(engine, path, UTC, in_child=in_child, batch_size=5)
     assert (first.inserted, first.present, first.newly_quarantined) == (good, 0, len(BAD_LINES))
     assert (second.read, second.inserted, second.present) == (12, 0, good)
     assert (second.quarantined, second.newly_quarantined) == (len(BAD_LINES), 0)
@@ -150,10 +154,11 @@ def test_appended_file_imports_only_the_new_records(engine: Engine, tmp_path: Pa
     assert (summary.inserted, summary.present) == (4, 6)
 
 
-def test_progress_reports_bytes_up_to_the_file_size(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_child", [False, True], ids=["parsed_here", "parsed_in_child"])
+def test_progress_reports_bytes_up_to_the_file_size(engine: Engine, tmp_path: Path, in_child: bool) -> None:
     path, _ = _mixed_file(tmp_path)
     seen: list[int] = []
-    import_file(engine, path, UTC, batch_size=4, progress=seen.append)
+    import_file(engine, path, UTC, in_child=in_child, batch_size=4, progress=seen.append)
     assert len(seen) == 4  # 12 records in batches of 4, and the final (empty) flush
     assert seen == sorted(seen) and seen[-1] == path.stat().st_size
 
@@ -182,12 +187,13 @@ def test_forced_layout_and_undetectable_file(engine: Engine, tmp_path: Path) -> 
     assert _count(engine, quarantine) == 0
 
 
-def test_non_utf8_and_nul_lines_are_stored(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_child", [False, True], ids=["parsed_here", "parsed_in_child"])
+def test_non_utf8_and_nul_lines_are_stored(engine: Engine, tmp_path: Path, in_child: bool) -> None:
     path = tmp_path / "Master.csv"
     latin1 = with_field(4, '"M\xfcller <07700900001>"', f16='"1.1"', f19='"1.1"').encode("latin-1")
     torn = b'"acme","201",\x00\x00\x00\x00'
     path.write_bytes(GOOD.encode() + b"\n" + latin1 + b"\n" + torn + b"\n")
-    summary = import_file(engine, path, UTC)
+    summary = import_file(engine, path, UTC, in_child=in_child)
     assert (summary.inserted, summary.quarantined) == (2, 1)
     with engine.connect() as conn:
         assert conn.scalar(select(cdr.c.clid).where(cdr.c.uniqueid == "1.1")) == "Müller <07700900001>"
@@ -196,12 +202,47 @@ def test_non_utf8_and_nul_lines_are_stored(engine: Engine, tmp_path: Path) -> No
     assert entry.reason == "line: contains NUL bytes (a torn write?)"
 
 
-def test_rotated_gzip_file_is_read_decompressed(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_child", [False, True], ids=["parsed_here", "parsed_in_child"])
+def test_rotated_gzip_file_is_read_decompressed(engine: Engine, tmp_path: Path, in_child: bool) -> None:
     path = tmp_path / "Master.csv.1.gz"
     path.write_bytes(gzip.compress((STORIES / "all" / "Master.csv").read_bytes()))
     seen: list[int] = []
-    summary = import_file(engine, path, UTC, batch_size=10, progress=seen.append)
+    summary = import_file(engine, path, UTC, in_child=in_child, batch_size=10, progress=seen.append)
     assert (summary.layout, summary.read, summary.inserted) == ("cdr_csv+loguniqueid+loguserfield+newcdrcolumns", 32, 32)
     assert seen[-1] == path.stat().st_size
     again = import_file(engine, STORIES / "all" / "Master.csv", UTC)
     assert (again.inserted, again.present) == (0, 32)
+
+
+def test_a_failure_in_the_parsing_child_is_raised_in_the_importer(engine: Engine, tmp_path: Path) -> None:
+    """A rotated file cut short: the child's EOFError reaches the caller (the CLI reports it), batches before it are kept."""
+    path = tmp_path / "Master.csv.1.gz"
+    whole = gzip.compress((STORIES / "all" / "Master.csv").read_bytes() * 40)
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(EOFError):
+        import_file(engine, path, UTC, batch_size=100, in_child=True, layout=LAYOUTS["cdr_csv+loguniqueid+loguserfield+newcdrcolumns"])
+    assert _count(engine, cdr) > 0
+
+
+def test_a_stopped_import_ends_its_parsing_child(engine: Engine, tmp_path: Path) -> None:
+    """Stop set after the first batch: nothing more is stored, and the child parsing ahead is ended, not left behind."""
+    path, good = _mixed_file(tmp_path)
+    stop = threading.Event()
+    before = _children()
+    summary = import_file(engine, path, UTC, batch_size=4, in_child=True, progress=lambda _: stop.set(), stop=stop)
+    assert (summary.read, summary.inserted) == (4, _count(engine, cdr)) and summary.inserted < good
+    assert _children() == before
+
+
+def _children() -> set[int]:
+    """This process's live child processes (from /proc)."""
+    mine = str(os.getpid())
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == mine and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found

@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import BigInteger, Connection, Integer, any_, bindparam, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import JSON, BigInteger, Connection, Integer, bindparam, cast, func, or_, select, text, union, update
 
 from calldata.attribution import versions
 from calldata.attribution.lookup import Lookup
@@ -26,9 +25,9 @@ from calldata.rating.rater import NOT_RATED, Rater
 from calldata.rating.rerate import differs, keep_history
 from calldata.store.calls import note_changes
 from calldata.store.cdrs import ATTRIBUTES, lock_writers
+from calldata.store.keysets import among
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, RATING_COLUMNS, RATING_TYPES, cdr
 
-_CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
 _ROUNDS = 4  # linkedid -> call -> linkedid ... expansions; a call is rarely more than 2 deep
 CHANNEL_WINDOW = timedelta(days=1)  # how far apart two legs sharing a channel may start
 _LEG_COLUMNS = [
@@ -63,35 +62,34 @@ class Refreshed(msgspec.Struct):
     updated: int = 0
 
 
-def _one_of(conn: Connection, columns: tuple[Any, ...], keys: Iterable[Any]) -> Iterable[Any]:
-    """WHERE clauses matching any of `columns` against `keys`: `= ANY(array)` on PostgreSQL (one
-    plan whatever the count, the array sent once), IN lists of at most _CHUNK values elsewhere."""
+def _ids(conn: Connection, columns: Any, keys: set[Any], *window: Any) -> set[int]:
+    """The acctids of the rows whose `columns` (one, or a tuple) hold one of `keys` (index lookups).
+
+    Within a calldate `window` on PostgreSQL the keys are joined (one JSON parameter): whether
+    the planner reads the window and hashes the keys or probes an index per key, no row is
+    tested against a list of keys (a generic plan once did that: bench/RESULTS.md), and no array
+    literal is planned element by element (15 ms of a 5,000-leg batch's 25)."""
     items = list(keys)
     if not items:
-        return
-    if conn.dialect.name == "postgresql":
-        array = bindparam("keys", items, type_=ARRAY(columns[0].type))
-        yield or_(*(column == any_(array) for column in columns))
-        return
-    for i in range(0, len(items), _CHUNK):
-        yield or_(*(column.in_(items[i:i + _CHUNK]) for column in columns))
-
-
-def _ids(conn: Connection, columns: Any, keys: set[Any], *window: Any) -> set[int]:
-    """The acctids of the rows whose `columns` (one, or a tuple) hold one of `keys` (index lookups)."""
-    found: set[int] = set()
-    for clause in _one_of(conn, columns if isinstance(columns, tuple) else (columns,), keys):
-        found.update(conn.execute(select(cdr.c.acctid).where(clause, *window)).scalars())
-    return found
+        return set()
+    columns = columns if isinstance(columns, tuple) else (columns,)
+    if window and conn.dialect.name == "postgresql":
+        joined = select(func.json_array_elements_text(cast(bindparam("keys", msgspec.json.encode(items).decode()), JSON))
+                        .label("key")).subquery("k")
+        stmt: Any = union(*(select(cdr.c.acctid).join(joined, column == joined.c.key).where(*window) for column in columns))
+        return set(conn.execute(stmt).scalars())
+    clause = or_(*(among(conn, column, items, f"keys_{i}") for i, column in enumerate(columns)))
+    return set(conn.execute(select(cdr.c.acctid).where(clause, *window)).scalars())
 
 
 def _rows(conn: Connection, acctids: set[int], into: dict[int, Any]) -> list[Any]:
     """Load the full rows of `acctids` not loaded yet."""
-    found = []
-    for clause in _one_of(conn, (cdr.c.acctid,), acctids - into.keys()):
-        for row in conn.execute(select(*_LEG_COLUMNS).where(clause)):
-            into[row.acctid] = row
-            found.append(row)
+    missing = acctids - into.keys()
+    if not missing:
+        return []
+    found = list(conn.execute(select(*_LEG_COLUMNS).where(among(conn, cdr.c.acctid, missing))))
+    for row in found:
+        into[row.acctid] = row
     return found
 
 
@@ -112,9 +110,11 @@ def legs_of_calls(conn: Connection, acctids: Iterable[int]) -> list[Any]:
 def _linked(conn: Connection, found: list[Any], loaded: dict[int, Any]) -> None:
     """Load into `loaded` the stored rows linked to the legs `found` (stored or not), see above."""
     if conn.dialect.name == "postgresql":
-        # psycopg prepares a statement run 5 times; PostgreSQL's generic plan for it then scans
+        # psycopg prepares a statement run 5 times; PostgreSQL's generic plan for it once scanned
         # the calldate window testing each row against the whole channel array (seconds a batch
-        # on 100k rows). Plans made for the actual arrays use the indexes or a hashed test.
+        # on 100k rows). Plans made for the actual window and keys choose between the indexes
+        # and the window (the keys are joined now, see _ids, but a generic plan still cannot
+        # tell a window of a day from one of a year).
         conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     channels = {c for row in found for c in (row.channel, row.dstchannel) if c}
     # Channel names are reused (IAX2 call numbers, DAHDI spans): look only around these rows.

@@ -14,6 +14,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 from itertools import islice, product
 from typing import BinaryIO, Generic, NamedTuple, TypeVar
 
@@ -140,15 +141,17 @@ def split_fields(text: str) -> list[str]:
 _TIME_SHAPE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 
 
-def _naive_or_aware(field: str, text: str) -> datetime | None:
-    """`YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]` as written; "" (never answered) is None, and so is
-    the zero date SQL backends write for it (`0000-00-00 00:00:00`)."""
+def _naive_or_aware(field: str, text: str, utc: bool = False) -> datetime | None:
+    """`YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]` as written, read as UTC when `utc` and it gives no
+    offset; "" (never answered) is None, and so is the zero date SQL backends write for it
+    (`0000-00-00 00:00:00`)."""
     if not text or text.startswith("0000-00-00"):
         return None
     if not _TIME_SHAPE.match(text):
         raise CdrValueError(f"{field}: not a time: {text!r}")
     try:
-        return datetime.fromisoformat(text)
+        # parsed aware when it can be: a third of the time of a replace(tzinfo=UTC) afterwards
+        return datetime.fromisoformat(text + "+00:00" if utc and len(text) == 19 else text)
     except ValueError:
         raise CdrValueError(f"{field}: not a time: {text!r}") from None
 
@@ -175,7 +178,8 @@ def _localise(
     `duration` and end - answer to `billsec` wins; a tie goes to the earlier instant.
     """
     if zone is UTC:
-        return [None if v is None else v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC) for _, v in times]
+        return [v if v is None or v.tzinfo is UTC else v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+                for _, v in times]
     options = [((None,) if v is None else _candidates(f, v, zone)) for f, v in times]
     if all(len(o) == 1 for o in options):
         return [o[0] for o in options]
@@ -221,10 +225,12 @@ def cdr_from_fields(fields: Sequence[str], layout: Layout, zone: tzinfo) -> Cdr:
         raise CdrValueError(
             f"columns: {len(fields)} fields, but layout {layout.name} has {len(layout.columns)}"
         )
-    values = {name: value for name, value in zip(layout.columns, fields, strict=True) if name}
-    duration = _count("duration", values.pop("duration", "0"))
-    billsec = _count("billsec", values.pop("billsec", "0"))
-    naive = [(f, _naive_or_aware(f, values.pop(f, ""))) for f in ("start", "answer", "end")]
+    texts, at = _positions(layout.columns)
+    values = {name: fields[i] for name, i in texts}
+    duration = _count("duration", fields[at["duration"]] if "duration" in at else "0")
+    billsec = _count("billsec", fields[at["billsec"]] if "billsec" in at else "0")
+    utc = zone is UTC
+    naive = [(f, _naive_or_aware(f, fields[at[f]] if f in at else "", utc)) for f in ("start", "answer", "end")]
     if naive[0][1] is None:
         raise CdrValueError("start: empty")
     try:
@@ -234,23 +240,24 @@ def cdr_from_fields(fields: Sequence[str], layout: Layout, zone: tzinfo) -> Cdr:
     assert start is not None
     if "disposition" in values:
         values["disposition"] = normalise_disposition(values["disposition"])
-    kept = layout.columns
-    if "answer" not in kept or "end" not in kept:  # cdr_pgsql's table, a cdr_custom: from the counts
+    if "answer" not in at or "end" not in at:  # cdr_pgsql's table, a cdr_custom: from the counts
         counted_answer, counted_end = counted_times(start, duration, billsec, values.get("disposition", ""))
-        answer = answer if "answer" in kept else counted_answer
-        end = end if "end" in kept else counted_end
+        answer = answer if "answer" in at else counted_answer
+        end = end if "end" in at else counted_end
     if "amaflags" in values:
         values["amaflags"] = normalise_amaflags(values["amaflags"])
-    sequence = _sequence(values.pop("sequence", ""))
-    return Cdr(
-        start=start,
-        answer=answer,
-        end=end,
-        duration=duration,
-        billsec=billsec,
-        sequence=sequence,
-        **values,
-    )
+    sequence = _sequence(fields[at["sequence"]] if "sequence" in at else "")
+    return Cdr(start=start, answer=answer, end=end, duration=duration, billsec=billsec, sequence=sequence, **values)
+
+
+_READ_APART = frozenset(("start", "answer", "end", "duration", "billsec", "sequence"))
+
+
+@lru_cache(maxsize=64)
+def _positions(columns: tuple[str, ...]) -> tuple[tuple[tuple[str, int], ...], dict[str, int]]:
+    """A layout's string fields (name, position), and where each named column is (worked out once per layout)."""
+    at = {name: i for i, name in enumerate(columns) if name}
+    return tuple((name, i) for name, i in at.items() if name not in _READ_APART), at
 
 
 def counted_times(start: datetime, duration: int, billsec: int, disposition: str) -> tuple[datetime | None, datetime]:
@@ -430,7 +437,27 @@ def _records(
         except CdrValueError as exc:
             return exc
 
-    while have(1):
+    while True:
+        if not pending:  # the common case, a line holding one whole record, read without the queues
+            nxt = next(source, None)
+            if nxt is None or (not final and not nxt.terminated):
+                return  # the end, or a line Asterisk is still writing
+            text = decode(nxt.body)
+            if not text.strip():
+                line += 1  # not a record: skipped, but counted as a line
+                continue
+            try:
+                fields = split_fields(text)
+            except _Incomplete:
+                pending.append(nxt)  # a quoted field goes on: read on below
+                texts.append(text)
+                continue
+            except CdrValueError as exc:
+                yield Parsed(line, nxt.offset, nxt.end, nxt.body, exc)
+            else:
+                yield Parsed(line, nxt.offset, nxt.end, nxt.body, build(fields))
+            line += 1
+            continue
         if not final and not pending[0].terminated:
             return  # Asterisk is still writing this line
         if not texts[0].strip():

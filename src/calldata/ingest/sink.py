@@ -38,8 +38,10 @@ class Stored(msgspec.Struct):
         return self
 
 
-def store_batch(conn: Connection, records: Sequence[Cdr], rejected: Sequence[Rejected] = ()) -> Stored:
-    """Store a batch inside the caller's transaction, so a checkpoint written beside it commits with it.
+def store_batch(conn: Connection, records: Sequence[Cdr], rejected: Sequence[Rejected] = (),
+                keys: Sequence[str] | None = None) -> Stored:
+    """Store a batch inside the caller's transaction, so a checkpoint written beside it commits with it;
+    `keys`: the records' natural keys, when the caller has them (the importer's parsing process).
 
     The new rows are decided before they are inserted, together with the stored legs of their
     calls, and inserted with their attribution (each new row written once); the earlier legs
@@ -47,10 +49,10 @@ def store_batch(conn: Connection, records: Sequence[Cdr], rejected: Sequence[Rej
     stored row without its properties.
     """
     cdrs.lock_writers(conn)  # before reading the stored legs: no other writer adds one meanwhile
-    new = cdrs.unstored(conn, records)
+    new = cdrs.unstored(conn, records, keys)
     fresh = list(new.values())
     attributes, earlier = refresh.attribute_new(conn, fresh, versions.current_lookup(conn)) if new else ([], 0)
-    new_ids = cdrs.insert_cdrs(conn, fresh, attributes, keys=list(new))
+    new_ids = cdrs.write_new(conn, fresh, attributes, list(new))
     return Stored(
         inserted=len(new_ids),
         present=len(records) - len(new_ids),
