@@ -38,14 +38,14 @@ from calldata.cdr import Cdr
 from calldata.store import partitions, reads
 from calldata.store.cdrs import cdr_values
 from calldata.store.engine import sync_engine, upgrade
-from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
+from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, RENDERED_COLUMNS, cdr
 from calldata.store.scratch import scratch_database
 
 PAGE = 500
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 # the columns a row of the API carries, as COPY exports them
 EXPORTED = [*reads.BASE_COLUMNS, *PROPERTY_TEXT, *PROPERTY_FLAGS]
-LOADED = [c.name for c in cdr.columns if c.name != "acctid"]
+LOADED = [c.name for c in cdr.columns if c.name not in ("acctid", *RENDERED_COLUMNS)]
 
 COMPANIES = ["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka",
              "tyrell", "cyberdyne", "soylent", "vandelay"]
