@@ -3,7 +3,8 @@
 Revision ID: 0017_row_json
 Revises: 0015_cdr_partitions
 
-PostgreSQL only (SQLite renders its pages as before). Three text columns hold a row's API JSON
+The columns are added on SQLite too (left NULL: SQLite renders its pages as before, so every
+statement naming cdr's columns runs on both); the rest is PostgreSQL's. Three text columns hold a row's API JSON
 members without their braces: `json_base` (clid ... linkedid), `json_cache` (what cachedata adds
 after the times: peeraccount ... destination_kind) and `json_properties` (`"properties":{...}`,
 undecided properties and false flags left out). acctid and the times depend on nothing or on the
@@ -14,6 +15,7 @@ amounts are shown with the precision of the deck that priced them, as calldata.s
 Existing rows are rendered by an UPDATE (the whole table is rewritten once).
 """
 
+import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import text
 
@@ -62,9 +64,14 @@ END
 $$"""
 
 
+COLUMNS = ("json_base", "json_cache", "json_properties")
+
+
 def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
+        for name in COLUMNS:
+            op.add_column("cdr", sa.Column(name, sa.Text()))
         return
     conn.execute(text("ALTER TABLE cdr ADD COLUMN json_base text, ADD COLUMN json_cache text,"
                       " ADD COLUMN json_properties text"))
@@ -78,6 +85,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
+        with op.batch_alter_table("cdr", table_kwargs={"sqlite_autoincrement": True}) as batch:
+            for name in COLUMNS:
+                batch.drop_column(name)
         return
     conn.execute(text("DROP TRIGGER cdr_row_json ON cdr"))
     conn.execute(text("DROP FUNCTION cdr_row_json(), cdr_amount_text(bigint, integer)"))
