@@ -17,7 +17,7 @@ ZONES = ("UTC", "America/St_Johns")
 
 def stored_and_fresh(url: str, zone: str, cachedata: bool) -> tuple[list[Any], list[Any]]:
     """Every row of the store at `url` read in `zone`, 7 a page: from the stored JSON (what the API
-    serves on PostgreSQL) and rendered from the columns, both decoded."""
+    serves on PostgreSQL) and rendered from the columns (each page the same bytes), both decoded."""
     engine = sync_engine(url)
     reads.prepare(engine, zone)
     stored: list[Any] = []
@@ -30,6 +30,7 @@ def stored_and_fresh(url: str, zone: str, cachedata: bool) -> tuple[list[Any], l
                 pages = [reads.to_page(reads.fetch(conn, *reads.page_statement("postgresql", query, stored)),
                                        cachedata, stored=stored) for stored in (True, False)]
                 assert pages[0].count == pages[1].count and pages[0].last_acctid == pages[1].last_acctid
+                assert pages[0].values == pages[1].values  # byte for byte, not only in meaning
                 stored += msgspec.json.decode(pages[0].values)
                 fresh += msgspec.json.decode(pages[1].values)
                 if pages[0].last_acctid is None:
