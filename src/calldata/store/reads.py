@@ -253,21 +253,18 @@ def driver_sql(dialect: Dialect, stmt: Select[Any]) -> str:
     return str(stmt.compile(dialect=dialect))
 
 
-def fetch(
-    conn: Connection, stmt: Select[Any], params: dict[str, Any], custom_plan: bool = False
-) -> Sequence[Sequence[Any]]:
+def fetch(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> Sequence[Sequence[Any]]:
     """The rows of a page (or a report) as plain tuples.
 
     On PostgreSQL they come straight off the driver's cursor: every value is already a str, int
     or bool, so SQLAlchemy's Row objects and result processing would only cost time (~0.6 ms a
     page). SQLite needs SQLAlchemy's Boolean processing (it stores flags as integers).
-    `custom_plan`: never prepared on the server, so planned for these values (AsyncpgPool.fetch).
     """
     if conn.dialect.name != "postgresql":
         return conn.execute(stmt, params).all()
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(driver_sql(conn.dialect, stmt), params, prepare=False if custom_plan else None)
+        cursor.execute(driver_sql(conn.dialect, stmt), params)
         return cursor.fetchall()
     finally:
         cursor.close()
@@ -327,8 +324,8 @@ def to_page(
 
 
 def _windowed(query: PageQuery) -> bool:
-    """A date window: its statement is planned for its own dates (a generic plan reads the window
-    through the calldate index and sorts it: O(window) a page instead of O(page))."""
+    """A date window: on the API's asyncpg pool its statement is planned for its own dates (a
+    generic plan had read the window through the calldate index and sorted it, bench/RESULTS.md)."""
     return query.min_date is not None or query.max_date is not None
 
 
@@ -343,7 +340,7 @@ def read_page(conn: Connection, query: PageQuery = PageQuery()) -> Page:
     found = page_statement(conn.dialect.name, query, stored)
     if found is None:
         return EMPTY
-    rows = fetch(conn, *found, custom_plan=_windowed(query))
+    rows = fetch(conn, *found)
     queue = read_events(conn, [row[0] for row in rows], query.companies) if query.queuedata and rows else None
     return to_page(rows, query.cachedata, queue, stored)
 
