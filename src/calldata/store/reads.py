@@ -213,7 +213,7 @@ def _unindexed(min_date: bool, max_date: bool) -> list[ColumnElement[bool]]:
     calldate, and the walk starts inside the window (_walk_start), so it finds the page at once.
     """
     shifted = cdr.c.calldate + literal_column("INTERVAL '0 seconds'", Interval)
-    found = []
+    found: list[ColumnElement[bool]] = []
     if min_date:
         found.append(shifted >= bindparam("min_date", type_=cdr.c.calldate.type))
     if max_date:
