@@ -49,7 +49,7 @@ from calldata.reports.period import period
 from calldata.reports.request import ReportRequest
 from calldata.store import partitions
 from calldata.store.engine import sync_engine, upgrade
-from calldata.store.schema import cdr
+from calldata.store.schema import RENDERED_COLUMNS, cdr
 from calldata.store.scratch import scratch_database
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -108,7 +108,7 @@ def copy_block(url: str, block: int, total: int) -> float:
     Secondary indexes are dropped first and rebuilt at the end (faster than growing them row by row).
     """
     began = time.perf_counter()
-    columns = [c.name for c in cdr.columns if c.name != "acctid"]
+    columns = [c.name for c in cdr.columns if c.name not in ("acctid", *RENDERED_COLUMNS)]
 
     def value(name: str, k: int) -> str:
         if name in TENANT_TEXT:

@@ -30,7 +30,7 @@ from calldata.demo.demo import EXAMPLE_DIRECTORY, load_decks
 from calldata.demo.generator import generate
 from calldata.ingest.sink import store_batch
 from calldata.store.calls import CallScope, first_legs, legs_of
-from calldata.store.schema import cdr
+from calldata.store.schema import RENDERED_COLUMNS, cdr
 
 MONTH = Period.month(2026, 10)
 COMPANIES = ("acme", "globex")  # the demo directory's third, default, has no traffic of its own
@@ -157,7 +157,7 @@ def tenants(engine: Engine, suffix: str) -> None:
         column = cdr.c[name]
         return case((column.in_(COMPANIES), column + suffix), else_=column)
 
-    copied = [c for c in cdr.columns if c.name != "acctid"]
+    copied = [c for c in cdr.columns if c.name not in ("acctid", *RENDERED_COLUMNS)]  # rendered by the store
     values = [renamed(c.name) if c.name in ("company", "target", "bill_to")
               else c + suffix if c.name in ("natkey", "call") else c for c in copied]
     with engine.begin() as conn:

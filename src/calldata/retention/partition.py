@@ -15,9 +15,10 @@ from sqlalchemy import Connection, Engine, text
 from calldata.retention.archive import MAGIC, Digest
 from calldata.store.cdrs import lock_writers
 from calldata.store.partitions import Partition
-from calldata.store.schema import cdr
+from calldata.store.schema import RENDERED_COLUMNS, cdr
 
-COLUMNS = [column.name for column in cdr.columns]
+# what a leg holds; its rendered JSON is rendered again when it is restored
+COLUMNS = [column.name for column in cdr.columns if column.name not in RENDERED_COLUMNS]
 _QUOTED = ", ".join(f'"{name}"' for name in COLUMNS)
 _SHOWN_EVERY = 10_000  # legs between two progress updates (one per leg costs seconds a partition)
 

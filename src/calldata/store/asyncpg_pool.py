@@ -92,8 +92,15 @@ class AsyncpgPool:
             pool, self._pool = self._pool, None
             await pool.close()
 
-    async def fetch(self, stmt: ClauseElement, params: Mapping[str, Any]) -> Sequence[asyncpg.Record]:
+    async def fetch(
+        self, stmt: ClauseElement, params: Mapping[str, Any], *, custom_plan: bool = False
+    ) -> Sequence[asyncpg.Record]:
         """The rows of `stmt` with its bind parameters taken from `params` by name.
+
+        asyncpg keeps each statement prepared on its connection, and after five executions
+        PostgreSQL may keep one generic plan for any values. With `custom_plan` the statement is
+        prepared anew, so it is planned for these values (one more round trip): a date window's
+        generic plan reads the whole window through the calldate index (bench/RESULTS.md).
 
         Values go to asyncpg as they are: SQLAlchemy's type processing is skipped, so give
         what asyncpg takes (aware datetimes for timestamptz, lists for arrays). Only for reads:
@@ -113,6 +120,8 @@ class AsyncpgPool:
             try:
                 async with pool.acquire() as conn:
                     try:
+                        if custom_plan:
+                            return await (await conn.prepare(compiled.sql)).fetch(*args)
                         return await conn.fetch(compiled.sql, *args)
                     except Exception as exc:
                         if _lost(exc):

@@ -1,9 +1,11 @@
 """The page query behind /rest/call/read: keyset paging on `acctid`, rows rendered straight to JSON.
 
-The database hands every value over already in the API's form (times formatted in the display
-zone, NULLs turned into ""), so Python only wraps each row in a msgspec Struct and encodes the
-page in one call. That measured 2-3x faster than having PostgreSQL build each row's JSON with
-json_build_object (bench/RESULTS.md). One statement is built per shape of request (which
+On PostgreSQL each row's JSON is stored when the row is written, and a page joins those
+(calldata.store.row_json). On SQLite, and for the CSV export's COPY, the database hands every
+value over already in the API's form (times formatted in the display zone, NULLs turned into
+""); Python wraps each row in a msgspec Struct and encodes the page in one call. That measured
+2-3x faster than having PostgreSQL build each row's JSON with json_build_object at read time
+(bench/RESULTS.md). One statement is built per shape of request (which
 filters are present, cachedata or not) and reused, so SQLAlchemy compiles each shape once.
 """
 
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    Interval,
     Select,
     Text,
     bindparam,
@@ -38,15 +41,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql import column as column_clause
 from sqlalchemy.sql import table as table_clause
 from sqlalchemy.sql.util import ClauseAdapter
 
 from calldata.store.asyncpg_pool import AsyncpgPool
+from calldata.store.display_time import SQLITE_TIME_FUNCTION, display_time
 from calldata.store.queue_reads import QueueItem, read_events, read_events_pooled
+from calldata.store.row_json import joined, row_text
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
 # The Asterisk columns every row carries, in the order the contract lists them.
@@ -60,8 +62,6 @@ CACHE_COLUMNS = ("start", "answer", "end", "peeraccount", "sequence", "userfield
 # The columns a restricted reader's companies are matched against (call-read.md, permissions).
 COMPANY_COLUMNS = ("company", "target", "bill_to")
 
-_SQLITE_TIME_FUNCTION = "calldata_display_time"
-
 
 class Page(NamedTuple):
     """One page: `values` is the JSON array of the rows, `count` how many, `last_acctid` the last one's."""
@@ -74,39 +74,13 @@ class Page(NamedTuple):
 EMPTY = Page(b"[]", 0, None)
 
 
-# --- constructs that compile differently per store -------------------------------------------
-
-
-class display_time(FunctionElement[str]):
-    """An instant as `YYYY-MM-DD HH:MM:SS+HH` (`+HH:MM` off the hour) in the display zone.
-
-    PostgreSQL writes it in the session's TimeZone and ISO DateStyle, SQLite calls a Python
-    function; `prepare` sets both up on every new connection.
-    """
-
-    type = Text()
-    inherit_cache = True
-
-
-@compiles(display_time, "postgresql")
-def _display_time_pg(element: display_time, compiler: SQLCompiler, **kw: Any) -> str:
-    # timestamptz's own ISO output is exactly this form (to_char(..., 'OF') writes the same,
-    # measurably slower); whole seconds, as the contract shows them.
-    return f"CAST(date_trunc('second', {compiler.process(element.clauses, **kw)}) AS TEXT)"
-
-
-@compiles(display_time, "sqlite")
-def _display_time_sqlite(element: display_time, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"{_SQLITE_TIME_FUNCTION}({compiler.process(element.clauses, **kw)})"
-
-
 # --- the row and the statement ----------------------------------------------------------------
 
 _EMPTY = literal_column("''", Text)
 # Amounts are stored in millionths (calldata.rating.money). Constants are SQL literals, not bound
 # parameters: the COPY export sends this statement's text with only the page's own parameters.
 _MICROS = literal_column("1000000", BigInteger)
-_ZERO, _SECOND = literal_column("0", Integer), literal_column("2", Integer)
+_ZERO, _ONE, _SECOND = literal_column("0", Integer), literal_column("1", Integer), literal_column("2", Integer)
 _POINT = literal_column("'.'", Text)
 # Only the two columns of rating's rate_deck a shown amount needs: the store layer names the
 # table without importing calldata.rating (lower layers never import higher ones).
@@ -220,21 +194,49 @@ def _window_start(date_conditions: list[ColumnElement[bool]]) -> ColumnElement[i
     return select(func.min(in_window.c.acctid)).scalar_subquery()
 
 
+def _walk_start(min_id: ColumnElement[int], dates: list[ColumnElement[bool]]) -> ColumnElement[int]:
+    """Where a window's acctid walk starts: minID, or the window's smallest acctid when minID's
+    row began before the window (the first page, a minID far behind). Both are exact; the
+    window's start is read (O(window) index entries) only when needed."""
+    first = cdr.alias("at_min_id")
+    began = select(first.c.calldate).where(first.c.acctid >= min_id).order_by(first.c.acctid).limit(_ONE)
+    behind = began.scalar_subquery() < bindparam("min_date", type_=cdr.c.calldate.type)
+    return func.greatest(min_id, case((behind, _window_start(dates))))  # GREATEST skips NULL
+
+
+def _unindexed(min_date: bool, max_date: bool) -> list[ColumnElement[bool]]:
+    """The window's dates as a filter of the acctid walk, in a form no index matches.
+
+    The planner takes acctid and calldate for independent: at 20M rows (a day 0.14% of the
+    table) it reckons the walk must skip ~350,000 rows, and reads the whole day through the
+    calldate index and sorts it instead (32 ms against 0.9, bench/RESULTS.md). acctids follow
+    calldate, and the walk starts inside the window (_walk_start), so it finds the page at once.
+    """
+    shifted = cdr.c.calldate + literal_column("INTERVAL '0 seconds'", Interval)
+    found: list[ColumnElement[bool]] = []
+    if min_date:
+        found.append(shifted >= bindparam("min_date", type_=cdr.c.calldate.type))
+    if max_date:
+        found.append(shifted < bindparam("max_date", type_=cdr.c.calldate.type))
+    return found
+
+
 @lru_cache(maxsize=64)
 def _statement(
-    dialect: str, min_date: bool, max_date: bool, companies: bool, cachedata: bool, from_window: bool
+    dialect: str, min_date: bool, max_date: bool, companies: bool, cachedata: bool, from_window: bool, stored: bool
 ) -> Select[Any]:
-    """The page query for one shape of request (built once per shape, then reused)."""
+    """The page query for one shape of request (built once per shape, then reused); `stored`:
+    each row as (acctid, its JSON from the stored parts: calldata.store.row_json)."""
     dates: list[ColumnElement[bool]] = []
     if min_date:
         dates.append(cdr.c.calldate >= bindparam("min_date", type_=cdr.c.calldate.type))
     if max_date:
         dates.append(cdr.c.calldate < bindparam("max_date", type_=cdr.c.calldate.type))
     start: ColumnElement[int] = bindparam("min_id", type_=BigInteger)
-    if from_window:
-        start = func.greatest(start, _window_start(dates))  # GREATEST skips NULL (empty window)
     conditions = [cdr.c.acctid >= start, *dates]
-    stmt = select(*_row_columns(cachedata))
+    if from_window:
+        conditions = [cdr.c.acctid >= _walk_start(start, dates), *_unindexed(min_date, max_date)]
+    stmt = select(cdr.c.acctid, row_text(cachedata).label("row")) if stored else select(*_row_columns(cachedata))
     if companies and dialect == "postgresql":
         stmt = stmt.where(*conditions, _company_match_pg(conditions))
     elif companies:
@@ -280,18 +282,24 @@ class PageQuery(NamedTuple):
     queuedata: bool = False
 
 
-def page_statement(dialect: str, query: PageQuery) -> tuple[Select[Any], dict[str, Any]] | None:
-    """The statement and parameters that read `query`'s page on `dialect`; None when no row can match."""
+def page_statement(
+    dialect: str, query: PageQuery, stored: bool = False
+) -> tuple[Select[Any], dict[str, Any]] | None:
+    """The statement and parameters that read `query`'s page on `dialect`; None when no row can match.
+
+    Its rows hold every column in the API's form, or with `stored` (PostgreSQL) each row's JSON
+    joined from its stored parts (`to_page` takes either)."""
     companies = query.companies
     if companies is not None and not companies:
         return None
     if any(d is not None and d.tzinfo is None for d in (query.min_date, query.max_date)):
         raise ValueError("read_page: min_date and max_date must be aware datetimes")
     # A window's first page (no minID yet) on PostgreSQL starts its walk at the window.
-    from_window = dialect == "postgresql" and query.min_date is not None and not query.min_id and companies is None
+    # A window on PostgreSQL: the acctid walk starts inside it (_walk_start, _unindexed).
+    from_window = dialect == "postgresql" and query.min_date is not None and companies is None
     stmt = _statement(
         dialect, query.min_date is not None, query.max_date is not None, companies is not None, query.cachedata,
-        from_window,
+        from_window, stored,
     )
     params: dict[str, Any] = {"min_id": query.min_id, "max_rows": query.max_rows}
     if query.min_date is not None:
@@ -303,12 +311,22 @@ def page_statement(dialect: str, query: PageQuery) -> tuple[Select[Any], dict[st
     return stmt, params
 
 
-def to_page(rows: Sequence[Sequence[Any]], cachedata: bool, queue: dict[int, list[QueueItem]] | None = None) -> Page:
-    """The page of `rows` as the statement of `page_statement` returned them (with `queue`: each
-    row's queue events, queuedata)."""
+def to_page(
+    rows: Sequence[Sequence[Any]], cachedata: bool, queue: dict[int, list[QueueItem]] | None = None,
+    stored: bool = False,
+) -> Page:
+    """The page of `rows` as the statement of `page_statement` (with `stored` or not) returned
+    them (with `queue`: each row's queue events, queuedata)."""
     if not rows:
         return EMPTY
-    return Page(_render(rows, cachedata, queue), len(rows), rows[-1][0])
+    values = joined(rows, queue) if stored else _render(rows, cachedata, queue)
+    return Page(values, len(rows), rows[-1][0])
+
+
+def _windowed(query: PageQuery) -> bool:
+    """A date window: on the API's asyncpg pool its statement is planned for its own dates (a
+    generic plan had read the window through the calldate index and sorted it, bench/RESULTS.md)."""
+    return query.min_date is not None or query.max_date is not None
 
 
 def read_page(conn: Connection, query: PageQuery = PageQuery()) -> Page:
@@ -318,23 +336,24 @@ def read_page(conn: Connection, query: PageQuery = PageQuery()) -> Page:
     them (rows not yet attributed never match). `queuedata` adds each row's call's queue events
     (a second statement for the whole page). The engine must have been through `prepare`.
     """
-    found = page_statement(conn.dialect.name, query)
+    stored = conn.dialect.name == "postgresql"
+    found = page_statement(conn.dialect.name, query, stored)
     if found is None:
         return EMPTY
     rows = fetch(conn, *found)
     queue = read_events(conn, [row[0] for row in rows], query.companies) if query.queuedata and rows else None
-    return to_page(rows, query.cachedata, queue)
+    return to_page(rows, query.cachedata, queue, stored)
 
 
 async def read_page_pooled(pool: AsyncpgPool, query: PageQuery) -> Page:
     """`read_page` on PostgreSQL through the API's asyncpg pool (the request hot path)."""
-    found = page_statement("postgresql", query)
+    found = page_statement("postgresql", query, stored=True)
     if found is None:
         return EMPTY
-    rows = await pool.fetch(*found)
+    rows = await pool.fetch(*found, custom_plan=_windowed(query))
     queue = (await read_events_pooled(pool, [row[0] for row in rows], query.companies)
              if query.queuedata and rows else None)
-    return to_page(rows, query.cachedata, queue)
+    return to_page(rows, query.cachedata, queue, stored=True)
 
 
 # --- per-connection setup ---------------------------------------------------------------------
@@ -378,5 +397,5 @@ def prepare(engine: Engine | AsyncEngine, display_tz: str) -> None:
             dbapi_connection.commit()
         else:
             dbapi_connection.create_function(
-                _SQLITE_TIME_FUNCTION, 1, _sqlite_display_time(zone), deterministic=True
+                SQLITE_TIME_FUNCTION, 1, _sqlite_display_time(zone), deterministic=True
             )

@@ -48,6 +48,10 @@ RATING_COLUMNS = (
     "sell_deck", "buy_deck",
 )
 RATING_TYPES = {"price": BigInteger, "cost": BigInteger, "sell_deck": Integer, "buy_deck": Integer}
+# A row's API JSON, rendered by a trigger whenever the row is written on PostgreSQL (migration
+# 0017_row_json, calldata.store.row_json): no writer sets them, no archive keeps them. NULL on
+# SQLite, whose pages are rendered as they are read.
+RENDERED_COLUMNS = ("json_base", "json_cache", "json_properties")
 
 
 # `info` key of a schema item that exists on one database only (its dialect name);
@@ -93,6 +97,7 @@ cdr = Table(
     Column("directory_version", Integer),
     # rating results (see calldata.rating)
     *(Column(name, RATING_TYPES.get(name, Text)) for name in RATING_COLUMNS),
+    *(Column(name, Text) for name in RENDERED_COLUMNS),
     UniqueConstraint("natkey", name="uq_cdr_natkey", info={ONLY: "sqlite"}),
     sqlite_autoincrement=True,
 )

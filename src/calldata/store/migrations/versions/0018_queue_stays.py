@@ -1,7 +1,7 @@
 """queue_stay, queue_stay_ring: one row per caller's stay in a queue, and its members rung
 
 Revision ID: 0018_queue_stays
-Revises: 0016_dashboard_rollups
+Revises: 0017_row_json
 
 What the queue figures count (calldata.queues.stays.Stay: entered, outcome, wait, member, talk,
 transferred; per member rung, ring-no-answers and busies), kept by calldata.queues.kept whenever
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_queue_stays"
-down_revision = "0016_dashboard_rollups"
+down_revision = "0017_row_json"
 branch_labels = None
 depends_on = None
 
