@@ -20,7 +20,8 @@ import msgspec
 import psycopg
 
 from calldata.cdr import Cdr
-from calldata.ingest.csvfile import LAYOUTS, read_cdrs
+from calldata.ingest.csvfile import read_cdrs
+from calldata.ingest.layouts import LAYOUTS
 from calldata.ingest.importer import import_file
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database

@@ -25,7 +25,8 @@ from sqlalchemy import func, make_url, select, text
 
 from calldata.cdr import Cdr
 from calldata.ingest.ami import AmiSource
-from calldata.ingest.csvfile import LAYOUTS, read_cdrs
+from calldata.ingest.csvfile import read_cdrs
+from calldata.ingest.layouts import LAYOUTS
 from calldata.ingest.follow import CsvLines, FileSource
 from calldata.ingest.runner import Runner, store
 from calldata.ingest.table import TableSource

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from calldata.cdr import DISPOSITIONS, Cdr
 from calldata.demo.cdr_csv import format_row, write_csv
 from calldata.demo.generator import generate
-from calldata.ingest.csvfile import LAYOUTS, detect_layout, raw_records, read_cdrs
+from calldata.ingest.csvfile import detect_layout, raw_records, read_cdrs
+from calldata.ingest.layouts import LAYOUTS
 
 
 def _read(data: bytes, layout: str | None = None) -> tuple[str, list[Cdr]]:

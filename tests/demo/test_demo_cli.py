@@ -17,7 +17,8 @@ from servers import free_port
 
 from calldata.cdr import Cdr
 from calldata.demo.generator import generate
-from calldata.ingest.csvfile import LAYOUTS, detect_layout, raw_records, read_cdrs
+from calldata.ingest.csvfile import detect_layout, raw_records, read_cdrs
+from calldata.ingest.layouts import LAYOUTS
 
 PYTHON = REPO / ".venv" / "bin" / "python"
 

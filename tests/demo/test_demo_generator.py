@@ -16,7 +16,8 @@ from calldata.attribution.channels import base_name
 from calldata.attribution.directory import parse_directory
 from calldata.cdr import DISPOSITIONS, Cdr
 from calldata.demo.generator import DEFAULT_START, calls, generate, mix
-from calldata.ingest.csvfile import LAYOUTS, read_cdrs
+from calldata.ingest.csvfile import read_cdrs
+from calldata.ingest.layouts import LAYOUTS
 
 START = datetime(2026, 11, 2, tzinfo=UTC)
 UNIQUEID = re.compile(r"(\d+)\.(\d+)")

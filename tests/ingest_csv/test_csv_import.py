@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from calldata.cdr import normalise_disposition
-from calldata.ingest.csvfile import LAYOUTS, LayoutError
+from calldata.ingest.csvfile import LayoutError
+from calldata.ingest.layouts import LAYOUTS
 from calldata.ingest.importer import import_file
 from calldata.store import quarantine as quarantine_store
 from calldata.store.schema import cdr, quarantine

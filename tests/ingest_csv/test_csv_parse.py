@@ -11,15 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calldata.cdr import Cdr, CdrValueError
-from calldata.ingest.csvfile import (
-    LAYOUTS,
-    LayoutError,
-    detect_layout,
-    layout_from_spec,
-    parse_line,
-    raw_records,
-    read_cdrs,
-)
+from calldata.ingest.csvfile import LayoutError, detect_layout, parse_line, raw_records, read_cdrs
+from calldata.ingest.layouts import LAYOUTS, layout_from_spec
 from csv_samples import DATA, GOOD, asterisk_quote, fields, with_field
 
 LONDON = ZoneInfo("Europe/London")

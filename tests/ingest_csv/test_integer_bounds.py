@@ -13,7 +13,8 @@ from sqlalchemy import Engine, select
 
 from calldata.cdr import INT_MAX, INT_MIN, CdrValueError
 from calldata.ingest.ami import HEADER_FIELDS, cdr_from_event
-from calldata.ingest.csvfile import LAYOUTS, parse_line
+from calldata.ingest.csvfile import parse_line
+from calldata.ingest.layouts import LAYOUTS
 from calldata.ingest.follow import CsvLines, FileSource
 from calldata.ingest.importer import import_file
 from calldata.ingest.table import RowReader

@@ -20,7 +20,8 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from calldata.cli import context, tables
-from calldata.ingest.csvfile import LAYOUTS, Layout, LayoutError, layout_from_spec
+from calldata.ingest.csvfile import LayoutError
+from calldata.ingest.layouts import LAYOUTS, Layout, layout_from_spec
 from calldata.ingest.importer import BATCH_SIZE, FileImport, file_layout, import_file
 from calldata.ingest.queuelog import QUEUE_LOG
 from calldata.retention.archive import ArchiveError

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 
 from calldata.cdr import Cdr, CdrValueError
-from calldata.ingest.csvfile import Layout, cdr_from_fields, decode
+from calldata.ingest.csvfile import cdr_from_fields, decode
+from calldata.ingest.layouts import Layout
 from calldata.ingest.source import Batch, SourceUnavailable
 from calldata.store.quarantine import Rejected
 

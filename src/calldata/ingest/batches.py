@@ -27,7 +27,8 @@ import msgspec
 
 import calldata
 from calldata.cdr import Cdr
-from calldata.ingest.csvfile import Layout, Parsed, decode, read_cdrs
+from calldata.ingest.csvfile import Parsed, decode, read_cdrs
+from calldata.ingest.layouts import Layout
 
 R = TypeVar("R")
 _LENGTH = struct.Struct("<I")  # before each message the child writes

@@ -24,16 +24,8 @@ from typing import Any, BinaryIO, Protocol
 
 import msgspec
 
-from calldata.ingest.csvfile import (
-    LayoutError,
-    Layout,
-    Parsed,
-    decode,
-    detect_layout,
-    layout_from_spec,
-    raw_records,
-    read_cdrs,
-)
+from calldata.ingest.csvfile import LayoutError, Parsed, decode, detect_layout, raw_records, read_cdrs
+from calldata.ingest.layouts import Layout, layout_from_spec
 from calldata.ingest.sink import CDRS, Sink
 from calldata.ingest.source import Batch, Poller
 from calldata.queues.event import Repeats

@@ -13,7 +13,8 @@ import msgspec
 from sqlalchemy import Engine
 
 from calldata.ingest.batches import FileBatch, batched, open_file, parsed_in_child
-from calldata.ingest.csvfile import Layout, detect_layout, raw_records, read_cdrs
+from calldata.ingest.csvfile import detect_layout, raw_records, read_cdrs
+from calldata.ingest.layouts import Layout
 from calldata.ingest.queuelog import QUEUE_LOG, is_queue_log, read_events
 from calldata.ingest.sink import store_batch, store_queue_events
 from calldata.queues.event import Repeats

@@ -14,7 +14,8 @@ from typing import Any, BinaryIO
 
 import msgspec
 
-from calldata.ingest.csvfile import Layout, Parsed, decode, physical_lines
+from calldata.ingest.csvfile import Parsed, decode, physical_lines
+from calldata.ingest.layouts import Layout
 from calldata.ingest.follow import FilePosition
 from calldata.ingest.sink import QUEUE_EVENTS
 from calldata.queues.event import QueueEvent, QueueLogError, Repeats, parse_line

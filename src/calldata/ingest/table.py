@@ -24,7 +24,8 @@ from sqlalchemy import Engine, MetaData, Table, and_, create_engine, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from calldata.cdr import Cdr
-from calldata.ingest.csvfile import Layout, cdr_from_fields
+from calldata.ingest.csvfile import cdr_from_fields
+from calldata.ingest.layouts import Layout
 from calldata.ingest.gaps import Gaps, PollClock
 from calldata.ingest.sink import CDRS, Sink
 from calldata.ingest.source import Batch, Poller, SourceUnavailable
