@@ -37,14 +37,18 @@ def cdr_values(record: Cdr, key: str | None = None) -> dict[str, Any]:
 
 
 def lock_writers(conn: Connection) -> None:
-    """Make CDR writers take turns until commit (PostgreSQL; SQLite has one writer anyway).
+    """Make CDR writers take turns until commit.
 
     So acctids become visible in ascending order and a client paging on minID never misses a
     row that commits late (call-read.md, Paging); and a writer deciding a batch against the
-    stored legs of its calls sees every leg committed before it.
+    stored legs of its calls sees every leg committed before it, and writes only keys no other
+    writer stored meanwhile (write_new looks for no conflict). SQLite has one writer, but takes
+    it at a transaction's first write: a write that changes nothing takes it now, before the reads.
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CDR_WRITE_LOCK})
+    else:
+        conn.exec_driver_sql("DELETE FROM cdr WHERE 0")
 
 
 def unstored(conn: Connection, records: Sequence[Cdr], keys: Sequence[str] | None = None) -> dict[str, Cdr]:
