@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import threading
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -14,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from calldata.cdr import Cdr
 from calldata.store.cdrs import cdr_values, insert_cdrs, lock_writers, write_new
-from calldata.store.engine import sync_engine
 from calldata.store.schema import cdr
+from concurrent_writers import offer_at_once
 
 
 def _record(i: int) -> Cdr:
@@ -124,27 +122,7 @@ def test_concurrent_writers_store_each_record_once(store_url: str, engine: Engin
     when they held the writers' turn: no batch fails on a key another stored meanwhile (SQLite
     takes its one writer at a transaction's first write, so lock_writers writes first)."""
     records = [_record(i) for i in range(1200)]
-    problems: list[BaseException] = []
-
-    def write(seed: int) -> None:
-        mine = sync_engine(store_url)
-        order = list(range(0, len(records), 60))
-        random.Random(seed).shuffle(order)
-        try:
-            for first in order:  # every writer offers every record, in its own order
-                with mine.begin() as conn:
-                    insert_cdrs(conn, records[first:first + 60])
-        except BaseException as exc:  # noqa: BLE001 (reported below)
-            problems.append(exc)
-        finally:
-            mine.dispose()
-
-    threads = [threading.Thread(target=write, args=(seed,)) for seed in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert problems == []
+    assert offer_at_once(store_url, records, 60) == []
     with engine.connect() as conn:
         stored = conn.execute(select(cdr.c.natkey)).scalars().all()
     assert sorted(stored) == sorted(r.natural_key() for r in records)

@@ -3,8 +3,6 @@ exactly-once under concurrent writers, and an existing store converted with its 
 
 from __future__ import annotations
 
-import random
-import threading
 import time
 from datetime import UTC, datetime
 
@@ -18,6 +16,7 @@ from calldata.store.engine import alembic_config, sync_engine
 from calldata.store.reads import PageQuery, driver_sql, page_statement
 from calldata.store.schema import cdr
 from calldata.store.scratch import scratch_database
+from concurrent_writers import offer_at_once
 from partitioned_store import SIZE, leg, partitioned_store, where_rows_are
 from postgres_admin import admin_url
 
@@ -89,27 +88,7 @@ def test_a_minid_page_reads_one_partition(monkeypatch: pytest.MonkeyPatch) -> No
 def test_concurrent_writers_store_each_leg_once(monkeypatch: pytest.MonkeyPatch) -> None:
     legs = [leg(i) for i in range(3000)]
     with partitioned_store(monkeypatch) as (url, engine):
-        problems: list[BaseException] = []
-
-        def write(seed: int) -> None:
-            mine = sync_engine(url)
-            order = list(range(0, 3000, 150))
-            random.Random(seed).shuffle(order)
-            try:
-                for first in order:  # every writer offers every leg, in its own order
-                    with mine.begin() as conn:
-                        insert_cdrs(conn, legs[first:first + 150])
-            except BaseException as exc:  # noqa: BLE001 (reported below)
-                problems.append(exc)
-            finally:
-                mine.dispose()
-
-        threads = [threading.Thread(target=write, args=(seed,)) for seed in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert problems == []
+        assert offer_at_once(url, legs, 150) == []  # every writer offers every leg, in its own order
         with engine.connect() as conn:
             stored = conn.execute(text("SELECT natkey, acctid FROM cdr ORDER BY acctid")).all()
             keys = dict(conn.execute(text("SELECT natkey, acctid FROM cdr_key")).all())
