@@ -23,12 +23,11 @@ from sqlalchemy import Connection, func, select, text, update
 from calldata.dashboards import stored
 from calldata.dashboards.query import MARGIN
 from calldata.dashboards.schema import dashboard_day, dashboard_mark
+from calldata.reports import changes
 from calldata.reports.period import midnight
-from calldata.reports.query import epoch
 from calldata.store.schema import call_change, cdr
 
 LOCK = 0x6461736862647331  # "dashbds1": builders and refreshers take turns
-TOO_MANY = 50_000  # changed calls: beyond this every stored day is dropped (rebuilt when asked)
 
 
 class Mark(NamedTuple):
@@ -70,21 +69,6 @@ def lock(conn: Connection, shared: bool = False) -> None:
         conn.execute(stored.upsert(conn)(dashboard_mark).values(id=1, seq=0, low=0, high=0).on_conflict_do_nothing())
 
 
-def _hours(conn: Connection, since: Mark) -> list[tuple[int, int]]:
-    """(first, last) UTC epoch hours of the legs of each call changed after `since.seq`, and of each
-    leg added after `since.high`: distinct, so a batch of a thousand calls gives a few rows."""
-    dialect = conn.dialect.name
-    spans = (select(epoch(dialect, func.min(cdr.c.calldate)).label("low"),
-                    epoch(dialect, func.max(cdr.c.calldate)).label("high"))
-             .select_from(call_change.join(cdr, cdr.c.call == call_change.c.call))
-             .where(call_change.c.seq > since.seq).group_by(call_change.c.call).subquery("spans"))
-    found = {(int(lo) // 3600, int(hi) // 3600)
-             for lo, hi in conn.execute(select(spans.c.low, spans.c.high).distinct())}
-    added = select((epoch(dialect, cdr.c.calldate) // 3600).label("hour")).where(cdr.c.acctid > since.high)
-    found |= {(int(h), int(h)) for h in conn.execute(added.distinct()).scalars()}
-    return sorted(found)
-
-
 def touched(hours: Iterable[tuple[int, int]], zone: ZoneInfo) -> set[date]:
     """The local days of `zone` whose figures read a leg of those hours (a day reads the legs from
     MARGIN before it to MARGIN after it)."""
@@ -99,11 +83,6 @@ def touched(hours: Iterable[tuple[int, int]], zone: ZoneInfo) -> set[date]:
     return days
 
 
-def _changed(conn: Connection, since: Mark) -> int:
-    return conn.execute(select(func.count()).select_from(call_change).where(
-        call_change.c.seq > since.seq)).scalar_one()
-
-
 def refresh(conn: Connection) -> Mark:
     """Drop the stored days the store's changes since the mark touch, and move the mark (the lock
     held: `lock`). Returns the new mark."""
@@ -113,10 +92,10 @@ def refresh(conn: Connection) -> Mark:
     anything = conn.execute(select(dashboard_day.c.day).limit(1)).first() is not None
     if anything:
         gone = now.seq < since.seq or now.low > since.low or now.high < since.high  # legs (or the feed) gone
-        if gone or _changed(conn, since) > TOO_MANY:
+        if gone or changes.changed_calls(conn, since.seq) > changes.TOO_MANY:
             stored.forget(conn, lambda table: table.c.day.is_not(None))
         else:
-            hours = _hours(conn, since)
+            hours = changes.leg_hours(conn, since.seq, since.high)
             for zone in conn.execute(select(dashboard_day.c.zone).distinct()).scalars().all():
                 days = sorted(touched(hours, ZoneInfo(zone)))
                 for i in range(0, len(days), 500):
