@@ -11,9 +11,11 @@ from sqlalchemy import Connection
 
 from calldata.queues.query import leg_events
 from calldata.queues.stays import by_caller, stays
-from calldata.reports import query
+from calldata.reports import days
+from calldata.reports.days import Day, Table
 from calldata.reports.incalls import incalls
-from calldata.reports.outcalls import outcalls
+from calldata.reports.kept import KeptDays
+from calldata.reports.outcalls import add_up, outcalls
 from calldata.reports.period import period
 from calldata.reports.query import Leg
 from calldata.reports.request import ReportError, ReportRequest
@@ -47,6 +49,10 @@ class Plan:
     directory: tuple[int, str]  # the directory version's (id, sha256)
     roster: Roster = field(compare=False, hash=False, repr=False)
 
+    def spans(self) -> list[tuple[int, int]]:
+        """Where the report's legs start: each company's [start, end) in epoch seconds."""
+        return [(int(start.timestamp()), int(end.timestamp())) for _, start, end, _ in self.parts]
+
 
 def plan(conn: Connection, kind: str, request: ReportRequest, display_tz: str,
          now: datetime | None = None) -> Plan:
@@ -72,18 +78,31 @@ def plan(conn: Connection, kind: str, request: ReportRequest, display_tz: str,
     return Plan(kind, request.several, tuple(parts), roster.version, roster)
 
 
-def tabulate(conn: Connection, planned: Plan) -> dict[str, Any]:
-    """The `values` of an incalls or outcalls answer: per company one query and its table (incalls:
-    and a second, the queue events of its legs' callers, for qtime and qstatus)."""
+def tabulate(conn: Connection, planned: Plan, kept: KeptDays | None = None) -> dict[str, Any]:
+    """The `values` of an incalls or outcalls answer: per company its days' tables joined
+    (reports.days), each day one query and its table (incalls: and a second, the queue events of
+    its legs' callers, for qtime and qstatus); with `kept`, the days no change touched are not
+    tabulated again."""
     side, _, table_of = KINDS[planned.kind]
     values: dict[str, Any] = {}
     for company, start, end, names in planned.parts:
-        legs = query.legs(conn, side, company, start, end)
-        if planned.kind == "incalls":
-            queued = by_caller(stays(leg_events(conn, side, company, start, end)))
-            table = incalls(legs, planned.roster, company, names, queued)
-        else:
-            table = table_of(legs, planned.roster, company, names)
+        named = list(table_of([], planned.roster, company, names))  # keys present even without calls
+
+        def day_table(day: Day, company: str = company, names: tuple[str, ...] = names,
+                      named: list[str] = named) -> tuple[Table, int, int]:
+            found, since, until = days.legs(conn, side, company, day)
+            if planned.kind == "incalls":
+                queued = by_caller(stays(leg_events(conn, side, company, days.instant(since), days.instant(until))))
+                table = incalls(found, planned.roster, company, names, queued)
+            else:
+                table = table_of(found, planned.roster, company, names)
+            return days.trimmed(table, day, named), since, until
+
+        wanted = days.days(start, end)
+        part = (planned.kind, company, names, planned.directory)
+        tables = ([day_table(day)[0] for day in wanted] if kept is None
+                  else kept.tables(conn, part, wanted, day_table))
+        table = days.joined(tables, add_up if planned.kind == "outcalls" else None)
         for key, entry in table.items():
             values[f"{company}/{key}" if planned.several else key] = entry
     return values

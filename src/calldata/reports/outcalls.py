@@ -15,7 +15,7 @@ from calldata.reports.roster import Roster
 
 def _entry(roster: Roster, company: str, extension: str, device: str) -> dict[str, Any]:
     return {"name": roster.name(company, extension), "device": device, "extension": extension,
-            "calls": [], "totals": {"calls": 0, "billsecs": 0}}
+            "calls": [], "totals": {}}
 
 
 def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Sequence[str] = ()) -> dict[str, Any]:
@@ -29,7 +29,6 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
         cid, ext, device = roster.devices[key]
         report[device] = _entry(roster, cid, ext, device)
     taken = picked_up(legs, roster)
-    costs: dict[str, dict[str, Decimal]] = {}  # device -> currency -> its calls' prices summed
     for leg in legs:
         caller = roster.device(leg.channel)
         if caller is None or caller[0] != company or (wanted and caller[2].lower() not in wanted):
@@ -52,19 +51,25 @@ def outcalls(legs: Sequence[Leg], roster: Roster, company: str, deviceids: Seque
             "detail": detail(leg, taken.get(leg.acctid)),
         }
         entry["calls"].append(call)
-        entry["totals"]["calls"] += 1
-        entry["totals"]["billsecs"] += leg.billsec
         if leg.price is not None and leg.currency:
             cost = from_micros(leg.price, MAX_PRECISION if leg.precision is None else leg.precision)
             call.update(type=leg.destination_kind or call["type"], cost=str(cost), currency=leg.currency,
                         destination=leg.destination or "")
-            spent = costs.setdefault(device, {})
-            spent[leg.currency] = spent.get(leg.currency, Decimal(0)) + cost
         elif leg.rating == UNRATED:
             call["rated"] = False
-    for device, spent in costs.items():
-        report[device]["totals"].update(total_cost(spent))
+    for entry in report.values():
+        add_up(entry)
     return report
+
+
+def add_up(entry: dict[str, Any]) -> None:
+    """Set a device's `totals` from its calls (again when days are joined: reports.days)."""
+    spent: dict[str, Decimal] = {}  # currency -> its calls' prices summed
+    for call in entry["calls"]:
+        if "cost" in call:
+            spent[call["currency"]] = spent.get(call["currency"], Decimal(0)) + Decimal(call["cost"])
+    entry["totals"] = {"calls": len(entry["calls"]), "billsecs": sum(call["billsecs"] for call in entry["calls"]),
+                       **(total_cost(spent) if spent else {})}
 
 
 def total_cost(spent: dict[str, Decimal]) -> dict[str, Any]:
