@@ -149,7 +149,7 @@ async def test_one_build_for_everyone_waiting_and_a_failure_is_not_kept() -> Non
         await release.wait()
         return b"report"
 
-    waiting = [asyncio.ensure_future(cache.get("k", build)) for _ in range(ASKERS)]
+    waiting = [asyncio.ensure_future(cache.get("k", 0, build)) for _ in range(ASKERS)]
     await asyncio.sleep(0)
     waiting[0].cancel()  # a client that goes away does not stop the build for the others
     release.set()
@@ -161,7 +161,7 @@ async def test_one_build_for_everyone_waiting_and_a_failure_is_not_kept() -> Non
 
     for _ in range(2):
         with pytest.raises(RuntimeError):
-            await cache.get("bad", broken)
+            await cache.get("bad", 0, broken)
     assert cache.builds == 3 and cache.size == (1, 6)
 
 
@@ -172,12 +172,32 @@ async def test_the_cache_keeps_within_its_entries_and_bytes() -> None:
         return b"x" * size
 
     for k, size in (("a", 4), ("b", 4), ("c", 4)):
-        await cache.get(k, lambda size=size: body(size))
+        await cache.get(k, 0, lambda size=size: body(size))
     assert cache.size == (2, 8)  # "a" dropped: three entries
-    await cache.get("b", lambda: body(4))  # held: no build, and now the most recent
-    await cache.get("d", lambda: body(6))
+    await cache.get("b", 0, lambda: body(4))  # held: no build, and now the most recent
+    await cache.get("d", 0, lambda: body(6))
     assert cache.size == (2, 10)  # "c" dropped (least recently used): 14 bytes
-    await cache.get("b", lambda: body(4))
+    await cache.get("b", 0, lambda: body(4))
     assert cache.builds == 4  # "b" kept
-    await cache.get("huge", lambda: body(11))
+    await cache.get("huge", 0, lambda: body(11))
     assert cache.size == (2, 10) and cache.builds == 5  # a body over the bound is answered, not kept
+
+
+async def test_a_change_is_tabulated_again_only_on_the_days_it_touched(store_url: str, world: Engine) -> None:
+    key = key_for(world, "admin", {SYSTEM_ADMIN: []})
+    directory = parse_directory(DIRECTORY_YAML.read_text())
+    ninth = list(generate(directory, rows=40, seed=5, start=datetime(2026, 11, 9, 10, tzinfo=UTC), days=1))
+    december = list(generate(directory, rows=40, seed=6, start=datetime(2026, 12, 9, 10, tzinfo=UTC), days=1))
+    async with app_client(store_url, key) as (app, c):
+        before = await values(c, "outcalls", NOVEMBER)
+        kept, reports = app.state.kept_days, app.state.report_cache
+        assert kept.built == 30 and reports.builds == 1  # November's days, each once
+        with world.begin() as conn:
+            store_batch(conn, december)
+        assert await values(c, "outcalls", NOVEMBER) == before
+        assert kept.built == 30 and reports.builds == 1  # December's legs touch no leg November read
+        with world.begin() as conn:
+            store_batch(conn, ninth)
+        after = await values(c, "outcalls", NOVEMBER)
+        assert 31 <= kept.built <= 32 and reports.builds == 2  # the 9th (and the 10th, if a call ran past midnight)
+    assert after != before and after == fresh(world, "outcalls", "acme")

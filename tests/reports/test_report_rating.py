@@ -20,7 +20,7 @@ from calldata.config import Settings
 from calldata.demo.demo import EXAMPLE_DECKS
 from calldata.rating import decks
 from calldata.reports.build import report
-from calldata.reports.generation import generation
+from calldata.reports import changes
 from calldata.reports.outcalls import total_cost
 from calldata.reports.request import ReportRequest
 from rated_world import load_rated_world, rate_all, rated_directory
@@ -93,14 +93,17 @@ def dearer_geographic(engine: Engine) -> None:
         assert decks.load(conn, text, "uk-retail v2", name="uk-retail", currency="GBP", precision=4)[0].version == 2
 
 
-def test_rerating_changes_the_generation_so_no_kept_report_is_stale(engine: Engine) -> None:
+def test_rerating_touches_the_legs_it_priced_so_no_kept_report_is_stale(engine: Engine) -> None:
     load_rated_world(engine)
     with engine.connect() as conn:
-        before = generation(conn)
+        before = changes.current(conn)
     dearer_geographic(engine)
     rate_all(engine)
     with engine.connect() as conn:
-        assert generation(conn) != before
+        now = changes.current(conn)
+        assert now != before
+        assert not changes.untouched(conn, before, now, [(0, 2**40)])  # the re-priced legs' hours
+        assert changes.untouched(conn, before, now, [(0, 86_400)])  # 1970: no leg there
     assert {call["cost"] for call in calls_to(outcalls(engine), "IAX2/acme-201", "441632960555")} == {"0.0300"}
 
 

@@ -18,6 +18,7 @@ from calldata.api.prefetch import Prefetcher
 from calldata.config import Settings
 from calldata.console import pages as console
 from calldata.reports.cache import ReportCache
+from calldata.reports.kept import KeptDays
 from calldata.store import reads
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.engine import async_engine
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> Starlette:
     ahead = Prefetcher(ttl=settings.prefetch_seconds, max_bytes=settings.prefetch_max_bytes,
                        identity_bytes=settings.prefetch_max_bytes_per_identity)
     report_cache = ReportCache()
+    kept_days = KeptDays()  # day tables of reports, shared by the API and the console
     recordings_dir = Path(settings.recordings_dir) if settings.recordings_dir else None
     read = call_read.endpoint(call_read.page_reader(reader, read_pool), settings.max_rows_cap, ahead)
 
@@ -66,7 +68,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/rest/call/read", read, methods=["POST"]),
             Route("/rest/call/read/{type}", read, methods=["POST"]),
-            *(Route(f"/rest/call/{kind}", reports.endpoint(reader, kind, settings.display_tz, report_cache),
+            *(Route(f"/rest/call/{kind}", reports.endpoint(reader, kind, settings.display_tz, report_cache, kept_days),
                     methods=["POST"])
               for kind in reports.KINDS),
             Route("/rest/call/calls", calls.endpoint(reader, settings.max_rows_cap, settings.display_tz), methods=["POST"]),
@@ -87,8 +89,9 @@ def create_app(settings: Settings) -> Starlette:
     app.state.engine = engine
     app.state.reader = reader
     app.state.report_cache = report_cache
+    app.state.kept_days = kept_days
     authenticator = auth_routes.install(app, settings, keys_on=pool)  # identity and permissions on every /rest/ route
     # the web console at / (its own login gate; the same users, sessions and throttling)
-    app.router.routes.extend(console.routes(engine, reader, authenticator, settings.display_tz))
+    app.router.routes.extend(console.routes(engine, reader, authenticator, settings.display_tz, kept_days))
     metrics.install(app, settings)  # GET /metrics (ingest figures)
     return app

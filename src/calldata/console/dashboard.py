@@ -2,7 +2,7 @@
 
 The figures are calldata.dashboards'; this module picks the period and the companies from the
 query string (only companies the reader may see), keeps each built dashboard until the store
-changes (reports.cache, keyed by the store's generation, as the API's reports are), and hands
+changes a leg it read (reports.cache, as the API's reports are) or the directory, and hands
 the figures to the page both as tables and as JSON for static/dashboard.js to draw. The operator's
 and one company's closed days are stored figures (dashboards.kept), made sure of on the primary
 (`engine`: they may be built); several companies' dashboards are read live on the `reader`.
@@ -31,9 +31,10 @@ from calldata.console.signin import Gate
 from calldata.dashboards.build import Asked, from_store, reads, shaped, stored_plan
 from calldata.dashboards.figures import Dashboard
 from calldata.dashboards.period import Period
-from calldata.dashboards.query import Scope
+from calldata.dashboards.query import MARGIN, Scope
 from calldata.reports.cache import ReportCache
-from calldata.reports.generation import generation
+from calldata.reports import changes
+from calldata.reports.changes import Mark
 
 FIRST_YEAR, LAST_YEAR = 1970, 9998
 
@@ -82,10 +83,24 @@ def question_of(query: Mapping[str, str], today: date, visible: frozenset[str] |
     return Question(period, scope)
 
 
-def _stamp(conn: Connection) -> tuple[Any, ...]:
-    """What the dashboard is built from: the store's generation, and the directory version that names
-    its extensions (loading a version changes no leg). Index lookups: no transaction needed."""
-    return generation(conn), versions.head(conn)
+class Stamp(NamedTuple):
+    """What the dashboard is built from: the store's mark, and the directory version that names
+    its extensions (loading a version changes no leg)."""
+
+    mark: Mark
+    directory: Any
+
+
+def _stamp(conn: Connection) -> Stamp:
+    """Index lookups: no transaction needed."""
+    return Stamp(changes.current(conn), versions.head(conn))
+
+
+def _unchanged(conn: Connection, since: Stamp, now: Stamp, period: Period, zone: ZoneInfo) -> bool:
+    """No leg the dashboard read (its period's and MARGIN around it) changed, nor the directory."""
+    start, end = period.bounds(zone)
+    span = (int((start - MARGIN).timestamp()), int((end + MARGIN).timestamp()))
+    return since.directory == now.directory and changes.untouched(conn, since.mark, now.mark, [span])
 
 
 def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], engine: AsyncEngine, reader: AsyncEngine,
@@ -98,9 +113,12 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], engine: Asy
             return await conn.run_sync(work)
 
     async def figures(question: Question, show_cost: bool) -> Dashboard:
-        """The dashboard, built once per store generation and directory version for everyone who asks the same."""
+        """The dashboard, built once for everyone who asks the same until a leg it read or the directory changes."""
         stamp = await run(_stamp)
-        key = ("dashboard", question.scope, question.period, show_cost, stamp)
+        key = ("dashboard", question.scope, question.period, show_cost)
+
+        async def unchanged(since: Stamp) -> bool:
+            return bool(await run(lambda conn: _unchanged(conn, since, stamp, question.period, zone)))
 
         async def build() -> bytes:
             wanted = Asked(question.scope, question.period, zone, show_cost)
@@ -110,7 +128,7 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], engine: Asy
             read = await asyncio.gather(*(run(each) for each in reads(wanted)))  # at once, on connections of their own
             return msgspec.json.encode(shaped(wanted, list(read)))
 
-        return msgspec.json.decode(await cache.get(key, build), type=Dashboard)
+        return msgspec.json.decode(await cache.get(key, stamp, build, unchanged), type=Dashboard)
 
     async def show(request: Request, identity: Identity, visible: frozenset[str] | None) -> Response:
         question = question_of(request.query_params, datetime.now(zone).date(), visible)

@@ -16,6 +16,7 @@ from calldata.auth.authenticate import Authenticator
 from calldata.auth.permissions import Identity
 from calldata.calls.browse import DIRECTIONS, OUTCOME_CHOICES, CallPage, page as call_page
 from calldata.console import admin, csrf, dashboard, queues, reports, statements
+from calldata.reports.kept import KeptDays
 from calldata.console.call_view import view
 from calldata.console.companies import company_choices
 from calldata.console.filters import SIZES, parse, show_cursor
@@ -27,9 +28,10 @@ MAX_CALL_ID = 128
 
 
 def routes(engine: AsyncEngine, reader: AsyncEngine, authenticator: Authenticator,
-           display_tz: str) -> list[BaseRoute]:
+           display_tz: str, kept: KeptDays) -> list[BaseRoute]:
     """The console's routes, for the API app to serve at / (the API keeps /rest/); `engine` is the
-    primary's (the dashboards write their stored days), `reader` a replica's or the same."""
+    primary's (the dashboards write their stored days), `reader` a replica's or the same; `kept`
+    the reports' day tables, shared with the API."""
     gate = Gate(authenticator)
     zone = ZoneInfo(display_tz)
 
@@ -76,7 +78,7 @@ def routes(engine: AsyncEngine, reader: AsyncEngine, authenticator: Authenticato
              ("/calls/{call:path}", gate.page(call), "GET")]
     # HTML pages, not API operations: left out of /openapi.json
     return [*(Route(path, endpoint, methods=[method], include_in_schema=False) for path, endpoint, method in pages),
-            *statements.routes(reader, gate, display_tz), *reports.routes(reader, gate, display_tz),
+            *statements.routes(reader, gate, display_tz), *reports.routes(reader, gate, display_tz, kept),
             *admin.routes(gate, common, reader, zone), *dashboard.routes(gate, common, engine, reader, zone),
             *queues.routes(reader, gate, common, display_tz),
             Mount("/static", StaticFiles(directory=STATIC), name="static")]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,10 +24,11 @@ from calldata.console.companies import company_choices
 from calldata.console.render import HEADERS, page
 from calldata.console.signin import Gate
 from calldata.console.statements import asked
-from calldata.reports import summary
+from calldata.reports import changes, summary
 from calldata.reports.build import COLUMNS, KINDS, Plan, plan, tabulate
 from calldata.reports.cache import ReportCache
-from calldata.reports.generation import generation
+from calldata.reports.changes import Mark
+from calldata.reports.kept import KeptDays
 from calldata.reports.request import ReportError, ReportRequest
 
 
@@ -41,16 +41,20 @@ def rows(kind: str, values: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
             for key, entry in values.items() for call in entry["calls"]]
 
 
-def routes(reader: AsyncEngine, gate: Gate, display_tz: str) -> list[Route]:
+def routes(reader: AsyncEngine, gate: Gate, display_tz: str, kept: KeptDays) -> list[Route]:
     """/reports and /reports.csv, behind the login, for the companies the reports' rule allows."""
     zone = ZoneInfo(display_tz)
-    cache = ReportCache()  # a report is tabulated once per store generation, for its summary, its keys and its CSV
+    cache = ReportCache()  # a report is tabulated once for its summary, its keys and its CSV, until a leg it read changes
 
-    async def report(checked: Plan, stamp: Hashable) -> dict[str, Any]:
+    async def report(checked: Plan, now: Mark) -> dict[str, Any]:
         async def build() -> bytes:
             async with reader.connect() as conn:
-                return msgspec.json.encode(await conn.run_sync(tabulate, checked))
-        return msgspec.json.decode(await cache.get(("console", checked, stamp), build))
+                return msgspec.json.encode(await conn.run_sync(tabulate, checked, kept))
+
+        async def unchanged(since: Mark) -> bool:
+            async with reader.connect() as conn:
+                return await conn.run_sync(changes.untouched, since, now, checked.spans())
+        return msgspec.json.decode(await cache.get(checked, now, build, unchanged))
 
     async def tabulated(request: Request, companies: frozenset[str] | None) -> tuple[dict[str, Any], int]:
         kind = request.query_params.get("kind", "incalls")
@@ -60,15 +64,15 @@ def routes(reader: AsyncEngine, gate: Gate, display_tz: str) -> list[Route]:
             company, month, problems, forbidden = asked(request, companies, choices, display_tz)
             if kind not in KINDS:
                 problems.append(f"kind: incalls or outcalls, not {kind[:40]!r}")
-            checked = stamp = None
+            checked = now = None
             if company and not problems:
                 year, number = (int(part) for part in month.split("-"))
                 try:
-                    stamp = await conn.run_sync(generation)  # before the plan: a report kept under it is never older
+                    now = await conn.run_sync(changes.current)  # before the plan: a report kept under it is never older
                     checked = await conn.run_sync(plan, kind, ReportRequest((company,), year, number), display_tz)
                 except ReportError as exc:
                     problems.append(f"{exc.key}: {exc.message}")
-        values = None if checked is None else await report(checked, stamp)
+        values = None if checked is None else await report(checked, now)
         if values is not None and key:
             values = {key: values.get(key, {"name": "", "calls": []})}
         form = {"kind": kind, "company": company, "month": month, "key": key, "problems": problems,
