@@ -27,6 +27,7 @@ from calldata.reports.changes import Mark
 from calldata.reports.kept import KeptDays
 from calldata.reports.recalc import recalculate
 from calldata.reports.request import ReportError, ReportRequest
+from calldata.store.engine import in_snapshot
 
 KINDS = ("incalls", "outcalls")
 
@@ -48,8 +49,7 @@ def planned(conn: Connection, kind: str, request: ReportRequest, display_tz: str
 
 def endpoint(engine: AsyncEngine, kind: str, display_tz: str, cache: ReportCache, kept: KeptDays) -> Endpoint:
     async def build(checked: Plan) -> bytes:
-        async with engine.connect() as conn:
-            found = await conn.run_sync(tabulate, checked, kept)
+        found = await in_snapshot(engine, lambda conn: tabulate(conn, checked, kept))  # its days: one state
         return msgspec.json.encode({"result": "success", "values": found})
 
     async def unchanged(checked: Plan, since: Mark, now: Mark) -> bool:

@@ -20,6 +20,7 @@ from calldata.cli.tables import show
 from calldata.reports.build import COLUMNS, KINDS, plan, tabulate
 from calldata.reports.recalc import recalculate
 from calldata.reports.request import ReportError
+from calldata.store.engine import snapshot
 
 QUEUES = "queues"
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -125,10 +126,12 @@ def run(
     except ApiError as exc:
         raise _stop(exc.message) from None
     try:
-        with context.store(ctx).connect() as conn:
+        store = context.store(ctx)
+        with store.connect() as conn:
             checked = plan(conn, kind, wanted, settings.display_tz)
             if wanted.recalc:
-                recalculate(conn, checked)
+                recalculate(conn, checked)  # (commits per batch)
+        with snapshot(store) as conn:  # the period's days read in one state of the store
             values = tabulate(conn, checked)
     except ReportError as exc:
         raise _stop(f"scope.{exc.key}: {exc.message}") from None

@@ -30,6 +30,7 @@ from calldata.reports.cache import ReportCache
 from calldata.reports.changes import Mark
 from calldata.reports.kept import KeptDays
 from calldata.reports.request import ReportError, ReportRequest
+from calldata.store.engine import in_snapshot
 
 
 def rows(kind: str, values: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
@@ -47,9 +48,8 @@ def routes(reader: AsyncEngine, gate: Gate, display_tz: str, kept: KeptDays) -> 
     cache = ReportCache()  # a report is tabulated once for its summary, its keys and its CSV, until a leg it read changes
 
     async def report(checked: Plan, now: Mark) -> dict[str, Any]:
-        async def build() -> bytes:
-            async with reader.connect() as conn:
-                return msgspec.json.encode(await conn.run_sync(tabulate, checked, kept))
+        async def build() -> bytes:  # its days read in one snapshot: one state of the store
+            return msgspec.json.encode(await in_snapshot(reader, lambda conn: tabulate(conn, checked, kept)))
 
         async def unchanged(since: Mark) -> bool:
             async with reader.connect() as conn:

@@ -1,8 +1,9 @@
 """outcalls' `recalc`: the period's legs of the asked companies priced again with the decks and
 directory in force now, before the report is built (docs/api.md, Call reports).
 
-Re-rating notes every call it changes in call_change, so the store's generation moves on and a
-report kept under the old one (reports.cache) is never answered again.
+Re-rating notes every call it changes in call_change, so the hours of the legs it priced count as
+changed (reports.changes) and a report or day kept before (reports.cache, reports.kept) is never
+answered again.
 """
 
 from __future__ import annotations

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -94,11 +95,27 @@ def async_engine(url: str, **options: Any) -> AsyncEngine:
     return engine
 
 
+def _snapshot_level(dialect: Dialect) -> str:
+    """The isolation of one snapshot for every statement: PostgreSQL's REPEATABLE READ; SQLite's
+    read transaction is one already."""
+    return "REPEATABLE READ" if dialect.name == "postgresql" else dialect.default_isolation_level
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction whose statements all see one state of the store."""
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level=_snapshot_level(conn.dialect))
+        with conn.begin():
+            yield conn
+
+
 async def in_snapshot(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
-    """`work` in one transaction on an autocommitting engine: one snapshot for all its statements,
-    and the server-side cursor a streamed read needs (PostgreSQL opens one only in a transaction)."""
+    """`work` in one transaction on an autocommitting engine: one snapshot for all its statements
+    (`snapshot`), and the server-side cursor a streamed read needs (PostgreSQL opens one only in a
+    transaction)."""
     async with engine.connect() as conn:
-        await conn.execution_options(isolation_level=conn.dialect.default_isolation_level)
+        await conn.execution_options(isolation_level=_snapshot_level(conn.dialect))
         async with conn.begin():
             return await conn.run_sync(work)
 
