@@ -1,6 +1,6 @@
 """Benchmark: the web console's pages (GET /calls with filters, deep pages, a call view) on a large PostgreSQL store.
 
-Usage: .venv/bin/python bench/console.py [--rows 1000000] [--block 100000] [--samples 60]
+Usage: .venv/bin/python bench/console.py [--rows 1000000] [--block 100000] [--samples 60] [--rounds 10]
 
 Builds the store as bench/reports.py does (`--block` generated rows through the sink, attributed and
 priced, then copied inside PostgreSQL as other tenants up to `--rows`), starts `calldata serve`, logs
@@ -8,6 +8,8 @@ in through the console's own form (CSRF token and all) as a System-Admin and as 
 `bigco` only, and times each page's GET (keep-alive, one client): p50/p95 over `--samples`, the
 calls it listed. The floor is the page's own statement (calldata.calls.browse.statement) in
 PostgreSQL, EXPLAIN ANALYZE's execution time (median of 5); the ratio is the page's p50 over it.
+Then every other page (first GET, p50/p95), and the reports' first GET after each of `--rounds`
+batches stored as a live PBX stores them (in another month, then in the report's month).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import os
 import re
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,16 +29,20 @@ from read_api import machine, served
 from reports import COMPANY, START, big_directory, copy_block, report_month, store_block
 from sqlalchemy.dialects import postgresql
 
+from calldata.attribution import versions
 from calldata.auth import users
 from calldata.auth.permissions import BILLING_CALL_SUMMARY, SYSTEM_ADMIN
 from calldata.calls.browse import statement
 from calldata.console.filters import parse
+from calldata.demo.generator import generate
+from calldata.ingest.sink import store_batch
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "bench-password-1"
 PAGE = 50
+BATCH_LEGS = 100  # a live source's batch
 
 
 def log_in(base: str, login: str) -> httpx.Client:
@@ -90,6 +96,7 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--samples", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=10, help="batches stored, each followed by the reports' first GET")
     parser.add_argument("--admin-url", default=ADMIN_URL)
     args = parser.parse_args()
     with scratch_database(args.admin_url, "calldata_bench") as url:
@@ -159,6 +166,38 @@ def main() -> None:
                 print(f"{title:<36} {len(last.encode()) // 1024:>5} {1000 * first:>8.1f} {ms(seconds, 0.5):>8.1f}"
                       f" {ms(seconds, 0.95):>8.1f}"
                       f"  {os.getloadavg()[0]:.1f}", flush=True)
+            after_batches(url, clients["billing"], year, number, args.rounds)
+
+
+def after_batches(url: str, client: httpx.Client, year: int, number: int, rounds: int) -> None:
+    """A live PBX: each round stores a batch of legs (through the sink, attributed and priced), then
+    GETs the month's two report summaries once each, the first GET since the batch; the batches
+    fall in another month, then on the month's days in turn."""
+    month = f"{year}-{number:02d}"
+    engine = sync_engine(url)
+    with engine.connect() as conn:
+        directory = versions.directory_of(conn)
+    print(f"\nthe first GET of each report of {month} after a batch of {BATCH_LEGS} legs, {rounds} rounds")
+    print(f"{'batches stored':<36} {'report':>8} {'p50 ms':>8} {'max ms':>8}  load")
+    elsewhere = date(year + number // 12, number % 12 + 1, 10)
+    for title, day_of in (("in the next month", lambda _: elsewhere),
+                          ("in the month, a day each round", lambda k: date(year, number, 1 + k % 28))):
+        firsts: dict[str, list[float]] = {"incalls": [], "outcalls": []}
+        for k in range(rounds):
+            start = datetime.combine(day_of(k), datetime.min.time(), UTC) + timedelta(hours=9)
+            made = list(generate(directory, rows=BATCH_LEGS, seed=1000 + k + (100 if "next" in title else 0),
+                                 start=start, days=1))  # type: ignore[arg-type]
+            with engine.begin() as conn:
+                store_batch(conn, made)
+            for kind in firsts:
+                began = time.perf_counter()
+                answer = client.get(f"/reports?kind={kind}&company={COMPANY}&month={month}")
+                firsts[kind].append(time.perf_counter() - began)
+                assert answer.status_code == 200
+        for kind, seconds in firsts.items():
+            print(f"{title:<36} {kind:>8} {ms(seconds, 0.5):>8.1f} {1000 * max(seconds):>8.1f}"
+                  f"  {os.getloadavg()[0]:.1f}", flush=True)
+    engine.dispose()
 
 
 def other_pages(month: str) -> dict[str, tuple[str, str]]:
