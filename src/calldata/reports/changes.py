@@ -57,10 +57,11 @@ def leg_hours(conn: Connection, seq: int, high: int) -> set[tuple[int, int]]:
     """(first, last) UTC epoch hours of the legs of each call changed after sequence `seq`, and of
     each leg added after acctid `high`: distinct, so a batch of a thousand calls gives a few rows."""
     dialect = conn.dialect.name
+    changed = select(call_change.c.call).where(call_change.c.seq > seq)
     spans = (select(epoch(dialect, func.min(cdr.c.calldate)).label("low"),
                     epoch(dialect, func.max(cdr.c.calldate)).label("high"))
-             .select_from(call_change.join(cdr, cdr.c.call == call_change.c.call))
-             .where(call_change.c.seq > seq).group_by(call_change.c.call).subquery("spans"))
+             .where(among(dialect, cdr.c.call, changed))  # the calls' legs by cdr's call index, whatever the estimate
+             .group_by(cdr.c.call).subquery("spans"))
     found = {(int(lo) // HOUR, int(hi) // HOUR) for lo, hi in conn.execute(select(spans.c.low, spans.c.high).distinct())}
     added = select((epoch(dialect, cdr.c.calldate) // HOUR).label("hour")).where(cdr.c.acctid > high)
     found |= {(int(h), int(h)) for h in conn.execute(added.distinct()).scalars()}
