@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from calldata.attribution import versions
 from calldata.attribution.directory import parse_directory
-from calldata.console.dashboard import _stamp, _unchanged
+from calldata.console.dashboard import _unchanged
+from calldata.reports.changes import stamp as _stamp
 from calldata.dashboards.period import Period
 from calldata.demo.generator import generate
 from calldata.ingest.sink import store_batch

@@ -7,8 +7,9 @@ import io
 from decimal import Decimal
 
 from playwright.sync_api import Page, expect
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from calldata.store.calls import note_changes
 from calldata.store.schema import cdr
 from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_COMPANY, SCOPED_PASSWORD, Site, follow, log_in
 
@@ -47,3 +48,29 @@ def test_a_scoped_user_gets_only_their_companys_statement(site: Site, page: Page
         assert response.status == 403 and "text/csv" not in response.headers["content-type"], path
     for bad in ("month=2026-13", "month=soon", "month=0000-01", "month=9999-12", "company=nosuch&month=2026-11"):
         assert page.goto(f"{site.base}/statements?{bad}").status in (400, 403), bad
+
+
+def reprice(site: Site, micros: int) -> None:
+    """Add `micros` to the price of one of acme's priced legs of the month, as a re-rating would (noted)."""
+    with site.engine.begin() as conn:
+        acctid, call = conn.execute(select(cdr.c.acctid, cdr.c.call).where(cdr.c.bill_to == "acme", cdr.c.price.is_not(None))
+                                    .order_by(cdr.c.acctid).limit(1)).one()
+        conn.execute(update(cdr).where(cdr.c.acctid == acctid).values(price=cdr.c.price + micros))
+        note_changes(conn, [call])
+
+
+def test_a_statement_is_kept_until_a_leg_of_its_month_changes(site: Site, page: Page) -> None:
+    log_in(page, site, ADMIN, ADMIN_PASSWORD)
+    before = billed_total(site, "acme")
+    page.goto(f"{site.base}/statements?company=acme&month=2026-11")
+    expect(page.locator("tr.total")).to_contain_text(before)
+    reprice(site, 10_000)
+    try:
+        after = billed_total(site, "acme")
+        assert after != before
+        page.goto(f"{site.base}/statements?company=acme&month=2026-11")
+        expect(page.locator("tr.total")).to_contain_text(after)
+    finally:
+        reprice(site, -10_000)
+    page.goto(f"{site.base}/statements?company=acme&month=2026-11")
+    expect(page.locator("tr.total")).to_contain_text(before)

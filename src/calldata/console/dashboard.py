@@ -23,7 +23,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from calldata.attribution import versions
 from calldata.auth.permissions import SYSTEM_ADMIN, Identity
 from calldata.console.companies import company_choices
 from calldata.console.render import page
@@ -34,7 +33,7 @@ from calldata.dashboards.period import Period
 from calldata.dashboards.query import MARGIN, Scope
 from calldata.reports.cache import ReportCache
 from calldata.reports import changes
-from calldata.reports.changes import Mark
+from calldata.reports.changes import Stamp
 
 FIRST_YEAR, LAST_YEAR = 1970, 9998
 
@@ -83,24 +82,10 @@ def question_of(query: Mapping[str, str], today: date, visible: frozenset[str] |
     return Question(period, scope)
 
 
-class Stamp(NamedTuple):
-    """What the dashboard is built from: the store's mark, and the directory version that names
-    its extensions (loading a version changes no leg)."""
-
-    mark: Mark
-    directory: Any
-
-
-def _stamp(conn: Connection) -> Stamp:
-    """Index lookups: no transaction needed."""
-    return Stamp(changes.current(conn), versions.head(conn))
-
-
 def _unchanged(conn: Connection, since: Stamp, now: Stamp, period: Period, zone: ZoneInfo) -> bool:
     """No leg the dashboard read (its period's and MARGIN around it) changed, nor the directory."""
     start, end = period.bounds(zone)
-    span = (int((start - MARGIN).timestamp()), int((end + MARGIN).timestamp()))
-    return since.directory == now.directory and changes.untouched(conn, since.mark, now.mark, [span])
+    return changes.still(conn, since, now, [(int((start - MARGIN).timestamp()), int((end + MARGIN).timestamp()))])
 
 
 def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], engine: AsyncEngine, reader: AsyncEngine,
@@ -114,7 +99,7 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], engine: Asy
 
     async def figures(question: Question, show_cost: bool) -> Dashboard:
         """The dashboard, built once for everyone who asks the same until a leg it read or the directory changes."""
-        stamp = await run(_stamp)
+        stamp = await run(changes.stamp)
         key = ("dashboard", question.scope, question.period, show_cost)
 
         async def unchanged(since: Stamp) -> bool:

@@ -1,14 +1,16 @@
 """The monthly statement page (/statements) and its CSV (/statements.csv): statements/ builds both,
-for the companies the reports' rule allows (the API's /rest/call/incalls rule)."""
+for the companies the reports' rule allows (the API's /rest/call/incalls rule). A statement once
+built is kept for everyone who asks until a leg of its month or the directory changes."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +20,9 @@ from calldata.auth.permissions import Identity, call_report
 from calldata.console.companies import company_choices
 from calldata.console.render import HEADERS, page
 from calldata.console.signin import Gate
+from calldata.reports import changes
+from calldata.reports.cache import ReportCache
+from calldata.reports.changes import Stamp
 from calldata.reports.request import ReportError
 from calldata.statements.build import Statement
 from calldata.statements.monthly import company_statement
@@ -25,6 +30,7 @@ from calldata.statements.render import statement_csv
 
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 FIRST_YEAR, LAST_YEAR = 1970, 9998  # the API's bounds of scope.year (api/report_scope.py)
+ZONES = (timedelta(hours=14), timedelta(hours=12))  # a local month starts and ends within these of UTC's
 
 
 def asked(request: Request, companies: Collection[str] | None, choices: list[tuple[str, str]],
@@ -42,21 +48,43 @@ def asked(request: Request, companies: Collection[str] | None, choices: list[tup
     return company, month, problems, forbidden
 
 
+def month_span(year: int, month: int) -> tuple[int, int]:
+    """Epoch seconds holding the month in every zone (UTC-14 to UTC+12 around UTC's month)."""
+    first = datetime(year, month, 1, tzinfo=UTC)
+    after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return int((first - ZONES[0]).timestamp()), int((after + ZONES[1]).timestamp())
+
+
 def routes(reader: AsyncEngine, gate: Gate, display_tz: str) -> list[Route]:
     """/statements and /statements.csv, behind the login."""
+    cache = ReportCache()
+
+    async def statement_of(company: str, year: int, number: int) -> Statement:
+        """Built once for everyone, kept until a leg of the month or the directory changes."""
+        async with reader.connect() as conn:
+            now = await conn.run_sync(changes.stamp)  # before the statement: one kept under it is never older
+
+        async def build() -> bytes:
+            async with reader.connect() as conn:
+                return msgspec.json.encode(await conn.run_sync(company_statement, company, year, number, display_tz))
+
+        async def unchanged(since: Stamp) -> bool:
+            async with reader.connect() as conn:
+                return await conn.run_sync(changes.still, since, now, [month_span(year, number)])
+        return msgspec.json.decode(await cache.get((company, year, number), now, build, unchanged), type=Statement)
 
     async def built(request: Request, companies: frozenset[str] | None
                     ) -> tuple[Statement | None, dict[str, Any], int]:
         async with reader.connect() as conn:
             choices = await conn.run_sync(company_choices, companies)
-            company, month, problems, forbidden = asked(request, companies, choices, display_tz)
-            found = None
-            if company and not problems:
-                year, number = (int(part) for part in month.split("-"))
-                try:
-                    found = await conn.run_sync(company_statement, company, year, number, display_tz)
-                except ReportError as exc:
-                    problems.append(f"{exc.key}: {exc.message}")
+        company, month, problems, forbidden = asked(request, companies, choices, display_tz)
+        found = None
+        if company and not problems:
+            year, number = (int(part) for part in month.split("-"))
+            try:
+                found = await statement_of(company, year, number)
+            except ReportError as exc:
+                problems.append(f"{exc.key}: {exc.message}")
         status = 403 if forbidden else 400 if problems else 200
         return found, {"company": company, "month": month, "problems": problems, "choices": choices}, status
 

@@ -12,10 +12,11 @@ table emptied) or a change feed gone back are not placed in time: everything may
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, select
 
+from calldata.attribution import versions
 from calldata.queues.query import among
 from calldata.queues.schema import queue_event
 from calldata.reports.query import epoch
@@ -110,3 +111,21 @@ def untouched(conn: Connection, since: Mark, now: Mark, spans: Iterable[tuple[in
     """No change between the marks touched a leg started in one of `spans` ([start, end), epoch seconds)."""
     found = touched(conn, since, now)
     return found is not None and not any(overlaps(found, start, end) for start, end in spans)
+
+
+class Stamp(NamedTuple):
+    """What a figure read from the legs and named by the directory is built from: the store's mark
+    and the directory version (loading a version changes no leg)."""
+
+    mark: Mark
+    directory: Any
+
+
+def stamp(conn: Connection) -> Stamp:
+    """Index lookups: no transaction needed."""
+    return Stamp(current(conn), versions.head(conn))
+
+
+def still(conn: Connection, since: Stamp, now: Stamp, spans: Iterable[tuple[int, int]]) -> bool:
+    """The directory is the same and no leg started in `spans` changed between the stamps."""
+    return since.directory == now.directory and untouched(conn, since.mark, now.mark, spans)
