@@ -201,3 +201,37 @@ async def test_a_change_is_tabulated_again_only_on_the_days_it_touched(store_url
         after = await values(c, "outcalls", NOVEMBER)
         assert 31 <= kept.built <= 32 and reports.builds == 2  # the 9th (and the 10th, if a call ran past midnight)
     assert after != before and after == fresh(world, "outcalls", "acme")
+
+
+async def test_a_body_is_answered_at_a_later_mark_only_when_nothing_it_read_changed() -> None:
+    cache = ReportCache()
+    made = 0
+
+    async def build() -> bytes:
+        nonlocal made
+        made += 1
+        return b"r%d" % made
+
+    async def unchanged_since(expected: int, answer: bool) -> Any:
+        async def check(since: int) -> bool:
+            assert since == expected  # the mark the held body was last known good at
+            return answer
+        return check
+
+    assert await cache.get("k", 1, build) == b"r1"
+    assert await cache.get("k", 2, build, await unchanged_since(1, True)) == b"r1" and made == 1
+    assert await cache.get("k", 3, build, await unchanged_since(2, False)) == b"r2" and made == 2
+    assert await cache.get("k", 4, build) == b"r3"  # no check: another mark is another body
+
+
+async def test_values_are_kept_by_the_size_they_are_said_to_take() -> None:
+    cache = ReportCache(max_bytes=10, size=lambda value: value["size"])
+
+    async def value(size: int) -> dict[str, int]:
+        return {"size": size}
+
+    await cache.get("a", 0, lambda: value(6))
+    await cache.get("b", 0, lambda: value(4))
+    assert cache.size == (2, 10)
+    await cache.get("c", 0, lambda: value(3))
+    assert cache.size == (2, 7)  # "a" dropped

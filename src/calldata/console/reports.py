@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,19 +41,31 @@ def rows(kind: str, values: dict[str, Any], zone: ZoneInfo) -> list[list[Any]]:
             for key, entry in values.items() for call in entry["calls"]]
 
 
+KEPT_BYTES = 256 * 1024 * 1024
+CALL_BYTES = 1000  # what a report's call takes in memory as a dict of its ~9 members, about
+
+
+def footprint(values: dict[str, Any]) -> int:
+    """About the bytes a report's values take in memory."""
+    return CALL_BYTES * (1 + sum(len(entry["calls"]) for entry in values.values()))
+
+
 def routes(reader: AsyncEngine, gate: Gate, display_tz: str, kept: KeptDays) -> list[Route]:
     """/reports and /reports.csv, behind the login, for the companies the reports' rule allows."""
     zone = ZoneInfo(display_tz)
-    cache = ReportCache()  # a report is tabulated once for its summary, its keys and its CSV, until a leg it read changes
+    # a report is tabulated once for its summary, its keys and its CSV, until a leg it read changes;
+    # kept as values (never changed once built), not encoded: a view reads them as they are
+    cache = ReportCache(max_bytes=KEPT_BYTES, size=footprint)
 
     async def report(checked: Plan, now: Mark) -> dict[str, Any]:
-        async def build() -> bytes:  # its days read in one snapshot: one state of the store
-            return msgspec.json.encode(await in_snapshot(reader, lambda conn: tabulate(conn, checked, kept)))
+        async def build() -> dict[str, Any]:  # its days read in one snapshot: one state of the store
+            return await in_snapshot(reader, lambda conn: tabulate(conn, checked, kept))
 
         async def unchanged(since: Mark) -> bool:
             async with reader.connect() as conn:
                 return await conn.run_sync(changes.untouched, since, now, checked.spans())
-        return msgspec.json.decode(await cache.get(checked, now, build, unchanged))
+        found: dict[str, Any] = await cache.get(checked, now, build, unchanged)
+        return found
 
     async def tabulated(request: Request, companies: frozenset[str] | None) -> tuple[dict[str, Any], int]:
         kind = request.query_params.get("kind", "incalls")
