@@ -42,6 +42,21 @@ def test_batches_always_land_in_partitions_made_before_them(monkeypatch: pytest.
         assert where_rows_are(engine)["cdr_from_3000"] == 1000
 
 
+def test_every_partition_made_gets_the_uniqueid_index_with_the_company_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    with partitioned_store(monkeypatch) as (_, engine):
+        with engine.begin() as conn:  # partitions made ahead of the batch, the tail split
+            insert_cdrs(conn, [leg(i) for i in range(2500)])
+        with engine.connect() as conn:
+            tables = ["cdr", *(p.name for p in partitions.partitions(conn)), partitions.TAIL]
+            found = {table: conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = :t"
+                                              " AND indexdef LIKE '%(uniqueid)%'"), {"t": table}).scalars().all()
+                     for table in tables}
+        assert "cdr_from_3000" in found  # made after the migrations (they made 0-2999)
+        # an index-only probe for a company-scoped queue report (calldata.queues.query.attributed)
+        assert all(len(defs) == 1 and defs[0].endswith("(uniqueid) INCLUDE (company, target, bill_to)")
+                   for defs in found.values()), found
+
+
 def test_rows_past_every_partition_go_to_the_tail_and_move_out_when_their_range_is_made(
         monkeypatch: pytest.MonkeyPatch) -> None:
     with partitioned_store(monkeypatch) as (_, engine):

@@ -20,9 +20,11 @@ directory_version = Table(
 )
 
 # Finding the other legs of a call as rows arrive: by linkedid (uniqueid before Asterisk 1.8),
-# by shared channel, by call id.
+# by shared channel, by call id. On PostgreSQL the uniqueid index also holds the company columns
+# (calldata.store.reads.COMPANY_COLUMNS): a company-scoped queue report checks each caller's legs
+# by uniqueid and company with an index-only probe (calldata.queues.query.attributed; 0019).
 Index("ix_cdr_linkedid", cdr.c.linkedid)
-Index("ix_cdr_uniqueid", cdr.c.uniqueid)
+Index("ix_cdr_uniqueid", cdr.c.uniqueid, postgresql_include=["company", "target", "bill_to"])
 Index("ix_cdr_channel", cdr.c.channel)
 Index("ix_cdr_dstchannel", cdr.c.dstchannel)
 Index("ix_cdr_call", cdr.c.call)

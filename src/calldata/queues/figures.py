@@ -70,8 +70,9 @@ def statement(queues: bool, companies: bool) -> str:
     member, answered, ringNoAnswer, busy, talk)."""
     in_queues = "AND queue = ANY(%(queues)s)" if queues else ""
     legs = " OR ".join(f"cdr.{column} = ANY(%(companies)s)" for column in COMPANY_COLUMNS)
-    # a probe of ix_cdr_uniqueid per stay (a subquery in the select list is never made a join:
-    # as a semi-join PostgreSQL chose a scan of all of cdr when the company is a large share of it)
+    # a probe of ix_cdr_uniqueid per stay, index-only: it includes the company columns (migration
+    # 0019). A subquery in the select list is never made a join: as a semi-join PostgreSQL chose a
+    # scan of all of cdr when the company is a large share of it.
     attributed_stay = (f"AND (SELECT true FROM cdr WHERE cdr.uniqueid = queue_stay.callid AND ({legs}) LIMIT 1)"
                        if companies else "")
     # the period's rows of members rung, joined to the stays in scope by hashing both (probing the
