@@ -54,7 +54,7 @@ def endpoint(engine: AsyncEngine, kind: str, display_tz: str, cache: ReportCache
 
     async def unchanged(checked: Plan, since: Mark, now: Mark) -> bool:
         async with engine.connect() as conn:
-            return await conn.run_sync(changes.untouched, since, now, checked.spans())
+            return await conn.run_sync(kept.untouched, since, now, checked.spans())
 
     async def call_report(request: Request) -> Response:
         """One company's calls in per extension, or out per device, for one period (reports.md)."""

@@ -63,7 +63,7 @@ def routes(reader: AsyncEngine, gate: Gate, display_tz: str, kept: KeptDays) -> 
 
         async def unchanged(since: Mark) -> bool:
             async with reader.connect() as conn:
-                return await conn.run_sync(changes.untouched, since, now, checked.spans())
+                return await conn.run_sync(kept.untouched, since, now, checked.spans())
         found: dict[str, Any] = await cache.get(checked, now, build, unchanged)
         return found
 

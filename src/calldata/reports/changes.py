@@ -109,7 +109,11 @@ def overlaps(spans: Iterable[tuple[int, int]], start: int, end: int) -> bool:
 
 def untouched(conn: Connection, since: Mark, now: Mark, spans: Iterable[tuple[int, int]]) -> bool:
     """No change between the marks touched a leg started in one of `spans` ([start, end), epoch seconds)."""
-    found = touched(conn, since, now)
+    return misses(touched(conn, since, now), spans)
+
+
+def misses(found: list[tuple[int, int]] | None, spans: Iterable[tuple[int, int]]) -> bool:
+    """No span of `spans` meets one of `found` (`touched`'s answer; None: everything may have changed)."""
     return found is not None and not any(overlaps(found, start, end) for start, end in spans)
 
 

@@ -21,6 +21,7 @@ from calldata.reports.changes import Mark
 from calldata.reports.days import Day, Table
 
 MAX_BYTES = 128 * 1024 * 1024  # a 100-extension company's day is ~80 KB encoded
+MAX_CHANGES = 64  # changes between two marks remembered: a view checks its month, then its days, with one
 
 
 class Held(NamedTuple):
@@ -42,6 +43,24 @@ class KeptDays:
         self._held: OrderedDict[Hashable, Held] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._changes: OrderedDict[tuple[Mark, Mark], list[tuple[int, int]] | None] = OrderedDict()
+
+    def touched(self, conn: Connection, since: Mark, now: Mark) -> list[tuple[int, int]] | None:
+        """reports.changes.touched, remembered: the month's check and its days' ask the same."""
+        key = (since, now)
+        with self._lock:
+            if key in self._changes:
+                return self._changes[key]
+        found = changes.touched(conn, since, now)
+        with self._lock:
+            self._changes[key] = found
+            while len(self._changes) > MAX_CHANGES:
+                self._changes.popitem(last=False)
+        return found
+
+    def untouched(self, conn: Connection, since: Mark, now: Mark, spans: Sequence[tuple[int, int]]) -> bool:
+        """No change between the marks touched a leg started in one of `spans` (epoch seconds)."""
+        return changes.misses(self.touched(conn, since, now), spans)
 
     def tables(self, conn: Connection, part: Hashable, wanted: Sequence[Day],
                build: Callable[[Day], tuple[Table, int, int]]) -> list[Table]:
@@ -49,7 +68,6 @@ class KeptDays:
         kept ones still true at the store's mark now, the others built (`build`: the table and the
         span of legs it read) and kept."""
         now = changes.current(conn)  # before any leg is read: a day kept under it is never older
-        spans: dict[Mark, list[tuple[int, int]] | None] = {}
         found = []
         for day in wanted:
             key = (part, day)
@@ -58,9 +76,7 @@ class KeptDays:
                 if held is not None:
                     self._held.move_to_end(key)
             if held is not None and held.mark != now:
-                if held.mark not in spans:
-                    spans[held.mark] = changes.touched(conn, held.mark, now)
-                touched = spans[held.mark]
+                touched = self.touched(conn, held.mark, now)
                 held = None if touched is None or changes.overlaps(touched, held.since, held.until) else held
             if held is None:
                 table, since, until = build(day)
