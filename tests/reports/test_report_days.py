@@ -87,3 +87,22 @@ def test_a_device_named_without_calls_stays_in_every_cut(world: Engine, cut_ever
         assert build.report(conn, "outcalls", asked, "UTC") == whole
     assert list(whole) == ["IAX2/acme-203", "PJSIP/acme-203"] and not whole["PJSIP/acme-203"]["calls"]
     assert whole["IAX2/acme-203"]["totals"]["calls"] == len(whole["IAX2/acme-203"]["calls"]) > 0
+
+
+def test_a_run_of_days_read_at_once_gives_each_day_its_own_legs(world: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # MARGIN 0: every leg still ringing at its day's end is read past it (the run's read, or alone)
+    monkeypatch.setattr(days, "MARGIN", 0)
+    start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    with world.connect() as conn:
+        seconds = [int(t.timestamp()) for t in conn.execute(select(cdr.c.end).where(cdr.c.end.is_not(None))).scalars()]
+        assert seconds
+        for size in (3600, 600, *seconds[:5]):  # cuts between a leg's start and its end
+            cut = [day for day in days.days(start, end, size) if any(day.first - size <= s < day.last + size for s in seconds)]
+            for side in ("company", "target"):
+                for company in COMPANIES:
+                    for length in (1, 2, 3):
+                        for i in range(0, len(cut) - length + 1):
+                            run = cut[i:i + length]
+                            if days.runs(run) != [run]:
+                                continue
+                            assert days.read(conn, side, company, run) == [days.legs(conn, side, company, day) for day in run]

@@ -80,28 +80,30 @@ def plan(conn: Connection, kind: str, request: ReportRequest, display_tz: str,
 
 def tabulate(conn: Connection, planned: Plan, kept: KeptDays | None = None) -> dict[str, Any]:
     """The `values` of an incalls or outcalls answer: per company its days' tables joined
-    (reports.days), each day one query and its table (incalls: and a second, the queue events of
-    its legs' callers, for qtime and qstatus); with `kept`, the days no change touched are not
-    tabulated again."""
+    (reports.days); with `kept`, the days no change touched are not tabulated again."""
     side, _, table_of = KINDS[planned.kind]
     values: dict[str, Any] = {}
     for company, start, end, names in planned.parts:
         named = list(table_of([], planned.roster, company, names))  # keys present even without calls
 
-        def day_table(day: Day, company: str = company, names: tuple[str, ...] = names,
-                      named: list[str] = named) -> tuple[Table, int, int]:
-            found, since, until = days.legs(conn, side, company, day)
+        def day_tables(run: Sequence[Day], company: str = company, names: tuple[str, ...] = names,
+                       named: list[str] = named) -> list[tuple[Table, int, int]]:
+            """The tables of consecutive days: their legs in one query (incalls: and their callers'
+            queue events in a second, for qtime and qstatus), each day tabulated from its own."""
+            each = days.read(conn, side, company, run)
             if planned.kind == "incalls":
+                since, until = min(s for _, s, _ in each), max(u for _, _, u in each)
                 queued = by_caller(stays(leg_events(conn, side, company, days.instant(since), days.instant(until))))
-                table = incalls(found, planned.roster, company, names, queued)
+                tables = [incalls(found, planned.roster, company, names, queued) for found, _, _ in each]
             else:
-                table = table_of(found, planned.roster, company, names)
-            return days.trimmed(table, day, named), since, until
+                tables = [table_of(found, planned.roster, company, names) for found, _, _ in each]
+            return [(days.trimmed(table, day, named), since, until)
+                    for table, day, (_, since, until) in zip(tables, run, each)]
 
         wanted = days.days(start, end)
         part = (planned.kind, company, names, planned.directory)
-        tables = ([day_table(day)[0] for day in wanted] if kept is None
-                  else kept.tables(conn, part, wanted, day_table))
+        tables = ([table for run in days.runs(wanted) for table, _, _ in day_tables(run)] if kept is None
+                  else kept.tables(conn, part, wanted, day_tables))
         table = days.joined(tables, add_up if planned.kind == "outcalls" else None)
         for key, entry in table.items():
             values[f"{company}/{key}" if planned.several else key] = entry

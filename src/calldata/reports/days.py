@@ -10,6 +10,7 @@ kept day (reports.kept) is tabulated again only when a change touches the legs i
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -48,14 +49,53 @@ def instant(second: int) -> datetime:
 
 def legs(conn: Connection, side: str, company: str, day: Day) -> tuple[list[Leg], int, int]:
     """The legs a day's lines are made from, and the span [from, until) they were read from."""
-    since, until = max(day.first - SLACK, day.start), min(day.last + MARGIN, day.end)
+    since, until = _span(day)
     while True:
         found = query.legs(conn, side, company, instant(since), instant(until))
-        ends = (leg.end for leg in found if leg.end is not None and day.first <= leg.calldate < day.last)
-        needed = min(max(ends, default=0) + SLACK, day.end)
+        needed = _needed(found, day)
         if needed <= until:
             return found, since, until
         until = needed
+
+
+def read(conn: Connection, side: str, company: str, run: Sequence[Day]) -> list[tuple[list[Leg], int, int]]:
+    """`legs` of each day of a run of consecutive days, read in one query (a month cold: one
+    statement, not 30); a day whose legs end past the run's read is read on its own."""
+    low, high = _span(run[0])[0], _span(run[-1])[1]
+    found = query.legs(conn, side, company, instant(low), instant(high))
+    starts = [leg.calldate for leg in found]  # in time order: whole seconds, floored
+    each = []
+    for day in run:
+        since, until = _span(day)
+        needed = _needed(found[bisect_left(starts, day.first):bisect_left(starts, day.last)], day)
+        if needed > high:
+            each.append(legs(conn, side, company, day))
+            continue
+        until = max(until, needed)
+        each.append((found[bisect_left(starts, since):bisect_left(starts, until)], since, until))
+    return each
+
+
+def runs(wanted: Sequence[Day]) -> list[list[Day]]:
+    """`wanted` (in time order) cut where one day does not follow the other."""
+    found: list[list[Day]] = []
+    for day in wanted:
+        if found and found[-1][-1].last == day.first:
+            found[-1].append(day)
+        else:
+            found.append([day])
+    return found
+
+
+def _span(day: Day) -> tuple[int, int]:
+    """Where a day's legs are read at least: SLACK before it to MARGIN after it, within the period."""
+    return max(day.first - SLACK, day.start), min(day.last + MARGIN, day.end)
+
+
+def _needed(found: Iterable[Leg], day: Day) -> int:
+    """Up to where legs must be read for the pickups of the day's legs: past the end of its longest."""
+    ends = (leg.end for leg in found if leg.end is not None and day.first <= leg.calldate < day.last)
+    return min(max(ends, default=0) + SLACK, day.end)  # a pickup starts within a second of the end
 
 
 def trimmed(table: Table, day: Day, named: Iterable[str]) -> Table:

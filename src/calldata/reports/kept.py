@@ -16,7 +16,7 @@ from typing import NamedTuple
 import msgspec
 from sqlalchemy import Connection
 
-from calldata.reports import changes
+from calldata.reports import changes, days
 from calldata.reports.changes import Mark
 from calldata.reports.days import Day, Table
 
@@ -63,12 +63,13 @@ class KeptDays:
         return changes.misses(self.touched(conn, since, now), spans)
 
     def tables(self, conn: Connection, part: Hashable, wanted: Sequence[Day],
-               build: Callable[[Day], tuple[Table, int, int]]) -> list[Table]:
-        """The tables of `wanted` days of one report part (its kind, company, names and directory):
-        kept ones still true at the store's mark now, the others built (`build`: the table and the
-        span of legs it read) and kept."""
+               build: Callable[[Sequence[Day]], list[tuple[Table, int, int]]]) -> list[Table]:
+        """The tables of `wanted` days (in time order) of one report part (its kind, company, names
+        and directory): kept ones still true at the store's mark now, the others built (`build`:
+        for a run of consecutive days, each one's table and the span of legs it read) and kept."""
         now = changes.current(conn)  # before any leg is read: a day kept under it is never older
-        found = []
+        found: dict[Day, Table] = {}
+        missing = []
         for day in wanted:
             key = (part, day)
             with self._lock:
@@ -77,16 +78,19 @@ class KeptDays:
                     self._held.move_to_end(key)
             if held is not None and held.mark != now:
                 touched = self.touched(conn, held.mark, now)
-                held = None if touched is None or changes.overlaps(touched, held.since, held.until) else held
-            if held is None:
-                table, since, until = build(day)
-                self._keep(key, Held(now, since, until, msgspec.json.encode(table)), built=True)
-                found.append(table)
-            else:
-                if held.mark != now:
+                if touched is None or changes.overlaps(touched, held.since, held.until):
+                    held = None
+                else:
                     self._keep(key, held._replace(mark=now))
-                found.append(msgspec.json.decode(held.body))
-        return found
+            if held is None:
+                missing.append(day)
+            else:
+                found[day] = msgspec.json.decode(held.body)
+        for run in days.runs(missing):
+            for day, (table, since, until) in zip(run, build(run)):
+                self._keep((part, day), Held(now, since, until, msgspec.json.encode(table)), built=True)
+                found[day] = table
+        return [found[day] for day in wanted]
 
     def _keep(self, key: Hashable, held: Held, built: bool = False) -> None:
         with self._lock:
