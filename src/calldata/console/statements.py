@@ -49,7 +49,8 @@ def asked(request: Request, companies: Collection[str] | None, choices: list[tup
 
 
 def month_span(year: int, month: int) -> tuple[int, int]:
-    """Epoch seconds holding the month in every zone (UTC-14 to UTC+12 around UTC's month)."""
+    """Epoch seconds holding the month in every zone: from 14 h before UTC's month (where a UTC+14
+    zone's month starts) to 12 h after it (where a UTC-12 zone's month ends)."""
     first = datetime(year, month, 1, tzinfo=UTC)
     after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
     return int((first - ZONES[0]).timestamp()), int((after + ZONES[1]).timestamp())
