@@ -15,7 +15,8 @@ from demo_support import DIRECTORY_YAML, STORIES, STORY_LAYOUT, Names, by_linked
 from calldata.attribution.channels import base_name
 from calldata.attribution.directory import parse_directory
 from calldata.cdr import DISPOSITIONS, Cdr
-from calldata.demo.generator import DEFAULT_START, calls, generate, mix
+from calldata.demo.generator import DEFAULT_START, calls, generate
+from calldata.demo.pbx import mix
 from calldata.ingest.csvfile import read_cdrs
 from calldata.ingest.layouts import LAYOUTS
 

@@ -23,6 +23,7 @@ from calldata.demo.queue_log import write_queue_log
 from calldata.demo import generator
 from calldata.demo import recordings as demo_recordings
 from calldata.demo.generator import DEFAULT_START
+from calldata.demo.pbx import mix
 from calldata.queues.event import QueueEvent
 from calldata.recordings.scan import scan
 from calldata.store.engine import sync_engine, upgrade
@@ -52,7 +53,7 @@ def _directory(path: Path | None) -> tuple[Directory, str, str]:
     except DirectoryError as exc:
         report_problems(exc, "nothing was done")
         raise typer.Exit(1) from None
-    if not generator.mix(directory):
+    if not mix(directory):
         typer.echo(f"{path}: no company with users, DDIs or trunks to make calls with; nothing was done", err=True)
         raise typer.Exit(1)
     return directory, text, str(path)
