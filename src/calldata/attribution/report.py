@@ -42,9 +42,13 @@ class Report(msgspec.Struct):
         return self.company_or_target / self.rows if self.rows else 1.0
 
 
-# What `counted` gives, in order: rows, rows attributed, rows with company or target, rows with each property.
+# The figures counted over rows (COUNTS, as COUNTED names them): rows, rows attributed, rows with
+# company or target, rows with each property decided.
 COUNTED = ("rows", "attributed", "company_or_target", *PROPERTY_TEXT)
-LACKING = or_(*(cdr.c[name].is_(None) for name in PROPERTY_TEXT))  # the rows `tally` reads
+COUNTS = (func.count(), func.count(cdr.c.directory_version), func.count(func.coalesce(cdr.c.company, cdr.c.target)),
+          *(func.count(cdr.c[name]) for name in PROPERTY_TEXT))
+LACKING = or_(*(cdr.c[name].is_(None) for name in PROPERTY_TEXT))  # the rows `tally` reads, and their columns:
+TALLIED = (cdr.c.channel, cdr.c.dstchannel, cdr.c.dcontext, cdr.c.dst, cdr.c.target)
 
 
 class Tally(NamedTuple):
@@ -88,16 +92,6 @@ def most(counter: Counter[str], top: int) -> list[tuple[str, int]]:
     return heapq.nsmallest(top, counter.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
-def counted(since: datetime | None, until: datetime | None) -> Any:
-    """The SELECT of COUNTED over rows with `since <= calldate < until` (either bound optional)."""
-    return select(
-        func.count(),
-        func.count(cdr.c.directory_version),
-        func.count(func.coalesce(cdr.c.company, cdr.c.target)),
-        *(func.count(cdr.c[name]) for name in PROPERTY_TEXT),
-    ).where(window(since, until))
-
-
 def window(since: datetime | None, until: datetime | None) -> Any:
     """`since <= calldate < until`, either bound optional."""
     bounds = []
@@ -110,12 +104,8 @@ def window(since: datetime | None, until: datetime | None) -> Any:
 
 def read(conn: Connection, since: datetime | None, until: datetime | None) -> tuple[list[int], Tally]:
     """The COUNTED figures and the Tally of the rows with `since <= calldate < until`, from the legs."""
-    counts = [int(n) for n in conn.execute(counted(since, until)).one()]
-    rows = conn.execute(
-        select(cdr.c.channel, cdr.c.dstchannel, cdr.c.dcontext, cdr.c.dst, cdr.c.target)
-        .where(window(since, until), LACKING)
-        .execution_options(yield_per=5000)
-    )
+    counts = [int(n) for n in conn.execute(select(*COUNTS).where(window(since, until))).one()]
+    rows = conn.execute(select(*TALLIED).where(window(since, until), LACKING).execution_options(yield_per=5000))
     return counts, tally(rows)
 
 

@@ -15,17 +15,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from calldata.attribution.report import COUNTED, Tally, read
+from calldata.attribution.report import COUNTED, COUNTS, LACKING, TALLIED, Tally, tally, window
 from calldata.coverage.schema import KINDS, coverage_day, coverage_key, coverage_mark
 from calldata.reports import changes
+from calldata.reports.query import epoch
+from calldata.store.schema import cdr
 
 LOCK = 0x636F766572646179  # "coverday": builders and refreshers take turns
 DAY = timedelta(days=1)
+EPOCH = date(1970, 1, 1)
 _CHUNK = 500  # days dropped per statement
 
 
@@ -84,26 +88,34 @@ def refresh(conn: Connection) -> None:
                  .values(seq=now.seq, low=now.low, high=now.high))
 
 
-def build(conn: Connection, day: date) -> None:
-    """Tally the legs of UTC `day` and store its figures."""
-    counts, found = read(conn, start(day), start(day + DAY))
-    conn.execute(insert(coverage_day).values(day=day, **dict(zip(COUNTED, counts))))
-    keys = [{"day": day, "kind": kind, "key": key, "rows": n}
-            for kind, counter in zip(KINDS, found) for key, n in counter.items()]
-    if keys:
-        conn.execute(insert(coverage_key), keys)
+def build(conn: Connection, days: list[date]) -> None:
+    """Tally the legs of the consecutive UTC `days` (two statements) and store each day's figures."""
+    where = window(start(days[0]), start(days[-1] + DAY))
+    number = (epoch(conn.dialect.name, cdr.c.calldate) // 86400).label("number")  # days since 1970-01-01
+    counts = {int(row[0]): row[1:] for row in conn.execute(select(number, *COUNTS).where(where).group_by(number))}
+    rows = conn.execute(select(number, *TALLIED).where(where, LACKING).order_by(number)
+                        .execution_options(yield_per=5000))
+    tallies = {int(n): tally(group) for n, group in groupby(rows, key=lambda row: row.number)}
+    for day in days:
+        n = (day - EPOCH).days
+        conn.execute(insert(coverage_day).values(day=day, **dict(zip(COUNTED, counts.get(n, [0] * len(COUNTED))))))
+        keys = [{"day": day, "kind": kind, "key": key, "rows": count}
+                for kind, counter in zip(KINDS, tallies.get(n, ())) for key, count in counter.items()]
+        if keys:
+            conn.execute(insert(coverage_key), keys)
 
 
 def ensure(conn: Connection, days: list[date]) -> int:
-    """Every one of `days` stored and true to the legs (`lock` held): how many were built."""
+    """Every one of `days` (consecutive) stored and true to the legs (`lock` held): how many were built."""
     refresh(conn)
     if not days:
         return 0
     have = set(conn.execute(select(coverage_day.c.day)
                             .where(coverage_day.c.day >= days[0], coverage_day.c.day <= days[-1])).scalars())
     missing = [day for day in days if day not in have]
-    for day in missing:
-        build(conn, day)
+    runs = groupby(enumerate(missing), key=lambda pair: pair[1] - DAY * pair[0])  # consecutive days
+    for _, run in runs:
+        build(conn, [day for _, day in run])
     return len(missing)
 
 
