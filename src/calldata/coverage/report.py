@@ -3,7 +3,9 @@ Report as calldata.attribution.report.coverage, without reading every leg of a l
 
 Closed days (ended before now) from the day of the oldest leg to the day of the newest are stored
 (coverage.stored); the rest of the window (a partial first or last day, today, anything later) is
-read from the legs. Run it in a transaction on the primary: it may build or drop stored days.
+read from the legs. Run it in a READ COMMITTED transaction on the primary: it takes the stored
+days' lock, then drops and builds days. A leg stored on a stored day while a report is read shows
+in the next report (its day is dropped then).
 """
 
 from __future__ import annotations
