@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 import calldata.auth.schema  # noqa: F401  (the auth tables join `metadata`, so stores are emptied)
+import calldata.coverage.schema  # noqa: F401  (the stored coverage days too)
 import calldata.dashboards.schema  # noqa: F401  (the stored dashboard days too)
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import metadata

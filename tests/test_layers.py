@@ -17,7 +17,7 @@ RANKS = {
     "attribution": 3,
     "ingest": 4,
     "reports": 5,
-    "calls": 6, "statements": 6, "dashboards": 6,
+    "calls": 6, "statements": 6, "dashboards": 6, "coverage": 6,
     "demo": 7,
     "console": 7.5,  # the web console: beside the API, just under it (api/app.py serves it at /)
     "api": 8,

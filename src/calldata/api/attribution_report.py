@@ -17,8 +17,8 @@ from starlette.responses import Response
 from calldata.api.call_read import Endpoint, request_body
 from calldata.api.errors import bad_request
 from calldata.api.scope import EPOCH, MAX_EPOCH_MS, whole_number
-from calldata.attribution.report import coverage
-from calldata.store.engine import in_snapshot
+from calldata.coverage.report import coverage
+from calldata.store.engine import in_transaction
 
 KEYS = frozenset({"since", "until", "top", "auth"})
 
@@ -99,7 +99,8 @@ def endpoint(engine: AsyncEngine) -> Endpoint:
         top = 10 if body.get("top") is None else whole_number(body["top"], "top", 1, 1000)
         if since is not None and until is not None and since > until:
             raise bad_request("since: later than until")
-        report = await in_snapshot(engine, lambda sync: coverage(sync, since, until, top))
+        # on the primary: whole UTC days from the stored tallies, built when missing
+        report = await in_transaction(engine, lambda sync: coverage(sync, since, until, top))
         return Response(msgspec.json.encode({"result": "success", "report": report}), media_type="application/json")
 
     return attribution_report

@@ -60,7 +60,12 @@ def resolve(lookup: Lookup, channel: str) -> Party:
             party = parties.get(channel[:dash])
             if party is not None:
                 return party
-    base = base_name(channel)
+    return resolve_base(lookup, base_name(channel))
+
+
+def resolve_base(lookup: Lookup, base: str) -> Party:
+    """Who every channel of base name `base` is (`resolve` of each of them), cached per version."""
+    parties = lookup.parties
     party = parties.get(base)
     if party is None:
         party = _resolve_base(lookup, base)

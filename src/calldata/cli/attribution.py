@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from calldata.attribution import refresh, report as coverage_report
+from calldata.attribution import refresh
 from calldata.cli import context, tables
+from calldata.coverage.report import coverage
 
 app = typer.Typer(help="How well attribution covers the stored rows.", no_args_is_help=True)
 
@@ -41,8 +42,8 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Rows lacking each property, and the most frequent unresolved channels, contexts, numbers."""
-    with context.store(ctx).connect() as conn:
-        result = coverage_report.coverage(conn, parse_when(since), parse_when(until), top)
+    with context.store(ctx).begin() as conn:  # whole UTC days from the stored tallies (calldata.coverage)
+        result = coverage(conn, parse_when(since), parse_when(until), top)
     if as_json:
         typer.echo(msgspec.json.encode(result).decode())
         return

@@ -16,18 +16,16 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from calldata.attribution.report import coverage
 from calldata.auth import audit, keys, users
 from calldata.auth.permissions import PERMISSIONS, SYSTEM_ADMIN, GrantError, Identity
 from calldata.console.render import page
 from calldata.console.signin import Gate, Page
-from calldata.store.engine import in_snapshot
+from calldata.coverage.report import coverage
 from calldata.store.retry import transaction
 
 AUDIT_ROWS = (50, 200, 1000)
@@ -133,8 +131,7 @@ def coverage_window(query: Mapping[str, str], zone: ZoneInfo) -> tuple[datetime 
     return since, until, int(top)
 
 
-def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: AsyncEngine,
-           zone: ZoneInfo) -> list[Route]:
+def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], zone: ZoneInfo) -> list[Route]:
     """/admin/users, /admin/keys, /admin/audit and /admin/attribution, for System-Admin only."""
     engine = gate.authenticator.engine  # changes and what they show come from the primary
     settings = gate.authenticator.settings
@@ -222,14 +219,14 @@ def routes(gate: Gate, common: Callable[[Identity], dict[str, Any]], reader: Asy
     async def show_coverage(request: Request, identity: Identity, _companies: frozenset[str] | None) -> Response:
         """The attribution coverage report (`calldata attribution report`), with what to add to the directory."""
         query = dict(request.query_params)
-        if not {"from", "to", "all"} & set(query):  # the last 30 days unless asked: all legs is a scan of the table
+        if not {"from", "to", "all"} & set(query):  # the last 30 days unless asked
             query["from"] = (datetime.now(zone).date() - timedelta(days=COVERAGE_DAYS - 1)).isoformat()
         try:
             since, until, top = coverage_window(query, zone)
         except ValueError as problem:
             return page("admin_attribution.html", 400, title="Attribution", report=None, problem=str(problem),
                         form=query, tops=COVERAGE_TOP, **common(identity))
-        report = await in_snapshot(reader, lambda conn: coverage(conn, since, until, top))
+        report = await read(lambda conn: coverage(conn, since, until, top))  # stored days: on the primary
         return page("admin_attribution.html", title="Attribution", report=report, problem="",
                     form=query, tops=COVERAGE_TOP, **common(identity))
 

@@ -120,6 +120,16 @@ async def in_snapshot(engine: AsyncEngine, work: Callable[[Connection], T]) -> T
             return await conn.run_sync(work)
 
 
+async def in_transaction(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
+    """`work` in one transaction of the dialect's default isolation (PostgreSQL: READ COMMITTED, each
+    statement sees what committed before it) on an autocommitting engine: for work that takes a lock
+    and then writes what it finds missing."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level=conn.dialect.default_isolation_level)
+        async with conn.begin():
+            return await conn.run_sync(work)
+
+
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -5,6 +5,7 @@ from alembic import context
 # Every module that puts tables on the shared metadata, so autogenerate sees the whole schema.
 import calldata.attribution.schema  # noqa: F401
 import calldata.auth.schema  # noqa: F401
+import calldata.coverage.schema  # noqa: F401
 import calldata.dashboards.schema  # noqa: F401
 import calldata.ingest.checkpoints  # noqa: F401
 import calldata.queues.schema  # noqa: F401

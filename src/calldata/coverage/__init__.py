@@ -1,0 +1,1 @@
+"""The attribution coverage report from per-UTC-day tallies kept in the store (docs/attribution.md)."""
