@@ -15,44 +15,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, select, text, update
 
 from calldata.dashboards import stored
 from calldata.dashboards.query import MARGIN
 from calldata.dashboards.schema import dashboard_day, dashboard_mark
 from calldata.reports import changes
 from calldata.reports.period import midnight
-from calldata.store.schema import call_change, cdr
 
 LOCK = 0x6461736862647331  # "dashbds1": builders and refreshers take turns
 
 
-class Mark(NamedTuple):
-    """How far the store has got: newest call change, lowest and highest acctid (0 when none)."""
-
-    seq: int
-    low: int
-    high: int
+def current(conn: Connection) -> changes.Mark:
+    """The store's mark now (changes.current), its queue events left out: no stored day reads one."""
+    return changes.current(conn)._replace(event=0)
 
 
-_NOW = select(func.coalesce(select(func.max(call_change.c.seq)).scalar_subquery(), 0),
-              func.coalesce(select(func.min(cdr.c.acctid)).scalar_subquery(), 0),
-              func.coalesce(select(func.max(cdr.c.acctid)).scalar_subquery(), 0))
-
-
-def current(conn: Connection) -> Mark:
-    """The store's mark now: three index lookups."""
-    return Mark(*(int(v) for v in conn.execute(_NOW).one()))
-
-
-def marked(conn: Connection) -> Mark | None:
+def marked(conn: Connection) -> changes.Mark | None:
     """The mark the stored days are good up to (None before the first refresh)."""
     row = conn.execute(select(dashboard_mark.c.seq, dashboard_mark.c.low, dashboard_mark.c.high)
                        .where(dashboard_mark.c.id == 1)).first()
-    return None if row is None else Mark(*(int(v) for v in row))
+    return None if row is None else changes.Mark(*(int(v) for v in row))
 
 
 def closed(day: date, zone: ZoneInfo, now: datetime) -> bool:
@@ -83,16 +68,15 @@ def touched(hours: Iterable[tuple[int, int]], zone: ZoneInfo) -> set[date]:
     return days
 
 
-def refresh(conn: Connection) -> Mark:
+def refresh(conn: Connection) -> changes.Mark:
     """Drop the stored days the store's changes since the mark touch, and move the mark (the lock
     held: `lock`). Returns the new mark."""
-    now, since = current(conn), marked(conn) or Mark(0, 0, 0)
+    now, since = current(conn), marked(conn) or changes.Mark(0, 0, 0)
     if now == since:
         return since
     anything = conn.execute(select(dashboard_day.c.day).limit(1)).first() is not None
     if anything:
-        gone = now.seq < since.seq or now.low > since.low or now.high < since.high  # legs (or the feed) gone
-        if gone or changes.changed_calls(conn, since.seq) > changes.TOO_MANY:
+        if changes.gone(since, now) or changes.changed_calls(conn, since.seq) > changes.TOO_MANY:
             stored.forget(conn, lambda table: table.c.day.is_not(None))
         else:
             hours = changes.leg_hours(conn, since.seq, since.high)
