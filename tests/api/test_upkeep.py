@@ -42,7 +42,8 @@ def recent_legs(engine: Engine) -> datetime:
     load_decks(engine)
     with engine.begin() as conn:
         versions.save(conn, EXAMPLE_DIRECTORY.read_text(), str(EXAMPLE_DIRECTORY))
-        legs = list(generate(versions.directory_of(conn), rows=300, seed=3, start=start, days=2))  # type: ignore[arg-type]
+        directory = versions.directory_of(conn)
+        legs = list(generate(directory, rows=300, seed=3, start=start, days=2))  # type: ignore[arg-type]
     with engine.begin() as conn:
         store_batch(conn, legs)
     return start
@@ -122,8 +123,9 @@ def test_zero_turns_the_upkeep_off(engine: Engine, store_url: str) -> None:
     assert stored(engine) == {}
 
 
-@pytest.mark.parametrize(("value", "problem"), [("5m", "not a whole number: '5m'"), ("-1", "must be at least 0, not -1"),
-                                               ("90000", "must be at most 86400, not 90000")])
+@pytest.mark.parametrize(("value", "problem"), [
+    ("5m", "not a whole number: '5m'"), ("-1", "must be at least 0, not -1"),
+    ("90000", "must be at most 86400, not 90000")])
 def test_a_bad_period_is_one_line(value: str, problem: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLDATA_")} | {"CALLDATA_UPKEEP_SECONDS": value}
     done = subprocess.run([sys.executable, "-m", "calldata", "serve", "--port", "1"], env=env, capture_output=True,
