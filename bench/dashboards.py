@@ -151,7 +151,7 @@ def measure(url: str, days: int, asks: int, colds: int) -> None:
                       f"{t.calls:,} calls ({t.answered:,} answered, {t.inbound:,} in, {t.outbound:,} out), "
                       f"{t.billable // 60:,} billable minutes, {shown.money.priced:,} legs priced", flush=True)
                 print(f"{label:<26} {'reads at once':<13} {ms(parallel, 0.5):>7.1f} {ms(parallel, 0.95):>7.1f} "
-                      f"{'':>7}  live, as the console reads several companies (5 connections)", flush=True)
+                      f"{'':>7}  live, on 5 connections (the console's live path)", flush=True)
                 first = cold(conn, scope, period, zone, colds)
                 print(f"{label:<26} {'stored, cold':<13} {ms(first, 0.5):>7.1f} {ms(first, 0.95):>7.1f} "
                       f"{'':>7}  no day stored: {period.days} days built, then read", flush=True)
