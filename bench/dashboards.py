@@ -1,18 +1,21 @@
 """Benchmark: a month's dashboard (calldata.dashboards) of a 100-extension company and of the operator.
 
 Usage: .venv/bin/python bench/dashboards.py [--rows 1000000] [--block 300000] [--days 365] [--asks 40]
-                                           [--admin-url URL] [--url URL] [--keep]
+                                           [--admin-url URL] [--url URL] [--keep] [--upkeep]
 
 Builds the store of bench/reports.py (its helpers: `bigco`'s directory, `--block` generated rows
 stored through the sink, attributed and priced, then copied inside PostgreSQL as other tenants up
 to `--rows`, indexes rebuilt, VACUUM ANALYZE), or reuses the store at `--url`. Then, in this process
 on one psycopg connection, times `dashboard()` for the month in the middle of the generated year
-(Europe/London) `--asks` times for company bigco and for the operator (every company): read wholly
-live (each of its four statements alone too, and the whole with its reads at once on five
-connections, as the console reads a several-company scope), then from stored days: cold (no day
-stored: the first request builds the month's days; `--colds` times, the stored days dropped before
-each) and warm (the days stored: what the console's /dashboard does for one company or the
-operator); p50/p95 in ms. The floor is each statement's own time in PostgreSQL (EXPLAIN ANALYZE's
+(Europe/London) `--asks` times for company bigco, for a user granted bigco and acme (a set of two
+companies) and for the operator (every company): read wholly live (each of its four statements
+alone too, and the whole with its reads at once on five connections, as the console read a
+several-company scope before sets were stored), then from stored days: cold (no day stored: the
+first request builds the month's days; `--colds` times, the stored days dropped before each) and
+warm (the days stored: what the console's /dashboard does); p50/p95 in ms. With `--upkeep`, last
+month's first request (its days within the upkeep's): with no day stored, and after `calldata
+serve`'s upkeep job ran once (the set: one earlier day of it viewed, as its user would have),
+`--colds` times. The floor is each statement's own time in PostgreSQL (EXPLAIN ANALYZE's
 execution time, same parameters); the plans are printed at the end.
 """
 
@@ -23,7 +26,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +35,8 @@ from reports import ADMIN_URL, COMPANY, ZONE, big_directory, copy_block, report_
 from read_api import machine
 from sqlalchemy import Connection, Engine
 
+from calldata.api import upkeep
+from calldata.config import Settings
 from calldata.dashboards import query, stored
 from calldata.dashboards.build import TOP, Asked, dashboard, reads, shaped
 from calldata.dashboards.period import Period
@@ -39,7 +44,9 @@ from calldata.dashboards.query import Scope
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database
 
-SCOPES = {f"company {COMPANY}": Scope(frozenset({COMPANY})), "operator (every company)": Scope()}
+SCOPES = {f"company {COMPANY}": Scope(frozenset({COMPANY})),
+          f"companies {COMPANY}+acme": Scope(frozenset({COMPANY, "acme"})),  # a user granted two
+          "operator (every company)": Scope()}
 
 
 def build(url: str, rows: int, block: int, days: int) -> None:
@@ -144,7 +151,7 @@ def measure(url: str, days: int, asks: int, colds: int) -> None:
                       f"{t.calls:,} calls ({t.answered:,} answered, {t.inbound:,} in, {t.outbound:,} out), "
                       f"{t.billable // 60:,} billable minutes, {shown.money.priced:,} legs priced", flush=True)
                 print(f"{label:<26} {'reads at once':<13} {ms(parallel, 0.5):>7.1f} {ms(parallel, 0.95):>7.1f} "
-                      f"{'':>7}  live, as the console reads several companies (5 connections)", flush=True)
+                      f"{'':>7}  live, on 5 connections (the console's live path)", flush=True)
                 first = cold(conn, scope, period, zone, colds)
                 print(f"{label:<26} {'stored, cold':<13} {ms(first, 0.5):>7.1f} {ms(first, 0.95):>7.1f} "
                       f"{'':>7}  no day stored: {period.days} days built, then read", flush=True)
@@ -158,6 +165,46 @@ def measure(url: str, days: int, asks: int, colds: int) -> None:
     print("\n" + "\n".join(plans))
 
 
+def first_request(conn: Connection, scope: Scope, period: Period, zone: ZoneInfo) -> float:
+    began = time.perf_counter()
+    dashboard(conn, scope, period, zone, show_cost=True)
+    return time.perf_counter() - began
+
+
+def upkept(url: str, colds: int) -> None:
+    """Last month's first request with no day stored, and after serve's upkeep job ran once."""
+    zone = ZoneInfo(ZONE)
+    last = datetime.now(UTC).astimezone(zone).date().replace(day=1) - timedelta(days=1)
+    period = Period.month(last.year, last.month)
+    engine = sync_engine(url)
+    settings = Settings(database_url=url, display_tz=ZONE)
+    without: dict[str, list[float]] = {label: [] for label in SCOPES}
+    after: dict[str, list[float]] = {label: [] for label in SCOPES}
+    try:
+        with engine.connect() as conn:
+            for _ in range(colds):
+                forget_all(conn)
+                for label, scope in SCOPES.items():
+                    without[label].append(first_request(conn, scope, period, zone))
+                forget_all(conn)
+                for scope in SCOPES.values():  # a set is kept up once viewed: one earlier day of it
+                    if scope.companies is not None and len(scope.companies) > 1:
+                        dashboard(conn, scope, Period.day(period.first - timedelta(days=1)), zone)
+                conn.commit()
+                began = time.perf_counter()
+                said = upkeep.dashboards(engine, settings, lambda: False)
+                print(f"upkeep dashboards: {said} in {time.perf_counter() - began:.1f} s", flush=True)
+                for label, scope in SCOPES.items():
+                    after[label].append(first_request(conn, scope, period, zone))
+    finally:
+        engine.dispose()
+    print(f"\nthe month {period.name} ({ZONE}), its first request, {colds} times each; ms")
+    print(f"{'scope':<26} {'part':<22} {'p50':>7} {'p95':>7}")
+    for label in SCOPES:
+        for part, samples in (("no day stored", without[label]), ("after serve's upkeep", after[label])):
+            print(f"{label:<26} {part:<22} {ms(samples, 0.5):>7.1f} {ms(samples, 0.95):>7.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the store")
@@ -168,14 +215,20 @@ def main() -> None:
     parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to create the database on")
     parser.add_argument("--url", help="measure this store (built by an earlier --keep run) instead of building one")
     parser.add_argument("--keep", action="store_true", help="keep the database (print its URL)")
+    parser.add_argument("--upkeep", action="store_true", help="then last month's first request, with and without "
+                                                              "serve's upkeep (the store's legs must reach it)")
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
     if args.url:
         measure(args.url, args.days, args.asks, args.colds)
+        if args.upkeep:
+            upkept(args.url, args.colds)
         return
     with scratch_database(args.admin_url, "calldata_bench", keep=args.keep) as url:
         build(url, args.rows, min(args.block, args.rows), args.days)
         measure(url, args.days, args.asks, args.colds)
+        if args.upkeep:
+            upkept(url, args.colds)
         if args.keep:
             print(f"kept database: {url}")
 

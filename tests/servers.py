@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import socket
@@ -45,6 +46,9 @@ def serving_process(
     """
     port = free_port()
     log = tempfile.TemporaryFile(mode="w+")
+    # the server shares the file's offset: appending, its lines go to the end while `said` reads
+    # from the start (else a line written meanwhile lands over earlier ones)
+    fcntl.fcntl(log.fileno(), fcntl.F_SETFL, fcntl.fcntl(log.fileno(), fcntl.F_GETFL) | os.O_APPEND)
     proc = subprocess.Popen(
         [sys.executable, "-m", "calldata", "--database-url", store_url, "serve", "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})},

@@ -48,6 +48,9 @@ def test_every_setting_is_read_from_its_variable(tmp_path: Path) -> None:
         ("CALLDATA_PASSWORD_CACHE_SECONDS", "-1", "CALLDATA_PASSWORD_CACHE_SECONDS: must be at least 0, not -1"),
         ("CALLDATA_PORT", "0", "CALLDATA_PORT: must be at least 1, not 0"),
         ("CALLDATA_PORT", "70000", "CALLDATA_PORT: must be at most 65535, not 70000"),
+        ("CALLDATA_UPKEEP_SECONDS", "-1", "CALLDATA_UPKEEP_SECONDS: must be at least 0, not -1"),
+        ("CALLDATA_UPKEEP_SECONDS", "86401", "CALLDATA_UPKEEP_SECONDS: must be at most 86400, not 86401"),
+        ("CALLDATA_UPKEEP_SECONDS", "5m", "CALLDATA_UPKEEP_SECONDS: not a whole number: '5m'"),
         ("CALLDATA_RECORDINGS_DIR", "/no/such/folder", "CALLDATA_RECORDINGS_DIR: not a directory: '/no/such/folder'"),
     ],
 )
@@ -65,6 +68,7 @@ def test_an_unusable_value_is_named(variable: str, value: str, message: str) -> 
         ("CALLDATA_SESSION_IDLE_SECONDS", "60", 60),
         ("CALLDATA_PASSWORD_CACHE_SECONDS", "0", 0),
         ("CALLDATA_PORT", "65535", 65535),
+        ("CALLDATA_UPKEEP_SECONDS", "0", 0),
     ],
 )
 def test_a_usable_value_is_taken(variable: str, value: str, expected: object) -> None:

@@ -15,6 +15,7 @@ from calldata.api import (attribution_report, auth_routes, call_read, calls, exp
 from calldata.api.errors import ApiError, api_error, http_error, internal_error
 from calldata.api.openapi import openapi
 from calldata.api.prefetch import Prefetcher
+from calldata.api.upkeep import Upkeep
 from calldata.config import Settings
 from calldata.console import pages as console
 from calldata.reports.cache import ReportCache
@@ -50,13 +51,17 @@ def create_app(settings: Settings) -> Starlette:
     recordings_dir = Path(settings.recordings_dir) if settings.recordings_dir else None
     read = call_read.endpoint(call_read.page_reader(reader, read_pool), settings.max_rows_cap, ahead)
 
+    upkeep = Upkeep(settings)  # the dashboards' closed days built every CALLDATA_UPKEEP_SECONDS
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         for each in pools:
             await each.open()
+        upkeep.start()
         try:
             yield
         finally:
+            await upkeep.stop()
             await ahead.close()
             for each in pools:
                 await each.close()

@@ -19,14 +19,14 @@ def refresh_command(
     drop: Annotated[bool, typer.Option("--drop", help="Drop every stored day first (legs changed by hand).")] = False,
 ) -> None:
     """Drop the stored days whose legs changed, then build the missing closed days of the last --days
-    days for the operator and every company of the directory, in the display zone. Run it at any time
-    (from cron after midnight, say): a day already stored is left alone."""
+    days for the operator, every company of the directory and the sets of companies already stored,
+    in the display zone. Run it at any time (from cron after midnight, say; `calldata serve` does it
+    every CALLDATA_UPKEEP_SECONDS): a day already stored is left alone."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
     from calldata.dashboards import refresh, stored
     from calldata.dashboards.schema import OPERATOR
-    from calldata.reports.roster import current_roster
 
     zone = ZoneInfo(context.settings(ctx).display_tz)
     wanted = refresh.recent(zone, datetime.now(UTC), days)
@@ -36,12 +36,7 @@ def refresh_command(
             with engine.begin() as conn:
                 refresh.lock(conn)
                 stored.forget(conn, lambda table: table.c.day.is_not(None))
-        with engine.connect() as conn:
-            roster = current_roster(conn)
-        keys = [OPERATOR, *sorted(roster.directory.companies if roster is not None else ())]
-        for key in keys:
-            with engine.begin() as conn:
-                built = refresh.ensure(conn, key, zone, wanted)
+        for key, built in refresh.bring_up(engine, zone, wanted).items():
             typer.echo(f"{'every company' if key == OPERATOR else key}: {built} of {len(wanted)} days built")
     finally:
         engine.dispose()

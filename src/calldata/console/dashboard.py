@@ -3,9 +3,10 @@
 The figures are calldata.dashboards'; this module picks the period and the companies from the
 query string (only companies the reader may see), keeps each built dashboard until the store
 changes a leg it read (reports.cache, as the API's reports are) or the directory, and hands
-the figures to the page both as tables and as JSON for static/dashboard.js to draw. The operator's
-and one company's closed days are stored figures (dashboards.kept), made sure of on the primary
-(`engine`: they may be built); several companies' dashboards are read live on the `reader`.
+the figures to the page both as tables and as JSON for static/dashboard.js to draw. Closed days
+(the operator's, a company's, the set of companies a user may see) are stored figures
+(dashboards.kept), made sure of on the primary (`engine`: they may be built); a period with no
+closed day is read live on the `reader`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """A whole dashboard: its four grouped statements and the roster (query.py), then shaped (figures.py).
 
-The operator's and one company's closed days are read from the store (kept.py: built once, kept
-fresh), the rest of the period live. Live, the reads are independent of each other, so a caller
-on an async engine may run them at once on several connections (`reads`, then `shaped`);
-`dashboard` runs them one after another on one.
+The closed days of the operator, of one company or of a set of companies are read from the store
+(kept.py: built once, kept fresh), the rest of the period live. Live, the reads are independent
+of each other, so a caller on an async engine may run them at once on several connections
+(`reads`, then `shaped`); `dashboard` runs them one after another on one.
 """
 
 from __future__ import annotations

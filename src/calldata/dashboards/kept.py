@@ -1,9 +1,10 @@
-"""A dashboard of the operator or of one company from its stored closed days, plus the rest of
-its period (today, yesterday until MARGIN after midnight) read live, merged before shaping.
+"""A dashboard of the operator, of one company or of a set of companies from its stored closed
+days, plus the rest of its period (today, yesterday until MARGIN after midnight) read live, merged
+before shaping.
 
 The stored days are made sure of on the primary (refresh.ensure: dropped if their legs changed,
-built if missing), so this runs on a connection of the write engine. A scope of several companies
-is not stored (stored.key_of) and stays wholly live, as does a period with no closed day.
+built if missing), so this runs on a connection of the write engine. A scope with no key (no
+company; stored.key_of) stays wholly live, as does a period with no closed day.
 """
 
 from __future__ import annotations
@@ -67,5 +68,5 @@ def kept(conn: Connection, scope: Scope, period: Period, zone: ZoneInfo, found: 
         if fresh and stored.stored_days(conn, found.run) == set(found.days):
             return _read(conn, scope, found, period.hourly, top)
     with conn.begin():
-        refresh.ensure(conn, found.run.key, zone, found.days)
+        refresh.ensure(conn, scope, zone, found.days)
         return _read(conn, scope, found, period.hourly, top)

@@ -13,46 +13,33 @@ every stored day, as does a change too large to place. Building and dropping tak
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, Engine, select, text, update
 
 from calldata.dashboards import stored
-from calldata.dashboards.query import MARGIN
-from calldata.dashboards.schema import dashboard_day, dashboard_mark
+from calldata.dashboards.query import MARGIN, Scope
+from calldata.dashboards.schema import OPERATOR, dashboard_day, dashboard_mark
 from calldata.reports import changes
 from calldata.reports.period import midnight
-from calldata.store.schema import call_change, cdr
+from calldata.reports.roster import current_roster
 
 LOCK = 0x6461736862647331  # "dashbds1": builders and refreshers take turns
+RECENT = 62  # closed days back from today kept up ahead of visitors (`calldata dashboards refresh`, serve's upkeep)
 
 
-class Mark(NamedTuple):
-    """How far the store has got: newest call change, lowest and highest acctid (0 when none)."""
-
-    seq: int
-    low: int
-    high: int
+def current(conn: Connection) -> changes.Mark:
+    """The store's mark now (changes.current), its queue events left out: no stored day reads one."""
+    return changes.current(conn)._replace(event=0)
 
 
-_NOW = select(func.coalesce(select(func.max(call_change.c.seq)).scalar_subquery(), 0),
-              func.coalesce(select(func.min(cdr.c.acctid)).scalar_subquery(), 0),
-              func.coalesce(select(func.max(cdr.c.acctid)).scalar_subquery(), 0))
-
-
-def current(conn: Connection) -> Mark:
-    """The store's mark now: three index lookups."""
-    return Mark(*(int(v) for v in conn.execute(_NOW).one()))
-
-
-def marked(conn: Connection) -> Mark | None:
+def marked(conn: Connection) -> changes.Mark | None:
     """The mark the stored days are good up to (None before the first refresh)."""
     row = conn.execute(select(dashboard_mark.c.seq, dashboard_mark.c.low, dashboard_mark.c.high)
                        .where(dashboard_mark.c.id == 1)).first()
-    return None if row is None else Mark(*(int(v) for v in row))
+    return None if row is None else changes.Mark(*(int(v) for v in row))
 
 
 def closed(day: date, zone: ZoneInfo, now: datetime) -> bool:
@@ -83,16 +70,15 @@ def touched(hours: Iterable[tuple[int, int]], zone: ZoneInfo) -> set[date]:
     return days
 
 
-def refresh(conn: Connection) -> Mark:
+def refresh(conn: Connection) -> changes.Mark:
     """Drop the stored days the store's changes since the mark touch, and move the mark (the lock
     held: `lock`). Returns the new mark."""
-    now, since = current(conn), marked(conn) or Mark(0, 0, 0)
+    now, since = current(conn), marked(conn) or changes.Mark(0, 0, 0)
     if now == since:
         return since
     anything = conn.execute(select(dashboard_day.c.day).limit(1)).first() is not None
     if anything:
-        gone = now.seq < since.seq or now.low > since.low or now.high < since.high  # legs (or the feed) gone
-        if gone or changes.changed_calls(conn, since.seq) > changes.TOO_MANY:
+        if changes.gone(since, now) or changes.changed_calls(conn, since.seq) > changes.TOO_MANY:
             stored.forget(conn, lambda table: table.c.day.is_not(None))
         else:
             hours = changes.leg_hours(conn, since.seq, since.high)
@@ -106,18 +92,18 @@ def refresh(conn: Connection) -> Mark:
     return now
 
 
-def ensure(conn: Connection, key: str, zone: ZoneInfo, days: list[date]) -> int:
-    """Refresh, then build and store every one of `days` (closed days) of `key` not stored: how many
-    were built. Run in a transaction on the primary: it writes."""
+def ensure(conn: Connection, scope: Scope, zone: ZoneInfo, days: list[date]) -> int:
+    """Refresh, then build and store every one of `days` (closed days) of `scope` (one with a
+    stored.key_of) not stored: how many were built. Run in a transaction on the primary: it writes."""
     lock(conn)
     refresh(conn)
     if not days:
         return 0
-    have = stored.stored_days(conn, stored.Run(key, zone.key, min(days), max(days)))
+    have = stored.stored_days(conn, stored.Run(stored.key_that(scope), zone.key, min(days), max(days)))
     built = 0
     for day in days:
         if day not in have:
-            built += stored.build(conn, key, zone, day)
+            built += stored.build(conn, scope, zone, day)
     return built
 
 
@@ -126,3 +112,38 @@ def recent(zone: ZoneInfo, now: datetime, days: int) -> list[date]:
     today = now.astimezone(zone).date()
     wanted = [today - timedelta(days=k) for k in range(days, -1, -1)]
     return [day for day in wanted if closed(day, zone, now)]
+
+
+def kept_scopes(conn: Connection, zone: ZoneInfo) -> list[tuple[str, Scope]]:
+    """The scopes kept up ahead of their visitors, with their keys: the operator, every company of
+    the directory, and the sets of companies with a day stored in `zone` (someone viewed them; a
+    set stored under its digest is built when viewed)."""
+    roster = current_roster(conn)
+    keys = [OPERATOR, *sorted(roster.directory.companies if roster is not None else ())]
+    sets = select(dashboard_day.c.scope).where(dashboard_day.c.zone == zone.key,
+                                                dashboard_day.c.scope.contains(stored.SEPARATOR)).distinct()
+    keys += sorted(conn.execute(sets).scalars())
+    return [(key, scope) for key in keys if (scope := stored.scope_of(key)) is not None]
+
+
+def bring_up(engine: Engine, zone: ZoneInfo, days: list[date],
+             stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
+    """Drop the stored days whose legs changed, then build the missing ones of `days` for every kept
+    scope, one day per transaction (a reader waits for one day's build at most): the days built per
+    scope key. Stops between two days once `stop()` says so."""
+    with engine.begin() as conn:
+        lock(conn)
+        refresh(conn)
+    with engine.connect() as conn:
+        scopes = kept_scopes(conn, zone)
+    built = dict.fromkeys((key for key, _ in scopes), 0)
+    for key, scope in scopes if days else ():
+        with engine.connect() as conn:
+            have = stored.stored_days(conn, stored.Run(key, zone.key, min(days), max(days)))
+        for day in days:
+            if stop():
+                return built
+            if day not in have:
+                with engine.begin() as conn:
+                    built[key] += ensure(conn, scope, zone, [day])
+    return built

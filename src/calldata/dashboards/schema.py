@@ -1,7 +1,8 @@
 """The figures of closed days kept per scope key and display zone (migration 0016_dashboard_rollups).
 
-A scope key is one company's id or OPERATOR (every company's calls); a day is a local date of
-the zone. `dashboard_day` says a day is stored (its rows in the four tables beside it, written in
+A scope key is OPERATOR (every company's calls), one company's id, or a set of companies' ids
+joined (stored.key_of: only sets someone viewed, or already stored, are kept); a day is a local
+date of the zone. `dashboard_day` says a day is stored (its rows in the four tables beside it, written in
 the same transaction); `dashboard_mark` holds the store's change sequence and acctids up to which
 the stored days are known good (dashboards.refresh).
 """

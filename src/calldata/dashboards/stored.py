@@ -8,6 +8,7 @@ leg, or it, started in); parties and destinations are daily.py's splits: a run o
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Date, Select, Text, and_, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
+from calldata.attribution.directory import COMPANY_ID
 from calldata.dashboards import daily, query
 from calldata.dashboards.query import MARGIN, WAYS, BilledGroup, CallGroup, Scope
 from calldata.dashboards.schema import (
@@ -29,17 +31,36 @@ from calldata.dashboards.schema import (
 from calldata.reports.period import midnight
 
 
+SEPARATOR = "+"  # between the ids of a set of companies: never in one (attribution.directory.COMPANY_ID)
+DIGEST = "#"  # before the digest of a set whose ids are too long to be its key
+LONGEST = 256  # characters of a set's key at most (it is in the primary key of every stored row)
+
+
 def key_of(scope: Scope) -> str | None:
-    """The scope key figures are stored under: the operator's or one company's; None for several
-    companies (a call between two of them counts once, so their sum is not theirs: read live)."""
+    """The scope key figures are stored under: OPERATOR, one company's id, or a set's sorted ids
+    joined by SEPARATOR (its digest when longer than LONGEST). The live statements count a call
+    between two companies of a set once, so the set's stored days are the set's own. None (read
+    live) for no company, or for an id a directory could not hold (`*`, `a+b`: another key)."""
     if scope.companies is None:
         return OPERATOR
-    return next(iter(scope.companies)) if len(scope.companies) == 1 else None
+    if not scope.companies or not all(COMPANY_ID.match(company) for company in scope.companies):
+        return None
+    key = SEPARATOR.join(sorted(scope.companies))
+    return key if len(key) <= LONGEST else DIGEST + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def scope_of(key: str) -> Scope:
-    """The scope stored under `key`."""
-    return Scope() if key == OPERATOR else Scope(frozenset({key}))
+def key_that(scope: Scope) -> str:
+    """The key of a scope that has one (key_of's), for what stores it."""
+    key = key_of(scope)
+    assert key is not None, "a scope with no key is read live"
+    return key
+
+
+def scope_of(key: str) -> Scope | None:
+    """The scope stored under `key` (key_of's inverse); None for a digest's, which names no company."""
+    if key == OPERATOR:
+        return Scope()
+    return None if key.startswith(DIGEST) else Scope(frozenset(key.split(SEPARATOR)))
 
 
 class Run(NamedTuple):
@@ -81,17 +102,18 @@ def _day_rows(conn: Connection, scope: Scope, start: datetime, end: datetime) ->
     ]
 
 
-def build(conn: Connection, key: str, zone: ZoneInfo, day: date) -> bool:
-    """Store the day's figures, computed and written by the database (the live statements restricted
-    to the day, INSERT ... SELECT), unless it is stored already (another server built it): True if
-    built."""
+def build(conn: Connection, scope: Scope, zone: ZoneInfo, day: date) -> bool:
+    """Store the day's figures of `scope` (one with a key_of), computed and written by the database
+    (the live statements restricted to the day, INSERT ... SELECT), unless it is stored already
+    (another server built it): True if built."""
+    key = key_that(scope)
     where = {"scope": key, "zone": zone.key, "day": day}
     added = conn.execute(upsert(conn)(dashboard_day).values(**where).on_conflict_do_nothing())
     if added.rowcount == 0:
         return False
     start, end = midnight(day, zone), midnight(day + timedelta(days=1), zone)
     fixed = [literal(key, Text), literal(zone.key, Text), literal(day, Date)]
-    for table, columns, params in _day_rows(conn, scope_of(key), start, end):
+    for table, columns, params in _day_rows(conn, scope, start, end):
         names = [c.name for c in table.columns]
         conn.execute(insert(table).from_select(names, select(*fixed, *columns)), params)
     return True
