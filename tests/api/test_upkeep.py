@@ -101,6 +101,25 @@ def test_the_upkeep_stores_the_recent_closed_days_without_a_visit(engine: Engine
     assert all(re.search(r"failed after [\d.]+ s \(\w+: .*\); again in 1 s$", line) for line in failed), failed
 
 
+def test_the_upkeep_stores_the_coverage_days(engine: Engine, store_url: str) -> None:
+    """The attribution coverage report's closed UTC days are built by the upkeep: the report over
+    all legs then reads them stored, and says what the live report says."""
+    from calldata.attribution.report import coverage as live
+    from calldata.coverage.report import coverage as kept
+    from calldata.coverage.schema import coverage_day
+
+    start = recent_legs(engine)
+    built = re.compile(r"calldata\.upkeep: upkeep coverage: (\d+) days built")
+    with serving_process(store_url, {"CALLDATA_UPKEEP_SECONDS": "1", "CALLDATA_DISPLAY_TZ": ZONE}) as (_, proc):
+        wait_for(lambda: len(built.findall(said(proc))) >= 2)
+        assert built.findall(said(proc))[:2] == ["2", "0"]  # the legs' two closed days, then nothing new
+    with engine.connect() as conn:
+        days = set(conn.execute(select(coverage_day.c.day)).scalars())
+    assert days == {start.date(), start.date() + timedelta(days=1)}
+    with engine.begin() as conn:
+        assert kept(conn) == live(conn)
+
+
 def test_two_servers_on_one_store_build_each_day_once(engine: Engine, store_url: str) -> None:
     if not store_url.startswith("postgresql"):
         pytest.skip("several servers share a PostgreSQL store")

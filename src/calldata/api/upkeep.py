@@ -22,6 +22,7 @@ from typing import NamedTuple
 from sqlalchemy import Engine, text
 
 from calldata.config import Settings
+from calldata.coverage import report as coverage_report
 from calldata.dashboards import refresh
 from calldata.dashboards.schema import OPERATOR
 from calldata.store.engine import sync_engine
@@ -46,8 +47,15 @@ def dashboards(engine: Engine, settings: Settings, stop: Callable[[], bool]) -> 
     return f"{sum(built.values())} days built for {len(built)} scopes" + (f" ({which})" if which else "")
 
 
+def coverage(engine: Engine, settings: Settings, stop: Callable[[], bool]) -> str:
+    """The attribution coverage report's closed UTC days, so /admin/attribution over all legs reads them stored."""
+    with engine.begin() as conn:
+        return f"{coverage_report.bring_up(conn)} days built"
+
+
 JOBS = [
     Job("dashboards", 0x75706B6464617973, dashboards),  # "upkddays"
+    Job("coverage", 0x75706B636F766572, coverage),  # "upkcover"
 ]
 
 

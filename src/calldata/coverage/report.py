@@ -84,3 +84,11 @@ def coverage(conn: Connection, since: datetime | None = None, until: datetime | 
         parts.append(stored.summed(conn, found.days[0], found.days[-1]))
     counts, tally = _added(parts)
     return report_of(counts, tally, versions.current_lookup(conn), since, until, top)
+
+
+def bring_up(conn: Connection, now: datetime | None = None) -> int:
+    """Every closed day from the oldest leg's to yesterday stored and true to the legs, ahead of the
+    report over all legs (serve's upkeep): how many days were built."""
+    stored.lock(conn)
+    found = plan(None, None, legs_days(conn), now or datetime.now(UTC))
+    return stored.ensure(conn, found.days)
