@@ -22,7 +22,7 @@ from calldata.auth.permissions import SYSTEM_ADMIN
 from calldata.config import Settings
 from calldata.demo.generator import generate
 from calldata.ingest.sink import store_batch
-from calldata.reports import stored
+from calldata.reports import changes, stored
 from calldata.reports.build import plan, report, tabulate
 from calldata.reports.kept import KeptDays
 from calldata.reports.refresh import months_back
@@ -81,6 +81,9 @@ def test_a_new_leg_makes_the_stored_days_it_touched_tabulated_again(world: Engin
     after = KeptDays(stored=True)
     assert viewed(world, after, "outcalls") == fresh(world, "outcalls") != before
     assert 1 <= after.built <= 2 and after.loaded == DAYS - after.built  # the 9th (and the 10th, past midnight)
+    with world.connect() as conn:  # the days found still true renewed: the next process checks from here
+        now = changes.current(conn)
+        assert set(conn.execute(select(report_day.c.seq, report_day.c.high)).all()) == {(now.seq, now.high)}
     again = KeptDays(stored=True)
     assert viewed(world, again, "outcalls") == fresh(world, "outcalls") and again.built == 0  # written back
 
@@ -164,7 +167,8 @@ def test_two_writers_of_the_same_days_both_succeed(world: Engine) -> None:
             failed.append(exc)
 
     with world.connect() as conn, conn.begin():  # the first writer's days written, not yet committed
-        stored.write(conn, list(one._writes.values()))
+        for statement in stored.statements(conn, list(one._writes.values())):
+            conn.execute(statement)
         other = threading.Thread(target=second)
         other.start()
         other.join(0.5)

@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from calldata import collector
 from calldata.reports import changes, days, stored
 from calldata.reports.changes import Mark
 from calldata.reports.days import Day, Table
@@ -122,17 +123,20 @@ class KeptDays:
             else:
                 found[day] = held.table
         if self.stored and missing:
-            for day, row in stored.read(conn, name, missing).items():
-                if self._still(conn, row.mark, now, row.since, row.until):
-                    table = stored.decode(row.body)
-                    held = Held(row.mark, row.since, row.until, table, DECODED * len(row.body), row.mark, row.used)
-                    self._keep((part, day), self._renewed(name, part, day, held, now, today), loaded=True)
-                    found[day] = table
+            still = {day: row for day, row in stored.read(conn, name, missing).items()
+                     if self._still(conn, row.mark, now, row.since, row.until)}
+            with collector.paused():  # a month's ~15,000 calls as dicts: no cycles, no collector passes
+                decoded = {day: stored.decode(row.body) for day, row in still.items()}
+            for day, row in still.items():
+                table, packed = decoded[day]
+                held = Held(row.mark, row.since, row.until, table, DECODED * packed, row.mark, row.used)
+                self._keep((part, day), self._renewed(name, part, day, held, now, today), loaded=True)
+                found[day] = table
             missing = [day for day in missing if day not in found]
         for run in days.runs(missing):
             for day, (table, since, until) in zip(run, build(run)):
-                body = stored.encode(table)
-                held = Held(now, since, until, table, DECODED * len(body))
+                body, packed = stored.encode(table)
+                held = Held(now, since, until, table, DECODED * packed)
                 if self.stored:
                     self._write(stored.Row(name, part.directory[0], day, now, since, until, body, today))
                     held = held._replace(saved=now, used=today)
@@ -142,9 +146,9 @@ class KeptDays:
 
     def _renewed(self, name: str, part: Part, day: Day, held: Held, now: Mark, today: date) -> Held:
         """`held`, found still true at `now`, as held from now on (itself when nothing changes); its
-        stored row is renewed (the mark, the date used) when last used before today: a day is
-        written at most once a day for its views."""
-        if held.saved is None or held.used == today:
+        stored row renewed (the mark, the date used) unless it holds both already, so the next
+        server process to read it checks only the changes since this view."""
+        if held.saved is None or (held.saved == now and held.used == today):
             return held if held.mark == now else held._replace(mark=now)
         self._write(stored.Row(name, part.directory[0], day, now, held.since, held.until, None, today, held.saved))
         return held._replace(mark=now, saved=now, used=today)
@@ -159,16 +163,15 @@ class KeptDays:
             self._writes[key] = row
 
     def save(self, conn: Connection) -> int:
-        """Write the days built or renewed since (reports.stored.write), in one transaction on
-        `conn` (the primary's): how many. A store that refuses is logged, not raised: the days
-        are written again when next built."""
+        """Write the days built or renewed since (reports.stored.statements, each in a transaction
+        of its own) on `conn` (the primary's): how many. A store that refuses is logged, not raised:
+        the days are written again when next built."""
         with self._lock:
             rows, self._writes = list(self._writes.values()), {}
-        if not rows:
-            return 0
         try:
-            with conn.begin():
-                stored.write(conn, rows)
+            for statement in stored.statements(conn, rows):
+                with conn.begin():
+                    conn.execute(statement)
         except SQLAlchemyError as exc:
             log.warning("report days not stored: %s", str(exc).splitlines()[0])
             return 0

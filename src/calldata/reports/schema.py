@@ -4,7 +4,7 @@ reports.kept holds it in memory, so a server process that never tabulated the da
 `part` is reports.stored.key_of the part (its kind, company, names and directory version: the
 sha256 of their JSON); a day is reports.days.Day (first, last, start, end: epoch seconds). The
 row holds the store's mark its table was read at (reports.changes.Mark), the span of legs it read
-[since, until), its table (msgpack) and the UTC date it was last written or read (`used`).
+[since, until), its table (msgpack, compressed: reports.stored) and the UTC date it was last written or read (`used`).
 """
 
 from __future__ import annotations

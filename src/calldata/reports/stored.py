@@ -2,18 +2,22 @@
 written when tabulated or found still true, pruned when their directory is no longer the current
 one or nobody has read them for UNUSED.
 
-Bodies are msgpack: as fast to decode as JSON (msgspec, ~0.3 ms a 600-call day) and a fifth smaller.
+A body is the table as msgpack (as fast to decode as JSON with msgspec, and a fifth smaller),
+compressed by zlib at level 1: a sixth of the bytes (a 100-extension company's day: 65 kB, 11 kB
+stored), 0.3 ms a day to compress, 0.15 ms to expand; written as a sixth of the bytes, a month's
+days go in a third of the time PostgreSQL's own compression of the msgpack took.
 """
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import msgspec
-from sqlalchemy import Connection, and_, delete, or_, select, update
+from sqlalchemy import Connection, Executable, and_, delete, or_, select, update
 
 from calldata.reports.changes import Mark
 from calldata.reports.days import Day, Table
@@ -26,12 +30,16 @@ _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder()
 
 
-def encode(table: Table) -> bytes:
-    return _encoder.encode(table)
+def encode(table: Table) -> tuple[bytes, int]:
+    """The body of `table`, and the bytes of its msgpack (what it takes in memory is about a multiple)."""
+    packed = _encoder.encode(table)
+    return zlib.compress(packed, 1), len(packed)
 
 
-def decode(body: bytes) -> Table:
-    return _decoder.decode(body)  # type: ignore[no-any-return]
+def decode(body: bytes) -> tuple[Table, int]:
+    """The table of a body, and the bytes of its msgpack."""
+    packed = zlib.decompress(body)
+    return _decoder.decode(packed), len(packed)
 
 
 def key_of(part: Hashable) -> str:
@@ -85,29 +93,37 @@ def read(conn: Connection, part: str, wanted: Sequence[Day]) -> dict[Day, Found]
     return found
 
 
-def _key(row: Row) -> dict[str, Any]:
-    return {"part": row.part, "start": row.day.start, "end": row.day.end, "first": row.day.first}
-
-
 def _mark(mark: Mark) -> dict[str, int]:
     return {"seq": mark.seq, "low": mark.low, "high": mark.high, "event": mark.event}
 
 
-def write(conn: Connection, rows: Iterable[Row]) -> None:
-    """Write `rows` in the key's order (two writers of the same days never wait on each other in a
-    circle); a day another writer stored meanwhile is replaced (both are true at their marks)."""
+def statements(conn: Connection, rows: Iterable[Row]) -> list[Executable]:
+    """What writes `rows`, each statement to run in a transaction of its own, each taking its rows
+    in the key's order (two writers of the same days do not wait on each other in a circle): the
+    days tabulated in one INSERT, a day another writer stored meanwhile replaced (both are true at
+    their marks); the days renewed by one UPDATE per part, period and mark they held, which renews
+    only those still holding it."""
     t = report_day
+    made: list[Executable] = []
+    built: list[dict[str, Any]] = []
+    renewed: dict[tuple[str, int, int, Mark, Mark, date], list[int]] = {}
     for row in sorted(rows, key=lambda r: (r.part, r.day.start, r.day.end, r.day.first)):
-        values = {**_mark(row.mark), "used": row.used}
         if row.body is None:
             assert row.was is not None
-            conn.execute(update(t).where(*(t.c[name] == value for name, value in {**_key(row), **_mark(row.was)}.items()))
-                         .values(**values))
-            continue
-        values |= {"last": row.day.last, "directory": row.directory, "since": row.since, "until": row.until,
-                   "body": row.body}
-        stmt = insert(conn, t).values(**_key(row), **values)
-        conn.execute(stmt.on_conflict_do_update(index_elements=list(KEY), set_=values))
+            renewed.setdefault((row.part, row.day.start, row.day.end, row.was, row.mark, row.used), []).append(row.day.first)
+        else:
+            built.append({"part": row.part, "start": row.day.start, "end": row.day.end, "first": row.day.first,
+                          "last": row.day.last, "directory": row.directory, **_mark(row.mark), "since": row.since,
+                          "until": row.until, "body": row.body, "used": row.used})
+    if built:
+        stmt = insert(conn, t).values(built)
+        made.append(stmt.on_conflict_do_update(index_elements=list(KEY), set_={
+            name: stmt.excluded[name] for name in built[0] if name not in KEY}))
+    for (part, start, end, was, mark, used), firsts in renewed.items():
+        held = [t.c[name] == value for name, value in _mark(was).items()]
+        made.append(update(t).where(t.c.part == part, t.c.start == start, t.c.end == end, t.c.first.in_(firsts), *held)
+                    .values(**_mark(mark), used=used))
+    return made
 
 
 def prune(conn: Connection, directory: int | None, today: date) -> int:

@@ -5,7 +5,7 @@ Revises: 0019_cdr_uniqueid_covering
 
 calldata.reports.schema: one row per report part (its kind, company, names and directory version,
 hashed) and day of a period, with the store's mark it was read at, the span of legs it read and
-its table (msgpack). A server process that never tabulated a day reads it from here while no
+its table (msgpack, zlib-compressed). A server process that never tabulated a day reads it from here while no
 change since its mark touched those legs (calldata.reports.kept). Empty at first: days are written
 as reports are tabulated, or by `calldata reports refresh`.
 """
