@@ -25,7 +25,7 @@ from calldata.ingest.sink import store_batch
 from calldata.reports import changes, stored
 from calldata.reports.build import plan, report, tabulate
 from calldata.reports.kept import KeptDays
-from calldata.reports.refresh import months_back
+from calldata.reports.refresh import months_back, refresh
 from calldata.reports.request import ReportRequest
 from calldata.reports.schema import report_day
 from calldata.store.engine import snapshot
@@ -221,6 +221,14 @@ async def test_a_second_server_reads_the_days_the_first_stored(store_url: str, w
         kept.append(app.state.kept_days)
     assert answers[0] == answers[1] == fresh(world, "outcalls")
     assert (kept[0].built, kept[0].loaded) == (DAYS, 0) and (kept[1].built, kept[1].loaded) == (0, DAYS)
+
+
+def test_refresh_stops_between_reports_when_asked(world: Engine) -> None:
+    asked = []
+    done = refresh(world, "UTC", 1, datetime(2026, 11, 30, tzinfo=UTC), stop=lambda: len(asked) >= 2,
+                   progress=lambda n, total, what: asked.append(what))
+    assert asked == ["acme incalls 2026-11", "acme outcalls 2026-11"] and done.reports == 2
+    assert done.built == done.written == 2 * DAYS and rows(world) == 2 * DAYS
 
 
 def test_months_back() -> None:

@@ -38,5 +38,4 @@ def refresh_command(
                                                                            description=what))
     finally:
         engine.dispose()
-    typer.echo(f"{done.reports} reports: {done.built} days tabulated, {done.loaded} stored days still true,"
-               f" {done.written} written; {done.pruned} stored days pruned")
+    typer.echo(done.line())

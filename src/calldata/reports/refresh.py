@@ -34,6 +34,11 @@ class Refreshed(NamedTuple):
     written: int
     pruned: int
 
+    def line(self) -> str:
+        """What it did in one line (the CLI's, a log's)."""
+        return (f"{self.reports} reports: {self.built} days tabulated, {self.loaded} stored days still true,"
+                f" {self.written} written; {self.pruned} stored days pruned")
+
 
 def months_back(today: date, months: int) -> list[tuple[int, int]]:
     """(year, month) of `today`'s month and the `months` - 1 before it, oldest first (pure)."""
@@ -42,9 +47,10 @@ def months_back(today: date, months: int) -> list[tuple[int, int]]:
 
 
 def refresh(engine: Engine, display_tz: str, months: int = 2, now: datetime | None = None,
-            progress: Progress | None = None) -> Refreshed:
+            progress: Progress | None = None, stop: Callable[[], bool] | None = None) -> Refreshed:
     """Store the days of the last `months` months (this one included, in each company's zone) of
-    both reports of every company of the current directory; prune what reports.stored.prune drops."""
+    both reports of every company of the current directory (`stop()` True: no more reports), then
+    prune what reports.stored.prune drops."""
     at = now or datetime.now(UTC)
     kept = KeptDays(max_bytes=0, stored=True)  # nothing held: every day is read, or built, and written
     with engine.connect() as conn:
@@ -52,14 +58,17 @@ def refresh(engine: Engine, display_tz: str, months: int = 2, now: datetime | No
     asked = [] if roster is None else [
         (company, kind, year, month) for company in sorted(roster.directory.companies) for kind in KINDS
         for year, month in months_back(at.astimezone(roster.zone(company, display_tz)).date(), months)]
-    written = 0
-    for done, (company, kind, year, month) in enumerate(asked, 1):
+    made = written = 0
+    for company, kind, year, month in asked:
+        if stop is not None and stop():
+            break
         with snapshot(engine) as conn:
             tabulate(conn, plan(conn, kind, ReportRequest((company,), year, month), display_tz, at), kept)
         with engine.connect() as conn:
             written += kept.save(conn)
+        made += 1
         if progress is not None:
-            progress(done, len(asked), f"{company} {kind} {year}-{month:02d}")
+            progress(made, len(asked), f"{company} {kind} {year}-{month:02d}")
     with engine.begin() as conn:
         pruned = stored.prune(conn, None if roster is None else roster.version[0], at.date())
-    return Refreshed(len(asked), kept.built, kept.loaded, written, pruned)
+    return Refreshed(made, kept.built, kept.loaded, written, pruned)
