@@ -8,8 +8,11 @@ in through the console's own form (CSRF token and all) as a System-Admin and as 
 `bigco` only, and times each page's GET (keep-alive, one client): p50/p95 over `--samples`, the
 calls it listed. The floor is the page's own statement (calldata.calls.browse.statement) in
 PostgreSQL, EXPLAIN ANALYZE's execution time (median of 5); the ratio is the page's p50 over it.
-Then every other page (first GET, p50/p95), and the reports' first GET after each of `--rounds`
-batches stored as a live PBX stores them (in another month, then in the report's month).
+Then every other page (first GET, p50/p95), the reports' first GET after each of `--rounds`
+batches stored as a live PBX stores them (in another month, then in the report's month), and the
+reports' first GET by a server process just started on the same store (`--restarts` times each):
+with the day tables the servers before stored, with none stored (report_day emptied: every day
+tabulated), and with those `calldata reports refresh` stored.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import argparse
 import os
 import re
 import statistics
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -97,9 +102,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--samples", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=10, help="batches stored, each followed by the reports' first GET")
+    parser.add_argument("--restarts", type=int, default=3, help="server starts timed for each way of the first GET")
     parser.add_argument("--admin-url", default=ADMIN_URL)
+    parser.add_argument("--prefix", default="calldata_bench", help="the scratch database's name begins so")
     args = parser.parse_args()
-    with scratch_database(args.admin_url, "calldata_bench") as url:
+    with scratch_database(args.admin_url, args.prefix) as url:
         plain = url.replace("postgresql+psycopg://", "postgresql://")
         print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
         engine = sync_engine(url)
@@ -167,6 +174,8 @@ def main() -> None:
                       f" {ms(seconds, 0.95):>8.1f}"
                       f"  {os.getloadavg()[0]:.1f}", flush=True)
             after_batches(url, clients["billing"], year, number, args.rounds)
+        if args.restarts:
+            after_restarts(plain, month, args.restarts)
 
 
 def after_batches(url: str, client: httpx.Client, year: int, number: int, rounds: int) -> None:
@@ -198,6 +207,52 @@ def after_batches(url: str, client: httpx.Client, year: int, number: int, rounds
             print(f"{title:<36} {kind:>8} {ms(seconds, 0.5):>8.1f} {1000 * max(seconds):>8.1f}"
                   f"  {os.getloadavg()[0]:.1f}", flush=True)
     engine.dispose()
+
+
+def after_restarts(plain: str, month: str, restarts: int) -> None:
+    """The first GET of each report summary of `month` by a `calldata serve` just started (logged
+    in first, not timed), `restarts` times: the days stored by the servers before it, none stored
+    (report_day emptied before each start), stored by `calldata reports refresh` (timed) alone."""
+    env = {"CALLDATA_PASSWORD_HASH_PROFILE": "CHEAPEST"}
+    now = datetime.now(UTC)
+    year, number = (int(part) for part in month.split("-"))
+    months = now.year * 12 + now.month - (year * 12 + number) + 1  # refresh back to the report's month
+
+    def emptied() -> None:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute("DELETE FROM report_day")
+
+    def refreshed() -> None:
+        emptied()
+        for _ in ("none stored", "every day stored"):
+            began = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "calldata", "--database-url", plain, "reports", "refresh",
+                                   "--months", str(months)], capture_output=True, text=True, check=True)
+            print(f"  calldata reports refresh --months {months}: {time.perf_counter() - began:.1f} s;"
+                  f" {done.stdout.strip()}", flush=True)
+
+    print(f"\nthe first GET of each report of {month} by a server just started, {restarts} starts each")
+    print(f"{'day tables':<36} {'report':>8} {'p50 ms':>8} {'max ms':>8}  load")
+    for title, before, each in (("stored by the servers before", None, None),
+                                ("none stored (every day tabulated)", None, emptied),
+                                ("stored by calldata reports refresh", refreshed, None)):
+        if before is not None:
+            before()
+        firsts: dict[str, list[float]] = {"incalls": [], "outcalls": []}
+        for _ in range(restarts):
+            if each is not None:
+                each()
+            with served(plain, env=env) as base:
+                client = log_in(base, "billing")
+                for kind in firsts:
+                    began = time.perf_counter()
+                    answer = client.get(f"/reports?kind={kind}&company={COMPANY}&month={month}")
+                    firsts[kind].append(time.perf_counter() - began)
+                    assert answer.status_code == 200
+                client.close()
+        for kind, seconds in firsts.items():
+            print(f"{title:<36} {kind:>8} {ms(seconds, 0.5):>8.1f} {1000 * max(seconds):>8.1f}"
+                  f"  {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def other_pages(month: str) -> dict[str, tuple[str, str]]:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 import calldata.auth.schema  # noqa: F401  (the auth tables join `metadata`, so stores are emptied)
 import calldata.coverage.schema  # noqa: F401  (the stored coverage days too)
 import calldata.dashboards.schema  # noqa: F401  (the stored dashboard days too)
+import calldata.reports.schema  # noqa: F401  (and the stored report days)
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.schema import metadata
 from calldata.store.scratch import scratch_database

@@ -50,6 +50,13 @@ def load_rated_world(engine: Engine, directory: str | None = None) -> Engine:
     return engine
 
 
+def dearer_geographic(engine: Engine) -> None:
+    """uk-retail version 2: UK Geographic (441, 442) at 0.0300/min instead of 0.0200."""
+    text = (EXAMPLE_DECKS / "uk-retail.csv").read_text().replace("UK Geographic,National,0.0200", "UK Geographic,National,0.0300")
+    with engine.begin() as conn:
+        assert decks.load(conn, text, "uk-retail v2", name="uk-retail", currency="GBP", precision=4)[0].version == 2
+
+
 def load_decked_world(engine: Engine) -> dict[str, int]:
     """The demo decks loaded first, then the world imported with every deck named: legs are rated
     as they are stored (the same pass as attribution); the decks' rate_deck ids by name."""

@@ -10,7 +10,7 @@ import calldata
 SOURCE = Path(calldata.__file__).parent
 # Each package's rank: a module may import from packages of a lower rank only (or its own).
 RANKS = {
-    "cdr": 0, "config": 0,
+    "cdr": 0, "config": 0, "collector": 0,
     "store": 1,
     "queues": 2,
     "rating": 2, "auth": 2, "recordings": 2, "retention": 2,

@@ -106,6 +106,7 @@ def test_migrations_build_exactly_the_declared_schema(engine: Engine) -> None:
     import calldata.ingest.checkpoints  # noqa: F401
     import calldata.rating.schema  # noqa: F401
     import calldata.recordings.schema  # noqa: F401
+    import calldata.reports.schema  # noqa: F401
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 

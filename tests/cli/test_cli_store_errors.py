@@ -55,6 +55,7 @@ COMMANDS: list[list[str]] = [
     ["ingest", "status"],
     ["demo", "--no-serve", "--rows", "10"],
     ["dashboards", "refresh"],
+    ["reports", "refresh"],
 ]
 
 

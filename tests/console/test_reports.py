@@ -7,8 +7,12 @@ import io
 
 import pytest
 from playwright.sync_api import Page
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from calldata.attribution import versions
+from calldata.reports import stored
+from calldata.reports.kept import Part
+from calldata.reports.schema import report_day
 from calldata.store.schema import cdr
 from console_helpers import ADMIN, ADMIN_PASSWORD, SCOPED, SCOPED_PASSWORD, Site, follow, log_in
 
@@ -65,6 +69,11 @@ def test_report_page_sums_up_each_key_and_opens_its_calls_and_csv_is_the_screen(
     site.shot(page, kind, whole=True)
     assert _csv(page, "Download CSV") == [[cell.strip() for cell in row] for row in shown]
     assert [row for row in every if row[0] == busiest[0]] == [[cell.strip() for cell in row] for row in shown]
+    with site.engine.connect() as conn:  # November's days stored for the next server process (reports.stored)
+        head = versions.head(conn)
+        assert head is not None
+        part = stored.key_of(Part(kind, "acme", (), head))
+        assert conn.execute(select(func.count()).where(report_day.c.part == part)).scalar_one() == 30
 
 
 def test_a_scoped_user_cannot_have_another_companys_report(site: Site, page: Page) -> None:

@@ -17,13 +17,11 @@ from api.api_helpers import serving
 from calldata.api.app import create_app
 from calldata.auth.permissions import SYSTEM_ADMIN
 from calldata.config import Settings
-from calldata.demo.demo import EXAMPLE_DECKS
-from calldata.rating import decks
 from calldata.reports.build import report
 from calldata.reports import changes
 from calldata.reports.outcalls import total_cost
 from calldata.reports.request import ReportRequest
-from rated_world import load_rated_world, rate_all, rated_directory
+from rated_world import dearer_geographic, load_rated_world, rate_all, rated_directory
 from stored_world import key_for
 
 NOVEMBER = {"company": "acme", "year": 2026, "month": 11}
@@ -84,13 +82,6 @@ def test_an_unrated_call_says_so_and_has_no_cost(engine: Engine) -> None:
 def test_totals_in_several_currencies_are_kept_apart() -> None:
     assert total_cost({"GBP": Decimal("0.0400")}) == {"cost": "0.0400", "currency": "GBP"}
     assert total_cost({"GBP": Decimal("0.0400"), "EUR": Decimal("1.10")}) == {"cost": {"EUR": "1.10", "GBP": "0.0400"}}
-
-
-def dearer_geographic(engine: Engine) -> None:
-    """uk-retail version 2: UK Geographic (441, 442) at 0.0300/min instead of 0.0200."""
-    text = (EXAMPLE_DECKS / "uk-retail.csv").read_text().replace("UK Geographic,National,0.0200", "UK Geographic,National,0.0300")
-    with engine.begin() as conn:
-        assert decks.load(conn, text, "uk-retail v2", name="uk-retail", currency="GBP", precision=4)[0].version == 2
 
 
 def test_rerating_touches_the_legs_it_priced_so_no_kept_report_is_stale(engine: Engine) -> None:

@@ -47,7 +47,7 @@ def create_app(settings: Settings) -> Starlette:
     ahead = Prefetcher(ttl=settings.prefetch_seconds, max_bytes=settings.prefetch_max_bytes,
                        identity_bytes=settings.prefetch_max_bytes_per_identity)
     report_cache = ReportCache()
-    kept_days = KeptDays()  # day tables of reports, shared by the API and the console
+    kept_days = KeptDays(stored=True)  # day tables of reports, shared by the API and the console, stored
     recordings_dir = Path(settings.recordings_dir) if settings.recordings_dir else None
     read = call_read.endpoint(call_read.page_reader(reader, read_pool), settings.max_rows_cap, ahead)
 
@@ -73,7 +73,8 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/rest/call/read", read, methods=["POST"]),
             Route("/rest/call/read/{type}", read, methods=["POST"]),
-            *(Route(f"/rest/call/{kind}", reports.endpoint(reader, kind, settings.display_tz, report_cache, kept_days),
+            *(Route(f"/rest/call/{kind}", reports.endpoint(reader, kind, settings.display_tz, report_cache, kept_days,
+                                                              engine),
                     methods=["POST"])
               for kind in reports.KINDS),
             Route("/rest/call/calls", calls.endpoint(reader, settings.max_rows_cap, settings.display_tz), methods=["POST"]),

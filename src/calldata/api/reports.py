@@ -5,7 +5,8 @@ number run at once and `retry` is never answered (reports.md); `recalc` re-rates
 legs (reports.recalc) before the report is looked up. Identical reports asked at once
 are built once, and kept until the store changes a leg they read (calldata.reports.cache); a
 month is tabulated a day at a time, and only the days a change touched are tabulated again
-(calldata.reports.kept). Identity and permissions are checked on every request before that.
+(calldata.reports.kept: held in memory, and in the store for every server process). Identity and
+permissions are checked on every request before that.
 """
 
 from __future__ import annotations
@@ -47,9 +48,12 @@ def planned(conn: Connection, kind: str, request: ReportRequest, display_tz: str
     return checked, now
 
 
-def endpoint(engine: AsyncEngine, kind: str, display_tz: str, cache: ReportCache, kept: KeptDays) -> Endpoint:
+def endpoint(engine: AsyncEngine, kind: str, display_tz: str, cache: ReportCache, kept: KeptDays,
+             writer: AsyncEngine) -> Endpoint:
+    """`engine` reads (a replica's or the primary's), `writer` (the primary's) stores the days built."""
     async def build(checked: Plan) -> bytes:
         found = await in_snapshot(engine, lambda conn: tabulate(conn, checked, kept))  # its days: one state
+        await kept.save_on(writer)
         return msgspec.json.encode({"result": "success", "values": found})
 
     async def unchanged(checked: Plan, since: Mark, now: Mark) -> bool:

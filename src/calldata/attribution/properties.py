@@ -8,13 +8,12 @@ them; flags are bool. docs/attribution.md explains every rule in prose.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from calldata import collector
 from calldata.attribution import calls
 from calldata.attribution.channels import DEVICE, LOCAL, NONE, TRUNK, Party, resolve
 from calldata.attribution.lookup import Lookup
@@ -73,7 +72,7 @@ def decide(legs: Sequence[Leg], lookup: Lookup | None) -> tuple[list[str], list[
 
     With no directory (`lookup` None) the calls are still grouped and properties stay None.
     """
-    with _cycle_collector_paused():
+    with collector.paused():
         times = spans(legs)
         call_of = [""] * len(legs)
         props: list[list[Any] | None] = [None] * len(legs)
@@ -91,25 +90,6 @@ def decide(legs: Sequence[Leg], lookup: Lookup | None) -> tuple[list[str], list[
                 for i, values in zip(indices, decided):
                     props[i] = values
         return call_of, props
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while deciding.
-
-    Deciding a batch allocates a few small lists and tuples per leg, none of which form reference
-    cycles (reference counting frees them all), yet every 700 allocations the collector scans the
-    young objects and, as the results pile up, the older ones: a quarter of the decision's time on
-    200,000 rows. Left as it was when the caller (or another thread) had already paused it.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _userfield(userfield: str) -> dict[str, str]:

@@ -38,6 +38,7 @@ COMMANDS = {
     "rates": "rating:app",
     "recordings": "recordings:app",
     "dashboards": "dashboards:app",
+    "reports": "reports:app",
     "queues": "queues:app",
 }
 

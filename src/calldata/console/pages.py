@@ -78,7 +78,7 @@ def routes(engine: AsyncEngine, reader: AsyncEngine, authenticator: Authenticato
              ("/calls/{call:path}", gate.page(call), "GET")]
     # HTML pages, not API operations: left out of /openapi.json
     return [*(Route(path, endpoint, methods=[method], include_in_schema=False) for path, endpoint, method in pages),
-            *statements.routes(reader, gate, display_tz), *reports.routes(reader, gate, display_tz, kept),
+            *statements.routes(reader, gate, display_tz), *reports.routes(reader, gate, display_tz, kept, engine),
             *admin.routes(gate, common, zone), *dashboard.routes(gate, common, engine, reader, zone),
             *queues.routes(reader, gate, common, display_tz),
             Mount("/static", StaticFiles(directory=STATIC), name="static")]

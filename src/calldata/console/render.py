@@ -37,6 +37,12 @@ HEADERS = {
 }
 
 
+def compile_all() -> None:
+    """Compile every template now (`calldata serve` at start; 10-20 ms each), not at its page's first view."""
+    for name in _TEMPLATES.list_templates(extensions=["html"]):
+        _TEMPLATES.get_template(name)
+
+
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """The template rendered with `context`, as an HTML response with the console's headers."""
     return HTMLResponse(_TEMPLATES.get_template(template).render(**context), status_code=status, headers=HEADERS)

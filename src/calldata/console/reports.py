@@ -50,8 +50,9 @@ def footprint(values: dict[str, Any]) -> int:
     return CALL_BYTES * (1 + sum(len(entry["calls"]) for entry in values.values()))
 
 
-def routes(reader: AsyncEngine, gate: Gate, display_tz: str, kept: KeptDays) -> list[Route]:
-    """/reports and /reports.csv, behind the login, for the companies the reports' rule allows."""
+def routes(reader: AsyncEngine, gate: Gate, display_tz: str, kept: KeptDays, writer: AsyncEngine) -> list[Route]:
+    """/reports and /reports.csv, behind the login, for the companies the reports' rule allows; the
+    day tables built are stored on `writer` (the primary's)."""
     zone = ZoneInfo(display_tz)
     # a report is tabulated once for its summary, its keys and its CSV, until a leg it read changes;
     # kept as values (never changed once built), not encoded: a view reads them as they are
@@ -59,7 +60,9 @@ def routes(reader: AsyncEngine, gate: Gate, display_tz: str, kept: KeptDays) -> 
 
     async def report(checked: Plan, now: Mark) -> dict[str, Any]:
         async def build() -> dict[str, Any]:  # its days read in one snapshot: one state of the store
-            return await in_snapshot(reader, lambda conn: tabulate(conn, checked, kept))
+            values = await in_snapshot(reader, lambda conn: tabulate(conn, checked, kept))
+            await kept.save_on(writer)
+            return values
 
         async def unchanged(since: Mark) -> bool:
             async with reader.connect() as conn:

@@ -14,7 +14,7 @@ from calldata.queues.stays import by_caller, stays
 from calldata.reports import days
 from calldata.reports.days import Day, Table
 from calldata.reports.incalls import incalls
-from calldata.reports.kept import KeptDays
+from calldata.reports.kept import KeptDays, Part
 from calldata.reports.outcalls import add_up, outcalls
 from calldata.reports.period import period
 from calldata.reports.query import Leg
@@ -101,7 +101,7 @@ def tabulate(conn: Connection, planned: Plan, kept: KeptDays | None = None) -> d
                     for table, day, (_, since, until) in zip(tables, run, each)]
 
         wanted = days.days(start, end)
-        part = (planned.kind, company, names, planned.directory)
+        part = Part(planned.kind, company, names, planned.directory)
         tables = ([table for run in days.runs(wanted) for table, _, _ in day_tables(run)] if kept is None
                   else kept.tables(conn, part, wanted, day_tables))
         table = days.joined(tables, add_up if planned.kind == "outcalls" else None)

@@ -11,6 +11,7 @@ import calldata.ingest.checkpoints  # noqa: F401
 import calldata.queues.schema  # noqa: F401
 import calldata.rating.schema  # noqa: F401
 import calldata.recordings.schema  # noqa: F401
+import calldata.reports.schema  # noqa: F401
 from calldata.store.partitions import on_database
 from calldata.store.schema import metadata
 

@@ -1,7 +1,7 @@
 """coverage: the attribution coverage report's figures per UTC day
 
 Revision ID: 0021_coverage_days
-Revises: 0019_cdr_uniqueid_covering
+Revises: 0020_report_days
 
 calldata.coverage.schema: coverage_day (a day's counts), coverage_key (the channel base names,
 contexts and dialled numbers of its rows lacking some property, counted) and coverage_mark (the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_coverage_days"
-down_revision = "0019_cdr_uniqueid_covering"
+down_revision = "0020_report_days"
 branch_labels = None
 depends_on = None
 
