@@ -151,7 +151,8 @@ class Settings:
     # where MixMonitor writes recordings (calldata.recordings; docs/recordings.md); "" for none
     recordings_dir: str = setting("", check=_directory)
     # how often `calldata serve` does its upkeep (calldata.api.upkeep: the dashboards' recent closed
-    # days built ahead of their first visitor; docs/deployment.md, Upkeep); 0: never (cron instead)
+    # days, the reports' day tables and the coverage days built ahead of their first visitor;
+    # docs/deployment.md, Upkeep); 0: never (cron instead)
     upkeep_seconds: int = setting(300, minimum=0, maximum=86_400)
     # acctids per range partition of cdr on PostgreSQL (calldata.store.partitions; docs/retention.md)
     partition_rows: int = setting(1_000_000, minimum=1000)

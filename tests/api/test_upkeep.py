@@ -120,6 +120,22 @@ def test_the_upkeep_stores_the_coverage_days(engine: Engine, store_url: str) -> 
         assert kept(conn) == live(conn)
 
 
+def test_the_upkeep_stores_the_report_days(engine: Engine, store_url: str) -> None:
+    """Both reports' days of this month and the last, of every company, are stored by the upkeep
+    (a server just started reads them), then found still true: nothing tabulated again."""
+    from calldata.reports.schema import report_day
+
+    recent_legs(engine)
+    line = re.compile(r"calldata\.upkeep: upkeep reports: (\d+) reports: (\d+) days tabulated, (\d+) stored days still true")
+    with serving_process(store_url, {"CALLDATA_UPKEEP_SECONDS": "1", "CALLDATA_DISPLAY_TZ": ZONE}) as (_, proc):
+        wait_for(lambda: len(line.findall(said(proc))) >= 2)
+        (reports, built, _), (again, rebuilt, still) = line.findall(said(proc))[:2]
+    assert reports == again == str(3 * 2 * 2)  # the demo directory's 3 companies, 2 kinds, 2 months
+    assert int(built) > 0 and rebuilt == "0" and still == built
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(report_day)).scalar_one() == int(built)
+
+
 def test_two_servers_on_one_store_build_each_day_once(engine: Engine, store_url: str) -> None:
     if not store_url.startswith("postgresql"):
         pytest.skip("several servers share a PostgreSQL store")

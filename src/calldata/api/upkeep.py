@@ -25,6 +25,7 @@ from calldata.config import Settings
 from calldata.coverage import report as coverage_report
 from calldata.dashboards import refresh
 from calldata.dashboards.schema import OPERATOR
+from calldata.reports import refresh as reports_refresh
 from calldata.store.engine import sync_engine
 
 log = logging.getLogger("calldata.upkeep")
@@ -53,8 +54,15 @@ def coverage(engine: Engine, settings: Settings, stop: Callable[[], bool]) -> st
         return f"{coverage_report.bring_up(conn)} days built"
 
 
+def reports(engine: Engine, settings: Settings, stop: Callable[[], bool]) -> str:
+    """`calldata reports refresh`: this month's and last month's report days of every company stored,
+    so the first view by a server just started reads them, not tabulates them; unused ones pruned."""
+    return reports_refresh.refresh(engine, settings.display_tz, stop=stop).line()
+
+
 JOBS = [
     Job("dashboards", 0x75706B6464617973, dashboards),  # "upkddays"
+    Job("reports", 0x75706B7265706F72, reports),  # "upkrepor"
     Job("coverage", 0x75706B636F766572, coverage),  # "upkcover"
 ]
 
