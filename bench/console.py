@@ -3,7 +3,8 @@
 Usage: .venv/bin/python bench/console.py [--rows 1000000] [--block 100000] [--samples 60] [--rounds 10]
 
 Builds the store as bench/reports.py does (`--block` generated rows through the sink, attributed and
-priced, then copied inside PostgreSQL as other tenants up to `--rows`), starts `calldata serve`, logs
+priced, then copied inside PostgreSQL as other tenants up to `--rows`, their queue calls' queue_log
+events stored and copied likewise), starts `calldata serve`, logs
 in through the console's own form (CSRF token and all) as a System-Admin and as a billing user of
 `bigco` only, and times each page's GET (keep-alive, one client): p50/p95 over `--samples`, the
 calls it listed. The floor is the page's own statement (calldata.calls.browse.statement) in
@@ -32,6 +33,7 @@ import httpx
 import psycopg
 from read_api import machine, served
 from reports import COMPANY, START, big_directory, copy_block, report_month, store_block
+from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql
 
 from calldata.attribution import versions
@@ -40,7 +42,10 @@ from calldata.auth.permissions import BILLING_CALL_SUMMARY, SYSTEM_ADMIN
 from calldata.calls.browse import statement
 from calldata.console.filters import parse
 from calldata.demo.generator import generate
+from calldata.demo.demo import store_queue_log
 from calldata.ingest.sink import store_batch
+from calldata.queues.event import QueueEvent
+from calldata.queues.kept import rebuild
 from calldata.store.engine import sync_engine, upgrade
 from calldata.store.scratch import scratch_database
 
@@ -111,10 +116,14 @@ def main() -> None:
         print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load average {os.getloadavg()[0]:.1f}", flush=True)
         engine = sync_engine(url)
         upgrade(engine)
-        seconds = store_block(engine, big_directory(), min(args.block, args.rows), args.days)
+        events: list[QueueEvent] = []
+        seconds = store_block(engine, big_directory(), min(args.block, args.rows), args.days, events)
         print(f"stored {args.block:,} generated rows through the sink (attributed) in {seconds:.1f} s", flush=True)
         seconds = copy_block(plain, args.block, args.rows)
         print(f"copied to {args.rows:,} rows (indexes rebuilt, VACUUM ANALYZE) in {seconds:.1f} s", flush=True)
+        seconds, callers = queue_calls(engine, plain, events, -(-args.rows // args.block))
+        print(f"their queue calls' {len(events):,} queue_log events stored and copied likewise, the stays of "
+              f"{callers:,} callers kept, in {seconds:.1f} s", flush=True)
         with engine.begin() as conn:
             users.add_user(conn, "admin", PASSWORD, profile="CHEAPEST", actor="bench")
             users.grant(conn, "admin", SYSTEM_ADMIN, actor="bench")
@@ -255,9 +264,32 @@ def after_restarts(plain: str, month: str, restarts: int) -> None:
                   f"  {os.getloadavg()[0]:.1f}", flush=True)
 
 
+def queue_calls(engine: Engine, url: str, events: list[QueueEvent], copies: int) -> tuple[float, int]:
+    """The block's queue_log events stored, then copied as the block's legs were (bench/reports.py's
+    copy_block: callers suffixed `~k`, times shifted k * 97 s, queue names of the tenant), and every
+    caller's stays kept (`calldata queues rebuild`); seconds taken, callers."""
+    began = time.perf_counter()
+    store_queue_log(engine, events)
+    data = ", ".join(f"data{n}" for n in range(1, 6))
+    with psycopg.connect(url) as conn:
+        block = conn.execute("SELECT max(id) FROM queue_event").fetchone()[0]  # type: ignore[index]
+        for k in range(1, copies):
+            conn.execute(
+                f"INSERT INTO queue_event (time, callid, queue, agent, event, {data}, natkey) "
+                f"SELECT time + interval '{k * 97} seconds', callid || '~{k}', queue || '_{k}', agent, event, {data}, "
+                f"natkey || '~{k}' FROM queue_event WHERE id <= %s ORDER BY id", (block,))
+    callers, _ = rebuild(engine)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE queue_event, queue_stay, queue_stay_ring")
+    return time.perf_counter() - began, callers
+
+
 def other_pages(month: str) -> dict[str, tuple[str, str]]:
     """Every page besides the call list and call view (dashboards: bench/dashboards.py): who asks, the path."""
     company = f"company={COMPANY}&month={month}"
+    year, number = map(int, month.split("-"))
+    first = date(year, number, 1)
+    last = date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)
     return {
         "incalls report": ("billing", f"/reports?kind=incalls&{company}"),
         "outcalls report": ("billing", f"/reports?kind=outcalls&{company}"),
@@ -266,6 +298,9 @@ def other_pages(month: str) -> dict[str, tuple[str, str]]:
         "incalls report CSV (every call)": ("billing", f"/reports.csv?kind=incalls&{company}"),
         "monthly statement": ("billing", f"/statements?{company}"),
         "monthly statement CSV": ("billing", f"/statements.csv?{company}"),
+        "queues (the company's callers)": ("billing", f"/queues?from={first}&to={last}"),
+        "queues, admin (every caller)": ("admin", f"/queues?from={first}&to={last}"),
+        "queues, admin, company's callers": ("admin", f"/queues?company={COMPANY}&from={first}&to={last}"),
         "admin: users": ("admin", "/admin/users"),
         "admin: API keys": ("admin", "/admin/keys"),
         "admin: audit log": ("admin", "/admin/audit"),

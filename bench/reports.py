@@ -44,6 +44,7 @@ from calldata.attribution import versions
 from calldata.demo.demo import EXAMPLE_DIRECTORY, load_decks
 from calldata.demo.generator import generate
 from calldata.ingest.sink import store_batch
+from calldata.queues.event import QueueEvent
 from calldata.reports import query
 from calldata.reports.period import period
 from calldata.reports.request import ReportRequest
@@ -88,14 +89,16 @@ def big_directory(users: int = 100) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
-def store_block(engine: Engine, directory: str, rows: int, days: int) -> float:
+def store_block(engine: Engine, directory: str, rows: int, days: int, queue_log: list[QueueEvent] | None = None) -> float:
     """The demo's rate decks and the directory loaded, and `rows` generated rows stored through the
-    sink (attributed and priced: the directory's sell deck prices bigco's outside calls); seconds taken."""
+    sink (attributed and priced: the directory's sell deck prices bigco's outside calls); seconds taken.
+    The queue calls' queue_log events are added to `queue_log` when given (not stored)."""
     began = time.perf_counter()
     load_decks(engine)
     with engine.begin() as conn:
         versions.save(conn, directory, "bench/reports.py")
-        made = list(generate(versions.directory_of(conn), rows=rows, seed=1, start=START, days=days))  # type: ignore[arg-type]
+        made = list(generate(versions.directory_of(conn), rows=rows, seed=1, start=START, days=days,  # type: ignore[arg-type]
+                             queue_log=queue_log))
     for i in range(0, len(made), BATCH):
         with engine.begin() as conn:
             store_batch(conn, made[i:i + BATCH])
