@@ -18,3 +18,12 @@ def stories(run: Path) -> list[Path]:
 
 def all_stories() -> list[Path]:
     return [story for run in RUNS for story in stories(run)]
+
+
+def carol_moved() -> str:
+    """The example directory with Carol's extension (and phones) moved from Acme to Globex: stored
+    legs say so only once reprocessed."""
+    return DIRECTORY_YAML.read_text().replace(
+        '"203": {name: Carol, type: user, devices: ["IAX2/acme-203", "PJSIP/acme-203"]}', "").replace(
+        '"202": {name: Marge,', '"203": {name: Carol, type: user, devices: ["IAX2/acme-203", "PJSIP/acme-203"]}\n'
+        '      "202": {name: Marge,')

@@ -27,7 +27,7 @@ from calldata.reports.build import report
 from calldata.reports.cache import ReportCache
 from calldata.reports.request import ReportRequest
 from calldata.store.schema import cdr
-from recordings import DIRECTORY_YAML
+from recordings import DIRECTORY_YAML, carol_moved
 from stored_world import key_for
 
 pytestmark = pytest.mark.anyio
@@ -98,11 +98,7 @@ async def test_a_new_leg_in_the_period_gives_the_new_report(store_url: str, worl
 
 
 async def test_a_reprocess_gives_the_new_report(store_url: str, world: Engine) -> None:
-    # Carol's phones move to Globex; the stored legs say so only once reprocessed.
-    moved = DIRECTORY_YAML.read_text().replace(
-        '"203": {name: Carol, type: user, devices: ["IAX2/acme-203", "PJSIP/acme-203"]}', "").replace(
-        '"202": {name: Marge,', '"203": {name: Carol, type: user, devices: ["IAX2/acme-203", "PJSIP/acme-203"]}\n'
-        '      "202": {name: Marge,')
+    moved = carol_moved()
     with world.begin() as conn:
         versions.save(conn, moved, "test")
     key = key_for(world, "admin", {SYSTEM_ADMIN: []})

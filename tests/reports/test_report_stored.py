@@ -31,7 +31,7 @@ from calldata.reports.schema import report_day
 from calldata.store.engine import snapshot
 from cli.cli_support import calldata
 from rated_world import dearer_geographic, load_rated_world, rate_all
-from recordings import DIRECTORY_YAML
+from recordings import DIRECTORY_YAML, carol_moved
 from stored_world import key_for
 
 NOVEMBER = (2026, 11)
@@ -89,11 +89,7 @@ def test_a_new_leg_makes_the_stored_days_it_touched_tabulated_again(world: Engin
 
 
 def test_a_reprocess_makes_the_stored_days_tabulated_again(world: Engine) -> None:
-    # Carol's phones move to Globex; the stored legs say so only once reprocessed.
-    moved = DIRECTORY_YAML.read_text().replace(
-        '"203": {name: Carol, type: user, devices: ["IAX2/acme-203", "PJSIP/acme-203"]}', "").replace(
-        '"202": {name: Marge,', '"203": {name: Carol, type: user, devices: ["IAX2/acme-203", "PJSIP/acme-203"]}\n'
-        '      "202": {name: Marge,')
+    moved = carol_moved()
     with world.begin() as conn:
         versions.save(conn, moved, "test")
     before = viewed(world, KeptDays(stored=True), "incalls", "globex")
