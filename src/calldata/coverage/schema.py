@@ -10,19 +10,12 @@ read time: a new version changes no stored figure.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Integer, PrimaryKeyConstraint, Table, Text
+from sqlalchemy import BigInteger, Column, Date, PrimaryKeyConstraint, Table, Text
 
 from calldata.attribution.report import COUNTED
-from calldata.store.schema import metadata
+from calldata.store.schema import mark_table, metadata
 
-coverage_mark = Table(
-    "coverage_mark",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: one row
-    Column("seq", BigInteger, nullable=False),  # call_change.seq known (0: none)
-    Column("low", BigInteger, nullable=False),  # lowest cdr.acctid then (0: none)
-    Column("high", BigInteger, nullable=False),  # highest cdr.acctid known
-)
+coverage_mark = mark_table("coverage_mark")
 
 coverage_day = Table(
     "coverage_day",

@@ -19,12 +19,12 @@ from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from calldata.attribution.report import COUNTED, COUNTS, LACKING, TALLIED, Tally, tally, window
 from calldata.coverage.schema import KINDS, coverage_day, coverage_key, coverage_mark
 from calldata.reports import changes
 from calldata.reports.query import epoch
+from calldata.store import dialect as store_dialect
 from calldata.store.schema import cdr
 
 LOCK = 0x636F766572646179  # "coverday": builders and refreshers take turns
@@ -43,8 +43,7 @@ def lock(conn: Connection) -> None:
     advisory lock; SQLite: its write lock, taken by writing the mark row)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK})
-    upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-    conn.execute(upsert(coverage_mark).values(id=1, seq=0, low=0, high=0).on_conflict_do_nothing())
+    conn.execute(store_dialect.insert(conn, coverage_mark).values(id=1, seq=0, low=0, high=0).on_conflict_do_nothing())
 
 
 def forget(conn: Connection, days: Iterable[date] | None) -> None:

@@ -25,6 +25,7 @@ from calldata.dashboards.schema import OPERATOR, dashboard_day, dashboard_mark
 from calldata.reports import changes
 from calldata.reports.period import midnight
 from calldata.reports.roster import current_roster
+from calldata.store import dialect as store_dialect
 
 LOCK = 0x6461736862647331  # "dashbds1": builders and refreshers take turns
 RECENT = 62  # closed days back from today kept up ahead of visitors (`calldata dashboards refresh`, serve's upkeep)
@@ -53,7 +54,7 @@ def lock(conn: Connection, shared: bool = False) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(:key)"), {"key": LOCK})
     if not shared:
-        conn.execute(stored.upsert(conn)(dashboard_mark).values(id=1, seq=0, low=0, high=0).on_conflict_do_nothing())
+        conn.execute(store_dialect.insert(conn, dashboard_mark).values(id=1, seq=0, low=0, high=0).on_conflict_do_nothing())
 
 
 def touched(hours: Iterable[tuple[int, int]], zone: ZoneInfo) -> set[date]:

@@ -9,9 +9,9 @@ the stored days are known good (dashboards.refresh).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, PrimaryKeyConstraint, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, PrimaryKeyConstraint, Table, Text
 
-from calldata.store.schema import metadata
+from calldata.store.schema import mark_table, metadata
 
 OPERATOR = "*"  # the scope key of every company's calls (a company's id is never `*`)
 
@@ -21,14 +21,7 @@ def _day(*more: Column) -> list[Column]:  # type: ignore[type-arg]
             Column("day", Date, nullable=False), *more]
 
 
-dashboard_mark = Table(
-    "dashboard_mark",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1: one row
-    Column("seq", BigInteger, nullable=False),  # call_change.seq known (0: none)
-    Column("low", BigInteger, nullable=False),  # lowest cdr.acctid then (0: none)
-    Column("high", BigInteger, nullable=False),  # highest cdr.acctid known
-)
+dashboard_mark = mark_table("dashboard_mark")
 
 dashboard_day = Table(
     "dashboard_day",

@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Date, Select, Text, and_, case, delete, func, insert, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 
 from calldata.attribution.directory import COMPANY_ID
 from calldata.dashboards import daily, query
@@ -29,6 +28,7 @@ from calldata.dashboards.schema import (
     dashboard_party,
 )
 from calldata.reports.period import midnight
+from calldata.store import dialect as store_dialect
 
 
 SEPARATOR = "+"  # between the ids of a set of companies: never in one (attribution.directory.COMPANY_ID)
@@ -76,11 +76,6 @@ class Run(NamedTuple):
                     table.c.day <= self.last)
 
 
-def upsert(conn: Connection) -> Any:
-    """The dialect's insert, which has on_conflict_do_nothing."""
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-
-
 def _day_rows(conn: Connection, scope: Scope, start: datetime, end: datetime) -> list[tuple[Any, Any, Any]]:
     """Per table: (the table, its columns after scope, zone and day as the live statement's rows give
     them, the statement's parameters for the day [start, end))."""
@@ -108,7 +103,7 @@ def build(conn: Connection, scope: Scope, zone: ZoneInfo, day: date) -> bool:
     (another server built it): True if built."""
     key = key_that(scope)
     where = {"scope": key, "zone": zone.key, "day": day}
-    added = conn.execute(upsert(conn)(dashboard_day).values(**where).on_conflict_do_nothing())
+    added = conn.execute(store_dialect.insert(conn, dashboard_day).values(**where).on_conflict_do_nothing())
     if added.rowcount == 0:
         return False
     start, end = midnight(day, zone), midnight(day + timedelta(days=1), zone)

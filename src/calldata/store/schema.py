@@ -138,6 +138,19 @@ quarantine = Table(
 )
 Index("uq_quarantine_source_position", quarantine.c.source, quarantine.c.position, unique=True)
 
+def mark_table(name: str) -> Table:
+    """A one-row table (id 1) of how far some stored figures have seen the store's changes: the
+    call_change sequence and the lowest and highest acctid they are known good up to (0: none)."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("seq", BigInteger, nullable=False),
+        Column("low", BigInteger, nullable=False),
+        Column("high", BigInteger, nullable=False),
+    )
+
+
 # The call change feed (/rest/call/calls, `changed`): each call id once, at the sequence number
 # of the last time attribution wrote one of its legs (calldata.store.calls; migration 0009_call_changes).
 call_change = Table(
