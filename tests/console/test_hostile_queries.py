@@ -18,7 +18,7 @@ from calldata.config import Settings
 from calldata.console.filters import FIELDS
 
 KEYS = st.sampled_from([*FIELDS, "after", "before", "kind", "month", "day", "service", "queue", "top", "rows", "login", "zzz"])
-PAGES = ["/calls", "/statements", "/reports", "/statements.csv", "/reports.csv", "/dashboard", "/queues",
+PAGES = ["/calls", "/calls.csv", "/statements", "/reports", "/statements.csv", "/reports.csv", "/dashboard", "/queues",
          "/admin/users", "/admin/keys", "/admin/audit", "/admin/attribution"]
 VALUES = st.one_of(st.text(max_size=40), st.from_regex(r"-?[0-9]{1,22}\.[0-9]{1,22}", fullmatch=True),
                    st.from_regex(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?", fullmatch=True))

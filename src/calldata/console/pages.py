@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from calldata.auth.authenticate import Authenticator
 from calldata.auth.permissions import Identity
 from calldata.calls.browse import DIRECTIONS, OUTCOME_CHOICES, CallPage, page as call_page
-from calldata.console import admin, csrf, dashboard, queues, reports, statements
+from calldata.console import admin, calls_csv, csrf, dashboard, queues, reports, statements
 from calldata.reports.kept import KeptDays
 from calldata.console.call_view import view
 from calldata.console.companies import company_choices
@@ -75,6 +75,7 @@ def routes(engine: AsyncEngine, reader: AsyncEngine, authenticator: Authenticato
 
     pages = [("/", home, "GET"), ("/login", gate.show_login, "GET"), ("/login", gate.login, "POST"),
              ("/logout", gate.logout, "POST"), ("/calls", gate.page(calls), "GET"),
+             ("/calls.csv", gate.page(calls_csv.route(reader, display_tz, common)), "GET"),
              ("/calls/{call:path}", gate.page(call), "GET")]
     # HTML pages, not API operations: left out of /openapi.json
     return [*(Route(path, endpoint, methods=[method], include_in_schema=False) for path, endpoint, method in pages),

@@ -26,8 +26,21 @@ def micros(amount: int) -> str:
     return text[:-2] if text.endswith("00") else text.rstrip("0")
 
 
+def events(call: dict[str, Any]) -> str:
+    """What happened on a call, in a few words: its transfers (who to whom), parks, pickups..., then
+    its queue stays with their outcomes (the call list's Events column, and its CSV's)."""
+    said = [e["type"] + (f" {e['by']}→{e['to']}" if e["type"] == "transfer" else "") for e in call["events"]]
+    return ", ".join(said + [f"queue {q['queue']} ({q['outcome']})" for q in call["queue"]])
+
+
+def safe_name(name: str) -> str:
+    """A file name for Content-Disposition: the reader's text goes into it, so only safe characters pass."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
+
+
 _TEMPLATES.filters["duration"] = duration
 _TEMPLATES.filters["micros"] = micros
+_TEMPLATES.filters["events"] = events
 # Only our own files, no inline script; no framing (clickjacking); our own URLs leak no path.
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",

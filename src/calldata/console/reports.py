@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from calldata.auth.permissions import Identity, call_report
 from calldata.console.companies import company_choices
-from calldata.console.render import HEADERS, page
+from calldata.console.render import HEADERS, page, safe_name
 from calldata.console.signin import Gate
 from calldata.console.statements import asked
 from calldata.reports import changes, summary
@@ -122,7 +122,3 @@ def routes(reader: AsyncEngine, gate: Gate, display_tz: str, kept: KeptDays, wri
     return [Route("/reports", gate.page(show, call_report), methods=["GET"], include_in_schema=False),
             Route("/reports.csv", gate.page(download, call_report), methods=["GET"], include_in_schema=False)]
 
-
-def safe_name(name: str) -> str:
-    """A file name for Content-Disposition: a key is the reader's text, so only safe characters pass."""
-    return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
