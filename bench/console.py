@@ -296,6 +296,7 @@ def other_pages(month: str) -> dict[str, tuple[str, str]]:
         "incalls, extension 2001's calls": ("billing", f"/reports?kind=incalls&{company}&key=2001"),
         "outcalls, device PJSIP/bigco-2001's": ("billing", f"/reports?kind=outcalls&{company}&key=PJSIP/bigco-2001"),
         "incalls report CSV (every call)": ("billing", f"/reports.csv?kind=incalls&{company}"),
+        "call list CSV, the month's calls": ("billing", f"/calls.csv?from={first}&to={last}"),
         "monthly statement": ("billing", f"/statements?{company}"),
         "monthly statement CSV": ("billing", f"/statements.csv?{company}"),
         "queues (the company's callers)": ("billing", f"/queues?from={first}&to={last}"),
