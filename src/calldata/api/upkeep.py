@@ -24,7 +24,7 @@ from sqlalchemy import Engine, text
 from calldata.config import Settings
 from calldata.coverage import report as coverage_report
 from calldata.dashboards import refresh
-from calldata.dashboards.schema import OPERATOR
+from calldata.dashboards import stored
 from calldata.reports import refresh as reports_refresh
 from calldata.store.engine import sync_engine
 
@@ -44,7 +44,7 @@ def dashboards(engine: Engine, settings: Settings, stop: Callable[[], bool]) -> 
     """`calldata dashboards refresh`: the recent closed days of every kept scope, in the display zone."""
     zone = settings.zone
     built = refresh.bring_up(engine, zone, refresh.recent(zone, datetime.now(UTC), refresh.RECENT), stop)
-    which = ", ".join(f"{'every company' if key == OPERATOR else key} {n}" for key, n in built.items() if n)
+    which = ", ".join(f"{stored.named(key)} {n}" for key, n in built.items() if n)
     return f"{sum(built.values())} days built for {len(built)} scopes" + (f" ({which})" if which else "")
 
 

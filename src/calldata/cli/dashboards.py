@@ -26,7 +26,6 @@ def refresh_command(
     from zoneinfo import ZoneInfo
 
     from calldata.dashboards import refresh, stored
-    from calldata.dashboards.schema import OPERATOR
 
     zone = ZoneInfo(context.settings(ctx).display_tz)
     wanted = refresh.recent(zone, datetime.now(UTC), days)
@@ -37,6 +36,6 @@ def refresh_command(
                 refresh.lock(conn)
                 stored.forget(conn, lambda table: table.c.day.is_not(None))
         for key, built in refresh.bring_up(engine, zone, wanted).items():
-            typer.echo(f"{'every company' if key == OPERATOR else key}: {built} of {len(wanted)} days built")
+            typer.echo(f"{stored.named(key)}: {built} of {len(wanted)} days built")
     finally:
         engine.dispose()

@@ -56,6 +56,11 @@ def key_that(scope: Scope) -> str:
     return key
 
 
+def named(key: str) -> str:
+    """A scope key as people read it (a log line, the CLI's)."""
+    return "every company" if key == OPERATOR else key
+
+
 def scope_of(key: str) -> Scope | None:
     """The scope stored under `key` (key_of's inverse); None for a digest's, which names no company."""
     if key == OPERATOR:
