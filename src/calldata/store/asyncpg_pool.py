@@ -63,9 +63,23 @@ def _lost(exc: Exception) -> bool:
     return isinstance(exc, _LOST) and not isinstance(exc, ValueError)
 
 
-async def _keep_session(_conn: asyncpg.Connection) -> None:
-    """Nothing to undo when a connection goes back: `fetch` runs single statements that leave no
-    session state, and asyncpg's default reset (RESET ALL etc.) is a round trip per statement."""
+# The pool's statements are each run many times a second with other values: a minID page, a
+# company's page, a key check. In PostgreSQL's default mode each minID page was planned anew
+# for its values (a custom plan, ~0.5 ms with 5 partitions, more as partitions are added), because
+# pruning partitions at plan time makes a custom plan look cheaper than the generic one, which
+# prunes them as it starts. One generic plan each is what these statements want; a date window
+# asks for its own plan (`custom_plan`).
+GENERIC_PLANS = {"plan_cache_mode": "force_generic_plan"}
+# One round trip before a statement planned for its values: the setting lasts until its COMMIT.
+_CUSTOM = "BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Little to undo when a connection goes back: `fetch` runs single statements that leave no
+    session state (asyncpg's default reset, RESET ALL etc., is a round trip per statement); only
+    a custom plan's transaction that an error or a cancellation left open is rolled back."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 class AsyncpgPool:
@@ -83,7 +97,8 @@ class AsyncpgPool:
     async def open(self) -> None:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(
-                self.dsn, min_size=1, max_size=self.max_size, server_settings={**PG_SESSION, **self.settings},
+                self.dsn, min_size=1, max_size=self.max_size,
+                server_settings={**PG_SESSION, **GENERIC_PLANS, **self.settings},
                 reset=_keep_session
             )
 
@@ -97,10 +112,10 @@ class AsyncpgPool:
     ) -> Sequence[asyncpg.Record]:
         """The rows of `stmt` with its bind parameters taken from `params` by name.
 
-        asyncpg keeps each statement prepared on its connection, and after five executions
-        PostgreSQL may keep one generic plan for any values. With `custom_plan` the statement is
-        prepared anew, so it is planned for these values (one more round trip): a date window's
-        generic plan reads the whole window through the calldate index (bench/RESULTS.md).
+        asyncpg keeps each statement prepared on its connection, and the pool's sessions run it
+        with one generic plan for any values (GENERIC_PLANS). With `custom_plan` it is planned
+        for these values (one more round trip): a date window's generic plan once read the whole
+        window through the calldate index (bench/RESULTS.md).
 
         Values go to asyncpg as they are: SQLAlchemy's type processing is skipped, so give
         what asyncpg takes (aware datetimes for timestamptz, lists for arrays). Only for reads:
@@ -121,7 +136,7 @@ class AsyncpgPool:
                 async with pool.acquire() as conn:
                     try:
                         if custom_plan:
-                            return await (await conn.prepare(compiled.sql)).fetch(*args)
+                            return await _fetch_custom(conn, compiled.sql, args)
                         return await conn.fetch(compiled.sql, *args)
                     except Exception as exc:
                         if _lost(exc):
@@ -134,3 +149,12 @@ class AsyncpgPool:
                 # A restart drops every pooled connection at once: replace them all, not one by one.
                 await pool.expire_connections()
         raise StoreUnavailable(UNREACHABLE) from failure
+
+
+async def _fetch_custom(conn: asyncpg.Connection, sql: str, args: list[Any]) -> Sequence[asyncpg.Record]:
+    """`sql`'s rows from a plan made for `args` (a transaction left open by an error or a
+    cancellation is rolled back as the connection goes back: `_keep_session`)."""
+    await conn.execute(_CUSTOM)
+    rows = await conn.fetch(sql, *args)
+    await conn.execute("COMMIT")
+    return rows
