@@ -128,11 +128,13 @@ class Prefetcher:
         self._make_room(entry.owner, 0)
 
     def _make_room(self, owner: Hashable, size: int) -> None:
-        """Drop the oldest pages until `size` more bytes fit `owner`'s budget and the total."""
-        for key in [k for k, e in self._ahead.items() if e.owner == owner]:
-            if self._owned[owner] + size <= self.identity_bytes:
-                break
-            self._drop(key)
+        """Drop the oldest pages until `size` more bytes fit `owner`'s budget and the total (the
+        pages are looked through only when they do not fit: it runs on every full page)."""
+        if self._owned[owner] + size > self.identity_bytes:
+            for key in [k for k, e in self._ahead.items() if e.owner == owner]:
+                if self._owned[owner] + size <= self.identity_bytes:
+                    break
+                self._drop(key)
         while self._ahead and self._held + size > self.max_bytes:
             self._drop(next(iter(self._ahead)))
 
