@@ -63,23 +63,18 @@ def _lost(exc: Exception) -> bool:
     return isinstance(exc, _LOST) and not isinstance(exc, ValueError)
 
 
-# The pool's statements are each run many times a second with other values: a minID page, a
-# company's page, a key check. In PostgreSQL's default mode each minID page was planned anew
-# for its values (a custom plan, ~0.5 ms with 5 partitions, more as partitions are added), because
-# pruning partitions at plan time makes a custom plan look cheaper than the generic one, which
-# prunes them as it starts. One generic plan each is what these statements want; a date window
-# asks for its own plan (`custom_plan`).
+# The pool's statements are each run many times a second with other values: a page (minID,
+# companies, dates), a key check. In PostgreSQL's default mode each page was planned anew for its
+# values, because pruning partitions at plan time makes a custom plan look cheaper than the
+# generic one, which prunes them as it starts: ~0.5 ms a page with 5 partitions, ~15 ms for a date
+# window's with 24. Each kind of page measured as fast or faster on its generic plan
+# (bench/RESULTS.md): a window's page walks acctid whatever its dates (calldata.store.reads).
 GENERIC_PLANS = {"plan_cache_mode": "force_generic_plan"}
-# One round trip before a statement planned for its values: the setting lasts until its COMMIT.
-_CUSTOM = "BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_custom_plan"
 
 
-async def _keep_session(conn: asyncpg.Connection) -> None:
-    """Little to undo when a connection goes back: `fetch` runs single statements that leave no
-    session state (asyncpg's default reset, RESET ALL etc., is a round trip per statement); only
-    a custom plan's transaction that an error or a cancellation left open is rolled back."""
-    if conn.is_in_transaction():
-        await conn.execute("ROLLBACK")
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """Nothing to undo when a connection goes back: `fetch` runs single statements that leave no
+    session state, and asyncpg's default reset (RESET ALL etc.) is a round trip per statement."""
 
 
 class AsyncpgPool:
@@ -108,14 +103,12 @@ class AsyncpgPool:
             await pool.close()
 
     async def fetch(
-        self, stmt: ClauseElement, params: Mapping[str, Any], *, custom_plan: bool = False
+        self, stmt: ClauseElement, params: Mapping[str, Any]
     ) -> Sequence[asyncpg.Record]:
         """The rows of `stmt` with its bind parameters taken from `params` by name.
 
         asyncpg keeps each statement prepared on its connection, and the pool's sessions run it
-        with one generic plan for any values (GENERIC_PLANS). With `custom_plan` it is planned
-        for these values (one more round trip): a date window's generic plan once read the whole
-        window through the calldate index (bench/RESULTS.md).
+        on one generic plan for any values (GENERIC_PLANS).
 
         Values go to asyncpg as they are: SQLAlchemy's type processing is skipped, so give
         what asyncpg takes (aware datetimes for timestamptz, lists for arrays). Only for reads:
@@ -135,8 +128,6 @@ class AsyncpgPool:
             try:
                 async with pool.acquire() as conn:
                     try:
-                        if custom_plan:
-                            return await _fetch_custom(conn, compiled.sql, args)
                         return await conn.fetch(compiled.sql, *args)
                     except Exception as exc:
                         if _lost(exc):
@@ -149,12 +140,3 @@ class AsyncpgPool:
                 # A restart drops every pooled connection at once: replace them all, not one by one.
                 await pool.expire_connections()
         raise StoreUnavailable(UNREACHABLE) from failure
-
-
-async def _fetch_custom(conn: asyncpg.Connection, sql: str, args: list[Any]) -> Sequence[asyncpg.Record]:
-    """`sql`'s rows from a plan made for `args` (a transaction left open by an error or a
-    cancellation is rolled back as the connection goes back: `_keep_session`)."""
-    await conn.execute(_CUSTOM)
-    rows = await conn.fetch(sql, *args)
-    await conn.execute("COMMIT")
-    return rows

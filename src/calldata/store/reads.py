@@ -323,12 +323,6 @@ def to_page(
     return Page(values, len(rows), rows[-1][0])
 
 
-def _windowed(query: PageQuery) -> bool:
-    """A date window: on the API's asyncpg pool its statement is planned for its own dates (a
-    generic plan had read the window through the calldate index and sorted it, bench/RESULTS.md)."""
-    return query.min_date is not None or query.max_date is not None
-
-
 def read_page(conn: Connection, query: PageQuery = PageQuery()) -> Page:
     """Up to `max_rows` rows with `acctid >= min_id` (and `min_date <= calldate < max_date`), by acctid.
 
@@ -350,7 +344,7 @@ async def read_page_pooled(pool: AsyncpgPool, query: PageQuery) -> Page:
     found = page_statement("postgresql", query, stored=True)
     if found is None:
         return EMPTY
-    rows = await pool.fetch(*found, custom_plan=_windowed(query))
+    rows = await pool.fetch(*found)
     queue = (await read_events_pooled(pool, [row[0] for row in rows], query.companies)
              if query.queuedata and rows else None)
     return to_page(rows, query.cachedata, queue, stored=True)
