@@ -123,6 +123,7 @@ def test_each_part_follows_an_update_of_any_one_column(engine: Engine) -> None:
         "UPDATE cdr SET price = NULL WHERE acctid % 3 = 2",  # a cost without a price
         "UPDATE cdr SET price = NULL, cost = NULL WHERE acctid % 2 = 1",  # amounts cleared
         f"UPDATE cdr SET price = -1234567, sell_deck = {decks[0]} WHERE acctid % 3 = 0",  # set again
+        "UPDATE cdr SET price = 7654321, sell_deck = 1000000 WHERE acctid % 4 = 0",  # a deck not stored
         "UPDATE cdr SET company = company, price = price",  # nothing changes
         "UPDATE cdr SET json_base = NULL, json_cache = 'x', json_properties = '' WHERE acctid % 3 = 1",  # written
     ]
