@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, Boolean, Column, Engine, Text, text
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, Text, text
 
 from calldata.attribution import versions
 from calldata.attribution.refresh import reprocess
@@ -80,7 +80,7 @@ def test_tricky_values_are_stored_as_they_are_rendered(engine: Engine) -> None:
     assert [row["clid"] for row in rows] == TRICKY
 
 
-def _deck(conn: Any, name: str, places: int) -> int:
+def _deck(conn: Connection, name: str, places: int) -> int:
     """A rate_deck row of `places` decimals (nothing else of it is read by the rendering); its id."""
     return conn.execute(text("INSERT INTO rate_deck (name, version, currency, precision, peak, source, sha256,"
                              " loaded_at) VALUES (:name, 1, 'GBP', :places, '', '', '', now()) RETURNING id"),
