@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, Text, text
 
 from calldata.attribution import versions
 from calldata.attribution.refresh import reprocess
 from calldata.demo.demo import load_decks
 from calldata.store.cdrs import insert_cdrs
+from calldata.store.schema import RENDERED_COLUMNS, cdr
+from calldata.store.types import UTCDateTime
 from calldata.cdr import Cdr
 from rated_world import rate_all, rated_directory
 from row_json_check import assert_stored_json_is_fresh
@@ -76,3 +78,76 @@ def test_tricky_values_are_stored_as_they_are_rendered(engine: Engine) -> None:
         conn.execute(text("UPDATE cdr SET company = clid, call_rec = lastdata WHERE acctid % 2 = 0"))
     rows = assert_stored_json_is_fresh(engine)
     assert [row["clid"] for row in rows] == TRICKY
+
+
+def _deck(conn: Connection, name: str, places: int) -> int:
+    """A rate_deck row of `places` decimals (nothing else of it is read by the rendering); its id."""
+    return conn.execute(text("INSERT INTO rate_deck (name, version, currency, precision, peak, source, sha256,"
+                             " loaded_at) VALUES (:name, 1, 'GBP', :places, '', '', '', now()) RETURNING id"),
+                        {"name": name, "places": places}).scalar_one()
+
+
+def _changed(column: Column[Any]) -> str:
+    """An expression of `column`'s next value, never its value now."""
+    name = f'"{column.name}"'
+    if isinstance(column.type, Boolean):
+        return f"NOT {name}"
+    if isinstance(column.type, Text):
+        return f"coalesce({name}, '') || 'x'"
+    if isinstance(column.type, UTCDateTime):
+        return f"coalesce({name}, calldate) + interval '1 second'"
+    step = 1_000_000 if isinstance(column.type, BigInteger) else 1  # amounts: a whole unit, shown at any precision
+    return f"coalesce({name}, 0) + {step}"
+
+
+def test_each_part_follows_an_update_of_any_one_column(engine: Engine) -> None:
+    """Migration 0022 renders on UPDATE only the parts whose columns changed: each column changed
+    alone on a row of its own (decks included: the next deck has other decimals); amounts set then
+    cleared; a part written or emptied directly; rows stored while the trigger was off."""
+    _postgres_only(engine)
+    columns = [c for c in cdr.columns if c.name not in ("acctid", "natkey", *RENDERED_COLUMNS)]
+    legs = [Cdr(start=START + timedelta(minutes=n), end=START + timedelta(minutes=n, seconds=40), src=f"20{n}",
+                uniqueid=f"1700000000.{n}", linkedid=f"1700000000.{n}", duration=40, billsec=37)
+            for n in range(len(columns))]
+    with engine.begin() as conn:
+        insert_cdrs(conn, legs)
+        decks = [_deck(conn, f"p{places}", places) for places in (0, 2, 4, 6)]
+        conn.execute(text("UPDATE cdr SET rating = 'rated', price = 1517301, sell_deck = :sell, cost = 2500,"
+                          " buy_deck = :buy, company = 'acme'"), {"sell": decks[1], "buy": decks[2]})
+        acctids = conn.execute(text("SELECT acctid FROM cdr ORDER BY acctid")).scalars().all()
+        for acctid, column in zip(acctids, columns, strict=True):
+            conn.execute(text(f'UPDATE cdr SET "{column.name}" = {_changed(column)} WHERE acctid = {acctid}'))
+    rows = assert_stored_json_is_fresh(engine)
+    assert _shown(rows, "price") == {"1.51", "2.51", "1.5173"}  # as stored, the amount changed, the deck changed
+    steps = [
+        "UPDATE cdr SET price = NULL WHERE acctid % 3 = 2",  # a cost without a price
+        "UPDATE cdr SET price = NULL, cost = NULL WHERE acctid % 2 = 1",  # amounts cleared
+        f"UPDATE cdr SET price = -1234567, sell_deck = {decks[0]} WHERE acctid % 3 = 0",  # set again
+        "UPDATE cdr SET price = 7654321, sell_deck = 1000000 WHERE acctid % 4 = 0",  # a deck not stored
+        "UPDATE cdr SET company = company, price = price",  # nothing changes
+        "UPDATE cdr SET json_base = NULL, json_cache = 'x', json_properties = '' WHERE acctid % 3 = 1",  # written
+    ]
+    for step in steps:
+        with engine.begin() as conn:
+            conn.execute(text(step))
+        assert_stored_json_is_fresh(engine)
+    with engine.begin() as conn:  # stored while the trigger was off: parts NULL, rendered by the next write
+        conn.execute(text("ALTER TABLE cdr DISABLE TRIGGER cdr_row_json"))
+        conn.execute(text("UPDATE cdr SET json_base = NULL, json_cache = NULL, json_properties = NULL"))
+        conn.execute(text("ALTER TABLE cdr ENABLE TRIGGER cdr_row_json"))
+        conn.execute(text("UPDATE cdr SET directory_version = 7"))
+    assert_stored_json_is_fresh(engine)
+
+
+def test_amounts_are_shown_with_each_decks_precision(engine: Engine) -> None:
+    _postgres_only(engine)
+    legs = [Cdr(start=START + timedelta(minutes=n), end=START + timedelta(minutes=n, seconds=40),
+                uniqueid=f"1700000000.{n}", linkedid=f"1700000000.{n}") for n in range(4)]
+    with engine.begin() as conn:
+        insert_cdrs(conn, legs)
+        decks = [_deck(conn, f"p{places}", places) for places in (0, 2, 4, 6)]
+        conn.execute(text("UPDATE cdr SET price = 1517301, sell_deck = (:decks)[1 + acctid % 4],"
+                          " cost = 7, buy_deck = (:decks)[1 + (acctid + 1) % 4]"), {"decks": decks})
+    rows = assert_stored_json_is_fresh(engine)
+    assert {row["price"] for row in rows} == {"1", "1.51", "1.5173", "1.517301"}
+    assert {row["cost"] for row in rows} == {"0", "0.00", "0.0000", "0.000007"}
