@@ -12,7 +12,8 @@ from sqlalchemy import Connection, select, text
 from calldata.cdr import Cdr
 from calldata.store import partitions
 from calldata.store.keysets import among
-from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, RATING_COLUMNS, cdr, cdr_key
+from calldata.store.row_json import stored_parts
+from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, RATING_COLUMNS, RENDERED_COLUMNS, cdr, cdr_key
 
 # pg_advisory_xact_lock key that serialises CDR writers (any constant unique to calldata).
 CDR_WRITE_LOCK = 0x63616C6C64617461  # "calldata"
@@ -22,6 +23,9 @@ COLUMNS = tuple("calldate" if f == "start" else f for f in Cdr.__struct_fields__
 # What attribution decides for a row, and its rating decided in the same pass, written with it
 # when known at insert (see `insert_cdrs`).
 ATTRIBUTES = (*PROPERTY_TEXT, *PROPERTY_FLAGS, "call", "directory_version", *RATING_COLUMNS)
+_PROPERTIES = len(PROPERTY_TEXT) + len(PROPERTY_FLAGS)
+_CALL, _RATING = ATTRIBUTES.index("call"), ATTRIBUTES.index(RATING_COLUMNS[0])
+_RENDERED = ", ".join(RENDERED_COLUMNS)  # written with the row: the insert trigger then renders nothing
 _QUOTED = ", ".join(f'"{c}"' for c in COLUMNS)
 _QUOTED_ALL = ", ".join(f'"{c}"' for c in (*COLUMNS, *ATTRIBUTES))
 _SQLITE_INSERT = f"INSERT INTO cdr ({_QUOTED}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -142,7 +146,8 @@ def _write_postgres(
 
     Measured 1.6x less server time than COPY into a staging table then INSERT .. SELECT .. ON
     CONFLICT DO NOTHING (itself ~5x faster than a multi-row INSERT): no second copy of the rows,
-    no join (bench/RESULTS.md, Issue 14 item 1).
+    no join (bench/RESULTS.md, Issue 14 item 1). Each row's JSON parts go with it (row_json.stored_parts):
+    rendered here, beside the server's work, instead of by the insert trigger in the one writer's backend.
     """
     raw = conn.connection.driver_connection
     assert raw is not None
@@ -154,11 +159,14 @@ def _write_postgres(
         with cur.copy("COPY cdr_key (natkey, acctid) FROM STDIN") as copy:
             for key, acctid in zip(keys, acctids, strict=True):
                 copy.write_row((key, acctid))
-        with cur.copy(f"COPY cdr (acctid, {quoted}) FROM STDIN") as copy:
+        with cur.copy(f"COPY cdr (acctid, {quoted}, {_RENDERED}) FROM STDIN") as copy:
             if attributes is None:
                 for acctid, record, key in zip(acctids, records, keys, strict=True):
-                    copy.write_row((acctid, *msgspec.structs.astuple(record), key))
+                    fields = msgspec.structs.astuple(record)
+                    copy.write_row((acctid, *fields, key, *stored_parts(fields, None, None, None)))
             else:
                 for acctid, record, key, decided in zip(acctids, records, keys, attributes, strict=True):
-                    copy.write_row((acctid, *msgspec.structs.astuple(record), key, *decided))
+                    fields = msgspec.structs.astuple(record)
+                    parts = stored_parts(fields, decided[:_PROPERTIES], decided[_CALL], decided[_RATING:])
+                    copy.write_row((acctid, *fields, key, *decided, *parts))
     return acctids

@@ -48,14 +48,11 @@ from sqlalchemy.sql.util import ClauseAdapter
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.display_time import SQLITE_TIME_FUNCTION, display_time
 from calldata.store.queue_reads import QueueItem, read_events, read_events_pooled
-from calldata.store.row_json import joined, row_text
+from calldata.store.row_json import BASE_PART, Properties, joined, row_text
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
 # The Asterisk columns every row carries, in the order the contract lists them.
-BASE_COLUMNS = (
-    "acctid", "calldate", "clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp",
-    "lastdata", "duration", "billsec", "disposition", "amaflags", "accountcode", "uniqueid", "linkedid",
-)
+BASE_COLUMNS = ("acctid", "calldate", *BASE_PART)
 # Columns `cachedata: true` adds (call-read.md, cachedata), the rating's last (docs/api.md).
 RATING_SHOWN = ("rating", "price", "currency", "cost", "cost_currency", "destination", "destination_kind")
 CACHE_COLUMNS = ("start", "answer", "end", "peeraccount", "sequence", "userfield", "call", *RATING_SHOWN)
@@ -98,14 +95,7 @@ def money_text(micros: ColumnElement[int], deck: ColumnElement[int]) -> ColumnEl
     # most legs have no amount: they skip the deck lookups altogether
     return case((micros.is_(None), _EMPTY), else_=func.coalesce(shown, _EMPTY))
 
-# The API's row shapes. Undecided properties (NULL) and false flags equal the defaults and are
-# left out by `omit_defaults`; gc=False because these never hold cycles.
-Properties = msgspec.defstruct(
-    "Properties",
-    [(name, str | None, None) for name in PROPERTY_TEXT] + [(name, bool, False) for name in PROPERTY_FLAGS],
-    omit_defaults=True,
-    gc=False,
-)
+# The API's row shapes (their properties: row_json.Properties); gc=False because these never hold cycles.
 # per (cachedata, queuedata); `queue` holds the row's call's queue_log events (store.queue_reads)
 _SHAPES = {
     (cachedata, queuedata): msgspec.defstruct(

@@ -7,6 +7,10 @@ what is not stored (acctid, and the times, which depend on the display zone, a s
 Python joins the rows. That spends less CPU than handing ~16,000 values to Python to build
 Structs and encode them (bench/RESULTS.md, Issue 14 item 2). SQLite keeps
 calldata.store.reads' rendering; tests/api/test_row_json.py holds the two equal.
+
+The importer renders a new row's parts itself (`stored_parts`, the same bytes), and migration
+0023's insert trigger renders only when one is missing: the single writer's backend, which bounds
+an import, then spends no time on them (bench/RESULTS.md, "The row JSON written by the importer").
 """
 
 from __future__ import annotations
@@ -19,11 +23,56 @@ from typing import Any
 import msgspec
 from sqlalchemy import ColumnElement, Text, cast, func, literal_column
 
+from calldata.cdr import Cdr
 from calldata.store.display_time import display_time
 from calldata.store.queue_reads import QueueItem
-from calldata.store.schema import cdr
+from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, RATING_COLUMNS, cdr
 
 _encode = msgspec.json.Encoder().encode
+
+# The members json_base holds (after acctid and calldate, written at read time), in the contract's order.
+BASE_PART = ("clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata", "duration", "billsec",
+             "disposition", "amaflags", "accountcode", "uniqueid", "linkedid")
+# A row's properties as the API shows them: undecided ones (NULL) and false flags equal the
+# defaults and are left out by `omit_defaults`; gc=False because these never hold cycles.
+Properties = msgspec.defstruct(
+    "Properties",
+    [(name, str | None, None) for name in PROPERTY_TEXT] + [(name, bool, False) for name in PROPERTY_FLAGS],
+    omit_defaults=True,
+    gc=False,
+)
+_Base = msgspec.defstruct("_Base", [(name, Any) for name in BASE_PART], gc=False)
+# json_cache's members: what cachedata adds after the times (amounts "" here: see stored_parts)
+_Cache = msgspec.defstruct("_Cache", [(name, str) for name in (
+    "peeraccount", "sequence", "userfield", "call", "rating", "price", "currency", "cost", "cost_currency",
+    "destination", "destination_kind")], gc=False)
+_FIELDS = Cdr.__struct_fields__
+_BASE_AT = [_FIELDS.index(name) for name in BASE_PART]
+_PEER, _SEQUENCE, _USERFIELD = (_FIELDS.index(name) for name in ("peeraccount", "sequence", "userfield"))
+_RATING, _PRICE, _CURRENCY, _COST, _COST_CURRENCY, _DESTINATION, _DESTINATION_KIND = (
+    RATING_COLUMNS.index(name)
+    for name in ("rating", "price", "currency", "cost", "cost_currency", "destination", "destination_kind"))
+_NO_PROPERTIES = '"properties":{}'
+
+
+def stored_parts(fields: Sequence[Any], properties: Sequence[Any] | None, call: str | None,
+                 rating: Sequence[Any] | None) -> tuple[str, str | None, str]:
+    """A new row's json_base, json_cache and json_properties, byte for byte what the trigger's
+    cdr_row_json() renders (tests/api/test_row_json.py): from the record's `fields` (Cdr order),
+    its decided `properties` (PROPERTY_TEXT then PROPERTY_FLAGS), call and `rating`
+    (RATING_COLUMNS); None for undecided. json_cache is None for a leg with a price or a cost:
+    its deck's precision is the trigger's to look up."""
+    base = _encode(_Base(*[fields[i] for i in _BASE_AT])).decode()[1:-1]
+    shown = _NO_PROPERTIES if properties is None else '"properties":' + _encode(Properties(*properties)).decode()
+    if rating is not None and (rating[_PRICE] is not None or rating[_COST] is not None):
+        return base, None, shown
+    sequence = fields[_SEQUENCE]
+    if rating is None:
+        rating = (None,) * len(RATING_COLUMNS)
+    cache = _Cache(fields[_PEER], "" if sequence is None else str(sequence), fields[_USERFIELD], call or "",
+                   rating[_RATING] or "", "", rating[_CURRENCY] or "", "", rating[_COST_CURRENCY] or "",
+                   rating[_DESTINATION] or "", rating[_DESTINATION_KIND] or "")
+    return base, _encode(cache).decode()[1:-1], shown
 
 
 def _sql_text(value: str) -> ColumnElement[str]:

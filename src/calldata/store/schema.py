@@ -48,8 +48,9 @@ RATING_COLUMNS = (
     "sell_deck", "buy_deck",
 )
 RATING_TYPES = {"price": BigInteger, "cost": BigInteger, "sell_deck": Integer, "buy_deck": Integer}
-# A row's API JSON, rendered by a trigger whenever the row is written on PostgreSQL (migration
-# 0017_row_json, calldata.store.row_json): no writer sets them, no archive keeps them. NULL on
+# A row's API JSON on PostgreSQL (calldata.store.row_json): written with a new row by the store's
+# own writer (cdrs.write_new, the trigger's bytes), else rendered by a trigger whenever the row is
+# written (migrations 0017, 0022, 0023); no other writer sets them, no archive keeps them. NULL on
 # SQLite, whose pages are rendered as they are read.
 RENDERED_COLUMNS = ("json_base", "json_cache", "json_properties")
 
