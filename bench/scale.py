@@ -100,15 +100,17 @@ def disk(url: str) -> tuple[int, int, int]:
 def page_times(base: str, key: str, url: str, samples: int) -> dict[str, list[float]]:
     """Seconds of single 500-row pages of each kind at random points (each point read once first)."""
     with psycopg.connect(url) as conn:
-        low, high, first, last = conn.execute("SELECT min(acctid), max(acctid), min(calldate), max(calldate) FROM cdr").fetchone()
-    rng = random.Random(7)
-    starts = [rng.randrange(low, high - 10 * PAGE) for _ in range(samples)]
+        low, high = conn.execute("SELECT min(acctid), max(acctid) FROM cdr").fetchone()
+        rng = random.Random(7)
+        starts = [rng.randrange(low, high - 10 * PAGE) for _ in range(samples)]
+        # the start of the row at each point, read, not estimated: the generated rows' gaps are
+        # random, and at 20M rows an estimate from acctid is hours off (a window that began after
+        # its minID's row would time a window's first page, which reads the window's start)
+        began = {m: conn.execute("SELECT calldate FROM cdr WHERE acctid >= %s ORDER BY acctid LIMIT 1",
+                                 (m,)).fetchone()[0] for m in starts}
 
-    def at(min_id: int) -> datetime:  # the start of the row near min_id (rows are ~3 s apart)
-        return first + (last - first) * ((min_id - low) / (high - low))
-
-    def window(min_id: int) -> str:
-        begin = int((at(min_id) - timedelta(hours=1) - EPOCH).total_seconds() * 1000)
+    def window(min_id: int) -> str:  # a day from an hour before min_id's row: min_id inside it
+        begin = int((began[min_id] - timedelta(hours=1) - EPOCH).total_seconds() * 1000)
         return f'"minDate":{begin},"maxDate":{begin + 86_400_000},'
 
     kinds = {
