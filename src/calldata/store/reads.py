@@ -48,14 +48,13 @@ from sqlalchemy.sql.util import ClauseAdapter
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.display_time import SQLITE_TIME_FUNCTION, display_time
 from calldata.store.queue_reads import QueueItem, read_events, read_events_pooled
-from calldata.store.row_json import BASE_PART, Properties, joined, row_text
+from calldata.store.row_json import BASE_PART, CACHE_PART, RATING_SHOWN, Properties, joined, row_text
 from calldata.store.schema import PROPERTY_FLAGS, PROPERTY_TEXT, cdr
 
 # The Asterisk columns every row carries, in the order the contract lists them.
 BASE_COLUMNS = ("acctid", "calldate", *BASE_PART)
 # Columns `cachedata: true` adds (call-read.md, cachedata), the rating's last (docs/api.md).
-RATING_SHOWN = ("rating", "price", "currency", "cost", "cost_currency", "destination", "destination_kind")
-CACHE_COLUMNS = ("start", "answer", "end", "peeraccount", "sequence", "userfield", "call", *RATING_SHOWN)
+CACHE_COLUMNS = ("start", "answer", "end", *CACHE_PART)
 # The columns a restricted reader's companies are matched against (call-read.md, permissions).
 COMPANY_COLUMNS = ("company", "target", "bill_to")
 

@@ -33,6 +33,10 @@ _encode = msgspec.json.Encoder().encode
 # The members json_base holds (after acctid and calldate, written at read time), in the contract's order.
 BASE_PART = ("clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata", "duration", "billsec",
              "disposition", "amaflags", "accountcode", "uniqueid", "linkedid")
+# The rating's members `cachedata` shows, last (docs/api.md); json_cache's members: what cachedata
+# adds after the times (call-read.md, cachedata).
+RATING_SHOWN = ("rating", "price", "currency", "cost", "cost_currency", "destination", "destination_kind")
+CACHE_PART = ("peeraccount", "sequence", "userfield", "call", *RATING_SHOWN)
 # A row's properties as the API shows them: undecided ones (NULL) and false flags equal the
 # defaults and are left out by `omit_defaults`; gc=False because these never hold cycles.
 Properties = msgspec.defstruct(
@@ -42,17 +46,15 @@ Properties = msgspec.defstruct(
     gc=False,
 )
 _Base = msgspec.defstruct("_Base", [(name, Any) for name in BASE_PART], gc=False)
-# json_cache's members: what cachedata adds after the times (amounts "" here: see stored_parts)
-_Cache = msgspec.defstruct("_Cache", [(name, str) for name in (
-    "peeraccount", "sequence", "userfield", "call", "rating", "price", "currency", "cost", "cost_currency",
-    "destination", "destination_kind")], gc=False)
+_Cache = msgspec.defstruct("_Cache", [(name, str) for name in CACHE_PART], gc=False)
 _FIELDS = Cdr.__struct_fields__
-_BASE_AT = [_FIELDS.index(name) for name in BASE_PART]
-_PEER, _SEQUENCE, _USERFIELD = (_FIELDS.index(name) for name in ("peeraccount", "sequence", "userfield"))
-_RATING, _PRICE, _CURRENCY, _COST, _COST_CURRENCY, _DESTINATION, _DESTINATION_KIND = (
-    RATING_COLUMNS.index(name)
-    for name in ("rating", "price", "currency", "cost", "cost_currency", "destination", "destination_kind"))
+_BASE = slice(_FIELDS.index(BASE_PART[0]), _FIELDS.index(BASE_PART[-1]) + 1)  # a record's base fields, in order
+assert _FIELDS[_BASE] == BASE_PART
+_PEER, _SEQUENCE, _USERFIELD = (_FIELDS.index(name) for name in CACHE_PART[:3])
+_SHOWN = [RATING_COLUMNS.index(name) for name in RATING_SHOWN]
+_PRICE, _COST = RATING_COLUMNS.index("price"), RATING_COLUMNS.index("cost")
 _NO_PROPERTIES = '"properties":{}'
+_NO_RATING = ("",) * len(RATING_SHOWN)
 
 
 def stored_parts(fields: Sequence[Any], properties: Sequence[Any] | None, call: str | None,
@@ -62,16 +64,13 @@ def stored_parts(fields: Sequence[Any], properties: Sequence[Any] | None, call: 
     its decided `properties` (PROPERTY_TEXT then PROPERTY_FLAGS), call and `rating`
     (RATING_COLUMNS); None for undecided. json_cache is None for a leg with a price or a cost:
     its deck's precision is the trigger's to look up."""
-    base = _encode(_Base(*[fields[i] for i in _BASE_AT])).decode()[1:-1]
+    base = _encode(_Base(*fields[_BASE])).decode()[1:-1]
     shown = _NO_PROPERTIES if properties is None else '"properties":' + _encode(Properties(*properties)).decode()
     if rating is not None and (rating[_PRICE] is not None or rating[_COST] is not None):
         return base, None, shown
     sequence = fields[_SEQUENCE]
-    if rating is None:
-        rating = (None,) * len(RATING_COLUMNS)
-    cache = _Cache(fields[_PEER], "" if sequence is None else str(sequence), fields[_USERFIELD], call or "",
-                   rating[_RATING] or "", "", rating[_CURRENCY] or "", "", rating[_COST_CURRENCY] or "",
-                   rating[_DESTINATION] or "", rating[_DESTINATION_KIND] or "")
+    rated = _NO_RATING if rating is None else [rating[i] or "" for i in _SHOWN]  # amounts: None here, so ""
+    cache = _Cache(fields[_PEER], "" if sequence is None else str(sequence), fields[_USERFIELD], call or "", *rated)
     return base, _encode(cache).decode()[1:-1], shown
 
 
