@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Column, Dialect, Index, Integer, Numeric, Table, Text
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from calldata.store.schema import metadata
+from calldata.store.schema import BYTEWISE, metadata
 from calldata.store.types import GrowingId, UTCDateTime
 
 queue_event = Table(
@@ -16,13 +16,13 @@ queue_event = Table(
     metadata,
     Column("id", GrowingId, primary_key=True, autoincrement=True),
     Column("time", UTCDateTime, nullable=False),
-    Column("callid", Text, nullable=False),
+    Column("callid", BYTEWISE, nullable=False),  # compared as cdr.uniqueid is (store.schema.BYTEWISE)
     Column("queue", Text, nullable=False),
     Column("agent", Text, nullable=False),
     Column("event", Text, nullable=False),
     *(Column(f"data{n}", Text, nullable=False, server_default="") for n in range(1, 6)),
     # identity across sources and re-imports (QueueEvent.natural_key)
-    Column("natkey", Text, nullable=False, unique=True),
+    Column("natkey", BYTEWISE, nullable=False, unique=True),
     sqlite_autoincrement=True,
 )
 # a call's events (queuedata, incalls' qtime/qstatus; a caller's stays computed again)
@@ -51,7 +51,7 @@ class Whole(TypeDecorator[int]):
 queue_stay = Table(
     "queue_stay",
     metadata,
-    Column("callid", Text, primary_key=True),
+    Column("callid", BYTEWISE, primary_key=True),
     Column("n", Integer, primary_key=True, autoincrement=False),  # the caller's stays in entry order: 0, 1...
     Column("queue", Text, nullable=False),
     Column("entered", BigInteger, nullable=False),  # epoch seconds (Stay.enter)
@@ -73,7 +73,7 @@ Index("ix_queue_stay_entered", queue_stay.c.entered, postgresql_include=["queue"
 queue_stay_ring = Table(
     "queue_stay_ring",
     metadata,
-    Column("callid", Text, primary_key=True),
+    Column("callid", BYTEWISE, primary_key=True),
     Column("n", Integer, primary_key=True, autoincrement=False),
     Column("agent", Text, primary_key=True),
     Column("queue", Text, nullable=False),
