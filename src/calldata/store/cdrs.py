@@ -137,6 +137,18 @@ def _write_sqlite(
     return list(range(last - len(rows) + 1, last + 1))
 
 
+_ENCODE = msgspec.json.Encoder().encode
+assert Cdr.__struct_fields__[:3] == ("start", "answer", "end")
+
+
+def _copied(fields: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A record's fields for COPY, its three times as ISO 8601 text: msgspec writes one in 0.14 us
+    where psycopg's datetime dumper took 2.3, a third of a row's COPY formatting (bench/RESULTS.md)."""
+    start, answer, end = fields[:3]
+    return (_ENCODE(start)[1:-1].decode(), None if answer is None else _ENCODE(answer)[1:-1].decode(),
+            None if end is None else _ENCODE(end)[1:-1].decode(), *fields[3:])
+
+
 def _write_postgres(
     conn: Connection, records: Sequence[Cdr], attributes: Sequence[Sequence[Any]] | None, keys: Sequence[str]
 ) -> list[int]:
@@ -163,10 +175,10 @@ def _write_postgres(
             if attributes is None:
                 for acctid, record, key in zip(acctids, records, keys, strict=True):
                     fields = msgspec.structs.astuple(record)
-                    copy.write_row((acctid, *fields, key, *stored_parts(fields, None, None, None)))
+                    copy.write_row((acctid, *_copied(fields), key, *stored_parts(fields, None, None, None)))
             else:
                 for acctid, record, key, decided in zip(acctids, records, keys, attributes, strict=True):
                     fields = msgspec.structs.astuple(record)
                     parts = stored_parts(fields, decided[:_PROPERTIES], decided[_CALL], decided[_RATING:])
-                    copy.write_row((acctid, *fields, key, *decided, *parts))
+                    copy.write_row((acctid, *_copied(fields), key, *decided, *parts))
     return acctids
