@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
@@ -90,7 +90,9 @@ def test_a_row_written_by_write_new_reads_and_sorts_as_one_written_through_sqlal
     assert acctid == 1
 
 
-_INSTANTS = st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2199, 12, 31), timezones=st.just(UTC))
+# a Cdr's times are UTC; others (an offset of seconds among them) must be stored as the same instant
+_ZONES = st.sampled_from([UTC, UTC, timezone(timedelta(hours=-5, minutes=-30)), timezone(timedelta(seconds=30))])
+_INSTANTS = st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2199, 12, 31), timezones=_ZONES)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
