@@ -130,10 +130,13 @@ class Cdr(msgspec.Struct, kw_only=True):
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
+_ENCODE = msgspec.json.Encoder().encode
+
+
 def _compact(moment: datetime) -> str:
-    """`moment.strftime("%Y%m%d%H%M%S")`, cut from isoformat (a third of strftime's time: the
-    importer computes a natural key for every record)."""
+    """`moment.strftime("%Y%m%d%H%M%S")`, cut from msgspec's ISO text (a third of strftime's time,
+    0.4 of isoformat's: the importer computes a natural key for every record)."""
     if moment.year < 1000:  # strftime does not pad such a year
         return moment.strftime("%Y%m%d%H%M%S")
-    iso = moment.isoformat()
-    return iso[0:4] + iso[5:7] + iso[8:10] + iso[11:13] + iso[14:16] + iso[17:19]
+    iso = _ENCODE(moment)  # b'"YYYY-MM-DDTHH:MM:SS...', the wall time in the moment's own zone
+    return (iso[1:5] + iso[6:8] + iso[9:11] + iso[12:14] + iso[15:17] + iso[18:20]).decode()
