@@ -8,7 +8,7 @@ AMI) build it; the store keeps it; attribution reads it.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 import msgspec
 
@@ -131,6 +131,13 @@ class Cdr(msgspec.Struct, kw_only=True):
 
 
 _ENCODE = msgspec.json.Encoder().encode
+
+
+def utc_text(moment: datetime) -> str:
+    """An instant as ISO 8601 text in UTC, by msgspec (0.14 us; `isoformat` takes 1.8, psycopg's
+    datetime dumper 2.3: bench/RESULTS.md). Any other zone is converted first: msgspec writes no
+    offset of seconds."""
+    return _ENCODE(moment if moment.tzinfo is UTC else moment.astimezone(UTC))[1:-1].decode()
 
 
 def _compact(moment: datetime) -> str:
