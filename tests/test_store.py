@@ -110,6 +110,12 @@ def test_write_new_stores_every_instant_exactly(engine: Engine, times: list[tupl
     with engine.connect() as conn:
         stored = conn.execute(select(cdr.c.calldate, cdr.c.answer, cdr.c["end"])
                               .where(cdr.c.acctid.in_(acctids)).order_by(cdr.c.acctid)).all()
+        if engine.dialect.name == "sqlite":  # text compared and sorted as text: SQLAlchemy's, exactly
+            bind = cdr.c.calldate.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            assert bind is not None
+            texts = conn.execute(text('SELECT calldate, answer, "end" FROM cdr WHERE acctid IN'
+                                      f' ({", ".join(map(str, acctids))}) ORDER BY acctid')).all()
+            assert [tuple(row) for row in texts] == [tuple(v if v is None else bind(v) for v in t) for t in times]
     assert [tuple(row) for row in stored] == times
 
 def test_write_new_refuses_a_stored_key_rather_than_store_it_twice(engine: Engine) -> None:
