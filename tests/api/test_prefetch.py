@@ -47,7 +47,21 @@ async def test_the_next_page_is_read_ahead_and_handed_over_once() -> None:
     second = await ahead.page(query(4), None, table.read)
     third = await ahead.page(query(7), None, table.read)
     assert [json.loads(p.values) for p in (first, second, third)] == [[1, 2, 3], [4, 5, 6], [7]]
-    assert table.reads == [0, 4, 7]  # each page read once; a short page reads nothing ahead
+    assert table.reads == [0, 4, 7, 7]  # full pages read once; the short one read ahead is read again
+    await ahead.page(query(8), None, table.read)
+    assert table.reads == [0, 4, 7, 7, 8]  # a short page reads nothing ahead
+
+
+async def test_a_short_page_read_ahead_is_read_again_as_rows_may_have_arrived() -> None:
+    """A page read ahead while the store (or a lagging replica) held fewer rows than a page is
+    never handed over: the client would take it for the end of the table until its next poll."""
+    table, ahead = Table(5), Prefetcher()
+    await ahead.page(query(1), None, table.read)
+    await asyncio.sleep(0.01)
+    assert table.reads == [1, 4]  # [4, 5] read ahead
+    table.n = 9  # rows arrive (the replica catches up)
+    page = await ahead.page(query(4), None, table.read)
+    assert json.loads(page.values) == [4, 5, 6]
 
 
 async def test_a_different_request_never_gets_the_page_read_ahead() -> None:

@@ -5,9 +5,10 @@ page as soon as the current one is answered overlaps the database's work with th
 client's decoding and the next request's authentication, instead of doing them one after another.
 
 A prefetched page is handed over only to the identical request (same scope, same visible
-companies, the expected minID) within `ttl` seconds; it is exactly what a read at that earlier
-moment returned, so the paging guarantee holds (writers commit in acctid order: a later read
-could only add rows after the page, which the client's next call picks up).
+companies, the expected minID) within `ttl` seconds, and only when it came back full: it is then
+exactly what a read now returns (writers commit in acctid order, so rows can only be added after
+it). A short one is read again: rows may have been stored since, or a lagging replica caught up,
+and a client that takes a short page for the end of the table would wait for its next poll.
 
 Pages nobody asks for must not pile up: they are dropped when their `ttl` ends, and the bytes
 held are bounded in all (`max_bytes`) and for each identity (`identity_bytes`), the oldest page
@@ -86,7 +87,7 @@ class Prefetcher:
         `owner` is who asks (the identity): the pages read ahead for one owner share its budget."""
         min_id = query.min_id or 0
         page = await self._take(_key(query, min_id, companies))
-        if page is None:
+        if page is None or page.count < query.max_rows:  # a short page could be longer by now
             page = await read(min_id)
         if page.count == query.max_rows and page.last_acctid is not None:
             key = _key(query, page.last_acctid + 1, companies)
