@@ -5,9 +5,9 @@ page as soon as the current one is answered overlaps the database's work with th
 client's decoding and the next request's authentication, instead of doing them one after another.
 
 A prefetched page is handed over only to the identical request (same scope, same visible
-companies, the expected minID) within `ttl` seconds, and only when it came back full: it is then
-exactly what a read now returns (writers commit in acctid order, so rows can only be added after
-it). A short one is read again: rows may have been stored since, or a lagging replica caught up,
+companies, the expected minID) within `ttl` seconds, and only when it came back full: its rows
+are then the ones a read now returns (writers commit in acctid order, so rows can only be added
+after it). A short one is read again: rows may have been stored since, or a lagging replica caught up,
 and a client that takes a short page for the end of the table would wait for its next poll.
 
 Pages nobody asks for must not pile up: they are dropped when their `ttl` ends, and the bytes
