@@ -60,17 +60,13 @@ class FieldSplitter:
     def __call__(self, text: str) -> list[str]:
         if "\x00" in text:
             raise CdrValueError("line: contains NUL bytes (a torn write?)")
-        self._text[:] = [text]
+        self._text.append(text)  # taken by the reader's first read: a record never ends without one
         try:
             return next(self._reader)
         except csv.Error as exc:
             if "unexpected end of data" in str(exc):
                 raise _Incomplete("quoting: unterminated quoted field") from None
             raise CdrValueError(f"quoting: {exc}") from None
-        except StopIteration:
-            raise CdrValueError("quoting: not a record") from None
-        finally:
-            self._text.clear()
 
 
 def split_fields(text: str) -> list[str]:

@@ -136,15 +136,14 @@ def _write_sqlite(
     return list(range(last - len(rows) + 1, last + 1))
 
 
-assert Cdr.__struct_fields__[:3] == ("start", "answer", "end")
+assert Cdr.__struct_fields__[:3] == ("start", "answer", "end")  # a record's fields[3:] follow its times
 
 
-def _copied(fields: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A record's fields for COPY, its three times (start, answer, end) as text (`utc_text`: psycopg's
-    datetime dumper was a third of a row's COPY formatting)."""
-    start, answer, end = fields[:3]
-    return (utc_text(start), None if answer is None else utc_text(answer), None if end is None else utc_text(end),
-            *fields[3:])
+def _times(record: Cdr) -> tuple[str, str | None, str | None]:
+    """A record's start, answer and end for COPY, as text (`utc_text`: psycopg's datetime dumper
+    was a third of a row's COPY formatting)."""
+    answer, end = record.answer, record.end
+    return utc_text(record.start), None if answer is None else utc_text(answer), None if end is None else utc_text(end)
 
 
 def _write_postgres(
@@ -173,10 +172,10 @@ def _write_postgres(
             if attributes is None:
                 for acctid, record, key in zip(acctids, records, keys, strict=True):
                     fields = msgspec.structs.astuple(record)
-                    copy.write_row((acctid, *_copied(fields), key, *stored_parts(fields, None, None, None)))
+                    copy.write_row((acctid, *_times(record), *fields[3:], key, *stored_parts(fields, None, None, None)))
             else:
                 for acctid, record, key, decided in zip(acctids, records, keys, attributes, strict=True):
                     fields = msgspec.structs.astuple(record)
                     parts = stored_parts(fields, decided[:_PROPERTIES], decided[_CALL], decided[_RATING:])
-                    copy.write_row((acctid, *_copied(fields), key, *decided, *parts))
+                    copy.write_row((acctid, *_times(record), *fields[3:], key, *decided, *parts))
     return acctids
