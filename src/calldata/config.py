@@ -135,6 +135,9 @@ class Settings:
     password_hash_profile: str = setting("RFC_9106_LOW_MEMORY", check=_argon2_profile)
     password_cache_seconds: int = setting(60, minimum=0)  # a password verified this recently skips argon2 (0: never)
     token_pepper: str = setting("", secret=True)
+    # API keys' owners and grants kept in memory while the store announces no change to them
+    # (PostgreSQL: calldata.auth.key_cache; docs/auth.md); false: looked up on every request
+    key_cache: bool = setting(True)
     # addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed
     trusted_proxies: str = setting("", check=_networks)
     # reading the next page ahead (calldata.api.prefetch; docs/api.md): how long a page is kept,

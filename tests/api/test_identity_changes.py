@@ -1,4 +1,8 @@
-"""A change to a key or its owner's grants counts from the very next /rest/call/read, read-ahead or not."""
+"""A change to a key or its owner's grants counts from the very next /rest/call/read, read-ahead or not.
+
+Here on PostgreSQL the key cache is off (CALLDATA_KEY_CACHE=false): with it on, a change counts
+once its notice arrives, which tests/api/test_key_notify.py checks.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ async def test_grant_and_key_changes_apply_to_the_next_request(connect: Connect,
         set_columns(engine, acctid, company=COMPANIES[n % 2], target="", bill_to="")
     key = issue_key(engine, "reader", companies=COMPANIES)
     scope = {"minID": ids[0], "maxRows": 2}
-    async with connect() as client:
+    async with connect(key_cache=False) as client:
         headers = {"authorization": f"Bearer {key}"}
         first = (await client.post("/rest/call/read", json={"scope": scope}, headers=headers)).json()
         assert companies_seen(first) == {"acme", "globex"}  # a full page: the next one is read ahead

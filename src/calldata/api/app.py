@@ -36,7 +36,7 @@ def create_app(settings: Settings) -> Starlette:
     # `execution_options` engine toggles it each time: ~0.2 ms per connection use).
     engine = async_engine(settings.database_url, isolation_level="AUTOCOMMIT")
     # Pages, calls, exports and reports read from the replica when there is one; identity
-    # (sessions, keys, throttling) stays on the primary, where a revoked key is gone at once.
+    # (sessions, keys, throttling) stays on the primary, whose changes are heard (auth.key_cache).
     reader = (async_engine(settings.read_database_url, isolation_level="AUTOCOMMIT")
               if settings.read_database_url else engine)
     reads.prepare(reader, settings.display_tz)
@@ -97,6 +97,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.report_cache = report_cache
     app.state.kept_days = kept_days
     authenticator = auth_routes.install(app, settings, keys_on=pool)  # identity and permissions on every /rest/ route
+    app.state.authenticator = authenticator
     # the web console at / (its own login gate; the same users, sessions and throttling)
     app.router.routes.extend(console.routes(engine, reader, authenticator, settings.display_tz, kept_days))
     metrics.install(app, settings)  # GET /metrics (ingest figures)

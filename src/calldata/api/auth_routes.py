@@ -33,11 +33,13 @@ from calldata.auth.authenticate import (
     Credentials,
     credentials,
 )
+from calldata.auth.key_cache import CHANNEL
 from calldata.auth.permissions import SYSTEM_ADMIN, Forbidden, Identity, Rule, call_read, call_report, needs
 from calldata.auth.sessions import COOKIE, secure_cookie
 from calldata.config import Settings
 from calldata.store.asyncpg_pool import AsyncpgPool
 from calldata.store.engine import sync_engine
+from calldata.store.notify import Listener
 from calldata.store.retry import StoreUnavailable
 
 LOGIN_PATHS = frozenset({"/rest/auth", "/rest/auth/"})
@@ -310,23 +312,34 @@ def install(
 
     Identity checks are short synchronous transactions (and argon2), run in the thread pool on
     a sync engine of their own unless one is given; an engine made here closes with the app.
-    API keys are checked on `keys_on` (the app's asyncpg pool, on PostgreSQL) when given.
+    API keys are checked on `keys_on` (the app's asyncpg pool, on PostgreSQL) when given, and
+    kept between requests while a listener hears the store announce every change to them
+    (calldata.auth.key_cache), unless `settings.key_cache` is off.
     """
     authenticator = Authenticator(engine or sync_engine(settings.database_url), settings)
     app.router.routes.extend(routes(authenticator))
     app.add_middleware(AuthMiddleware, authenticator=authenticator, keys_on=keys_on)
-    if engine is None:
-        app.router.lifespan_context = _disposing(app.router.lifespan_context, authenticator.engine)
+    cache = authenticator.key_cache
+    listener = (Listener(keys_on.dsn, CHANNEL, on_change=cache.changed, on_state=cache.set_listening)
+                if keys_on is not None and settings.key_cache else None)
+    app.router.lifespan_context = _around(app.router.lifespan_context, listener,
+                                          authenticator.engine if engine is None else None)
     return authenticator
 
 
-def _disposing(lifespan: Any, engine: Engine) -> Any:
+def _around(lifespan: Any, listener: Listener | None, engine: Engine | None) -> Any:
+    """The app's lifespan, with the key listener running through it and the engine made here disposed after."""
     @asynccontextmanager
     async def wrapped(app: Starlette) -> AsyncIterator[Any]:
+        if listener is not None:
+            listener.start()
         try:
             async with lifespan(app) as state:
                 yield state
         finally:
-            engine.dispose()
+            if listener is not None:
+                await listener.stop()
+            if engine is not None:
+                engine.dispose()
 
     return wrapped

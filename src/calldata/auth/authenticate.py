@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine, select
 
 from calldata.auth import audit, keys, passwords, sessions, throttle, users
+from calldata.auth.key_cache import KeyCache
 from calldata.auth.recent import RecentPasswords
 from calldata.auth.permissions import Identity, grants_by_permission
 from calldata.auth.schema import auth_grant, auth_user
@@ -120,6 +121,9 @@ class Authenticator:
         passwords.dummy_hash(settings.password_hash_profile)  # also checks the profile name
         self.recent = RecentPasswords(settings.password_cache_seconds)
         self.housekeeping_due = 0.0  # time.monotonic() of the next prune
+        # keys looked up on the asyncpg pool, kept while a listener hears the store's changes
+        # (calldata.auth.key_cache; off until one is started, and with CALLDATA_KEY_CACHE=false)
+        self.key_cache = KeyCache()
 
     def identify(self, creds: Credentials, address: str = "") -> Identity:
         """The identity the credentials prove, without starting a session."""
@@ -152,12 +156,20 @@ class Authenticator:
 
     async def key_identity_pooled(self, pool: AsyncpgPool, key: str, address: str = "") -> Identity:
         """`key_identity` with the lookup on the API's asyncpg pool (it runs on every request a
-        billing client makes); the use note, once a minute at most, on the engine in a thread."""
+        billing client makes), or none while `key_cache` keeps the key; the use note, once a
+        minute at most, on the engine in a thread."""
         hashed = digest(key, self.settings.token_pepper)
+        cache = self.key_cache
+        rows = cache.get(hashed)
+        if rows is None:
+            generation = cache.generation
+            rows = await pool.fetch(keys.HOLDER, {"key_hash": hashed})
+            cache.keep(hashed, rows, generation)
         now = datetime.now(UTC)
-        holder = keys.live_holder(await pool.fetch(keys.HOLDER, {"key_hash": hashed}), hashed, now)
+        holder = keys.live_holder(rows, hashed, now)
         if holder is not None and holder.use_due(now):
             await asyncio.to_thread(self._note_use, holder, now, address)
+            cache.forget(hashed)  # its kept last_used_at is older than the use just written
         return _key_identity(holder)
 
     def _note_use(self, holder: keys.KeyHolder, now: datetime, address: str) -> None:
