@@ -1,12 +1,14 @@
 """Benchmark: pulling every CDR through `POST /rest/call/read` over HTTP, against PostgreSQL COPY.
 
-Usage: .venv/bin/python bench/read_api.py [--rows N] [--small N] [--admin-url URL] [--keep]
+Usage: .venv/bin/python bench/read_api.py [--rows N] [--small N] [--slices N] [--admin-url URL] [--keep]
 
 Creates a fresh PostgreSQL database, loads `--small` generated rows, then up to `--rows`; at both
 sizes it times single pages (median, p95) to show a page does not get slower as the table grows.
 Then it serves the store with `calldata serve` in a subprocess and pulls every row with 500-row
 pages following minID (http.client over TCP, as a billing client does), and exports the same rows with
 `COPY (SELECT ... ORDER BY acctid) TO STDOUT` (the floor); it prints both rates and their ratio.
+Last it takes the pull and COPY in turns, a slice of the table each (`--slices`), and prints that
+ratio too: on a machine whose speed swings within a minute, the measure both halves meet alike.
 """
 
 from __future__ import annotations
@@ -242,8 +244,9 @@ def pull_cpu(base: str, key: str, server: int, url: str) -> tuple[tuple[int, flo
         *(1000 * s / pages for s in spent))
 
 
-def pull_all(base: str, key: str) -> tuple[int, float, int]:
-    """Every row through the API, 500 a page following minID: rows, seconds, bytes.
+def pull_all(base: str, key: str, first: int = 0, end: int | None = None) -> tuple[int, float, int]:
+    """Every row through the API (from acctid `first`, until a page reaches `end`), 500 a page
+    following minID: rows, seconds, bytes.
 
     The client is the standard library's http.client on one keep-alive connection (what a
     billing system's plain HTTP client costs; httpx spends ~15% more per page), and every page
@@ -251,7 +254,7 @@ def pull_all(base: str, key: str) -> tuple[int, float, int]:
     plain dicts ~1.4 ms).
     """
     rows = size = 0
-    min_id = 0
+    min_id = first
     decoder = msgspec.json.Decoder(ApiPage)
     where = urlsplit(base)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -269,22 +272,51 @@ def pull_all(base: str, key: str) -> tuple[int, float, int]:
                 break
             rows += len(values)
             min_id = values[-1].acctid + 1
+            if end is not None and min_id >= end:
+                break
     finally:
         client.close()
     return rows, time.perf_counter() - began, size
 
 
-def copy_all(url: str) -> tuple[int, float, int]:
-    """The same rows by COPY (SELECT ... ORDER BY acctid) TO STDOUT: rows, seconds, bytes."""
+def copy_all(url: str, first: int = 0, end: int | None = None) -> tuple[int, float, int]:
+    """The same rows (acctid `first` up to `end`) by COPY (SELECT ... ORDER BY acctid) TO STDOUT:
+    rows, seconds, bytes."""
     columns = ", ".join(f'"{c}"' for c in EXPORTED)
-    size = 0
+    where = f"acctid >= {first:d}" + ("" if end is None else f" AND acctid < {end:d}")
+    size = rows = 0
     began = time.perf_counter()
     with psycopg.connect(url) as conn:
-        with conn.cursor().copy(f"COPY (SELECT {columns} FROM cdr ORDER BY acctid) TO STDOUT") as copy:
+        with conn.cursor().copy(f"COPY (SELECT {columns} FROM cdr WHERE {where} ORDER BY acctid) TO STDOUT") as copy:
             for block in copy:
                 size += len(block)
-        rows = conn.execute("SELECT count(*) FROM cdr").fetchone()[0]  # type: ignore[index]
+                rows += bytes(block).count(b"\n")
     return rows, time.perf_counter() - began, size
+
+
+def interleaved(base: str, key: str, server: int, url: str, slices: int) -> tuple[float, float, str]:
+    """The pull and COPY taken in turns, a `slices`-th of the table each: both rates (rows/s),
+    and the pull's CPU a page. This machine's speed swings by up to 2x within a minute
+    (bench/RESULTS.md), so a whole pull and a whole COPY a minute apart can meet different
+    machines; slices of a few seconds each, alternated, meet the same ones."""
+    with psycopg.connect(url) as conn:
+        low, high = conn.execute("SELECT min(acctid), max(acctid) FROM cdr").fetchone()  # type: ignore[misc]
+    bounds = [low + (high + 1 - low) * i // slices for i in range(slices + 1)]
+    pids = backends(url)
+    http = [0, 0.0]
+    copy = [0, 0.0]
+    cpu = [0.0, 0.0, 0.0]
+    for first, end in zip(bounds, bounds[1:]):
+        began = (cpu_seconds([server]), cpu_seconds(pids), time.process_time())
+        rows, seconds, _ = pull_all(base, key, first, end)
+        spent = (cpu_seconds([server]) - began[0], cpu_seconds(pids) - began[1], time.process_time() - began[2])
+        http = [http[0] + rows, http[1] + seconds]
+        cpu = [c + s for c, s in zip(cpu, spent)]
+        rows, seconds, _ = copy_all(url, first, end)
+        copy = [copy[0] + rows, copy[1] + seconds]
+    pages = max(1, http[0] // PAGE)
+    return http[0] / http[1], copy[0] / copy[1], "CPU per page: server {:.2f} ms, PostgreSQL {:.2f} ms, client {:.2f} ms".format(
+        *(1000 * c / pages for c in cpu))
 
 
 def percentiles(samples: list[float]) -> str:
@@ -358,6 +390,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=100_000, help="table size of the first latency sample")
     parser.add_argument("--samples", type=int, default=200, help="single pages timed at each size")
     parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to create the database on")
+    parser.add_argument("--slices", type=int, default=20, help="turns of pull and COPY in the interleaved measure")
     parser.add_argument("--keep", action="store_true", help="keep the database (print its URL)")
     parser.add_argument("--without-identity", action="store_true",
                         help="also pull through the app without its identity middleware (what that step costs)")
@@ -388,6 +421,7 @@ def measure(args: argparse.Namespace, url: str) -> None:
             pull_all(base, key)  # the server's statements prepared, its pool filled
             (http_rows, http_s, http_bytes), cpu = pull_cpu(base, key, server.pid, plain_url)
             copy_rows, copy_s, copy_bytes = copy_all(plain_url)
+            turns = interleaved(base, key, server.pid, plain_url, args.slices)
         bare_rows = bare_s = 0.0
         if args.without_identity:
             with served(plain_url, identity=False) as bare:
@@ -403,6 +437,10 @@ def measure(args: argparse.Namespace, url: str) -> None:
         print(f"  COPY ... TO STDOUT (floor)       {copy_s:7.2f} s  {copy_rate:10,.0f} rows/s  {copy_bytes / 1e6:8.1f} MB text")
         print(f"  ratio HTTP / COPY: {http_rate / copy_rate:.3f} (target >= 0.6)")
         print(f"  {cpu}")
+        print(f"taken in turns, {args.slices} slices of the table each (the measure of the ratio):")
+        print(f"  HTTP {turns[0]:10,.0f} rows/s  COPY {turns[1]:10,.0f} rows/s  ratio {turns[0] / turns[1]:.3f}"
+              " (target >= 0.6)")
+        print(f"  {turns[2]}")
         if bare_s:
             bare_rate = bare_rows / bare_s
             print(f"  same pull without the identity middleware: {bare_s:7.2f} s  {bare_rate:10,.0f} rows/s"
