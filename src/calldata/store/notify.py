@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import asyncpg
@@ -19,22 +20,21 @@ import asyncpg
 logger = logging.getLogger("calldata.store")
 
 
+@dataclass(eq=False)
 class Listener:
     """`on_change()` for every notification on `channel`; `on_state(listening)` as the LISTEN
     comes and goes. A quiet connection is checked every `check_seconds` (a loss the socket does
     not report shows then); after a loss it reconnects every `retry_seconds`."""
 
-    def __init__(
-        self, dsn: str, channel: str, *, on_change: Callable[[], None], on_state: Callable[[bool], None],
-        check_seconds: float = 5.0, retry_seconds: float = 1.0,
-    ) -> None:
-        self.dsn = dsn
-        self.channel = channel
-        self.on_change = on_change
-        self.on_state = on_state
-        self.check_seconds = check_seconds
-        self.retry_seconds = retry_seconds
-        self._task: asyncio.Task[None] | None = None
+    dsn: str
+    channel: str
+    _: KW_ONLY
+    on_change: Callable[[], None]
+    on_state: Callable[[bool], None]
+    check_seconds: float = 5.0
+    retry_seconds: float = 1.0
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _failing: bool = field(default=False, init=False)  # a loss was logged, its end not yet
 
     @property
     def name(self) -> str:
@@ -56,10 +56,10 @@ class Listener:
         while True:
             try:
                 await self._listen()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # any failure is a loss: say so, wait, reconnect
-                logger.warning("LISTEN %s: %s; retrying in %s s", self.channel, exc, self.retry_seconds)
+            except Exception as exc:  # any failure is a loss: say so once, wait, reconnect
+                if not self._failing:
+                    logger.warning("LISTEN %s: %s; retrying every %s s", self.channel, exc, self.retry_seconds)
+                self._failing = True
             await asyncio.sleep(self.retry_seconds)
 
     async def _listen(self) -> None:
@@ -70,6 +70,9 @@ class Listener:
         try:
             await conn.add_listener(self.channel, self._heard)
             self.on_state(True)
+            if self._failing:
+                logger.warning("LISTEN %s: listening again", self.channel)
+                self._failing = False
             while not lost.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(lost.wait(), self.check_seconds)
