@@ -22,6 +22,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -65,7 +66,8 @@ def sqlite_floor(path: Path, tuples: list[tuple[object, ...]]) -> None:
 
 def sqlite_schema_floors(store: Path, rows: int, folder: Path) -> tuple[float, float]:
     """SQLite's `schema_floors`: the rows the import stored, by one `executemany` into an empty copy
-    of `cdr` in a new file (its indexes kept, or made after the rows), on the store's pragmas."""
+    of `cdr` in a new file (its indexes kept, or made after the rows; the natural key's UNIQUE
+    constraint is the table's own, kept in both), on the store's pragmas."""
     with sqlite3.connect(store) as db:
         stored = db.execute("SELECT * FROM cdr").fetchall()
         made = db.execute("SELECT type, sql FROM sqlite_master WHERE tbl_name = 'cdr' AND sql IS NOT NULL").fetchall()
@@ -118,7 +120,8 @@ def own_cpu() -> tuple[float, float]:
     return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
 
 
-def with_cpu(label: str, rows: int, work, floor_rate: float, floor: str, server: bool) -> float:
+def with_cpu(label: str, rows: int, work: Callable[[], object], floor_rate: float, floor: str,
+             server: bool) -> float:
     """`timed` for one import, then where its CPU went and the ratio to the floor that CPU allows at
     best: all of it spread evenly over every core, no process ever waiting for another."""
     (me, child), before = own_cpu(), postgres_cpu() if server else None
@@ -129,7 +132,7 @@ def with_cpu(label: str, rows: int, work, floor_rate: float, floor: str, server:
         spent["PostgreSQL"] = after - before
     cores = os.cpu_count() or 1
     least = sum(spent.values()) / cores
-    print(f"  its CPU: " + ", ".join(f"{k} {v:.2f} s" for k, v in spent.items())
+    print("  its CPU: " + ", ".join(f"{k} {v:.2f} s" for k, v in spent.items())
           + f"; on {cores} cores not under {least:.2f} s, so at most {rows / least / floor_rate:.3f} of {floor}")
     return rate
 
@@ -176,7 +179,7 @@ def schema_floors(conninfo: str, rows: int) -> tuple[float, float, float]:
                 timed("  the same without row JSON (best of 3)", rows, lambda: write(True, "no json"), runs=3))
 
 
-def timed(label: str, rows: int, work, runs: int = 1) -> float:
+def timed(label: str, rows: int, work: Callable[[], object], runs: int = 1) -> float:
     """Rows a second of `work`, the best of `runs` (the floors: one short run is at the mercy of a loaded machine)."""
     seconds = float("inf")
     for _ in range(runs):
@@ -237,7 +240,8 @@ def main() -> None:
             copy_rate = timed("floor: PostgreSQL COPY (best of 3)", rows, copy, runs=3)
             pg = sync_engine(url)
             upgrade(pg)
-            pg_rate = with_cpu("import into PostgreSQL", rows, lambda: import_file(pg, path, UTC), copy_rate, "COPY", server=True)
+            pg_rate = with_cpu("import into PostgreSQL", rows, lambda: import_file(pg, path, UTC), copy_rate, "COPY",
+                               server=True)
             again_rate = with_cpu("re-import into PostgreSQL (all present)", rows, lambda: import_file(pg, path, UTC),
                                   copy_rate, "COPY", server=True)
             kept_rate, after_rate, bare_rate = schema_floors(conninfo, rows)
