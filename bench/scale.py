@@ -1,13 +1,13 @@
 """Benchmark: /rest/call/read at 1M and at 20M rows on PostgreSQL (issue 14, item 3).
 
-Usage: .venv/bin/python bench/scale.py [--rows 20000000] [--small 1000000] [--samples 200]
+Usage: .venv/bin/python bench/scale.py [--rows 20000000] [--small 1000000] [--samples 200] [--rounds 4]
                                        [--admin-url URL] [--keep] [--url-small URL --url-large URL]
 
 Builds two attributed stores in scratch databases (dropped at the end unless `--keep`) by COPY of
 the rows bench/read_api.py generates (secondary indexes dropped first, rebuilt after, cdr_key
-filled, VACUUM ANALYZE), or reuses kept ones (`--url-small`, `--url-large`). On each it serves
-`calldata serve` and times single 500-row pages over HTTP (p50/p95) of three kinds at random
-points: the minID walk, a one-day date window from a minID inside it, and a company filter (a key
+filled, VACUUM ANALYZE), or reuses kept ones (`--url-small`, `--url-large`). It serves both with
+`calldata serve` and times single 500-row pages over HTTP (p50/p95), the two stores in turns
+(`--rounds`), of three kinds at random points: the minID walk, a one-day date window from a minID inside it, and a company filter (a key
 granted one common company). On the large store it then pulls every row (rows/s) while sampling
 the server's VmRSS every 0.5 s (start/max/end), and reports disk bytes per row: cdr (partitions
 and their indexes) and cdr_key over the rows.
@@ -16,6 +16,7 @@ and their indexes) and cdr_key over the rows.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import random
@@ -97,11 +98,11 @@ def disk(url: str) -> tuple[int, int, int]:
     return int(cdr_bytes), int(key_bytes), int(rows)
 
 
-def page_times(base: str, key: str, url: str, samples: int) -> dict[str, list[float]]:
+def page_times(base: str, key: str, url: str, samples: int, seed: int = 7) -> dict[str, list[float]]:
     """Seconds of single 500-row pages of each kind at random points (each point read once first)."""
     with psycopg.connect(url) as conn:
         low, high = conn.execute("SELECT min(acctid), max(acctid) FROM cdr").fetchone()
-        rng = random.Random(7)
+        rng = random.Random(seed)
         starts = [rng.randrange(low, high - 10 * PAGE) for _ in range(samples)]
         # the start of the row at each point, read, not estimated: the generated rows' gaps are
         # random, and at 20M rows an estimate from acctid is hours off (a window that began after
@@ -185,18 +186,27 @@ def load_average() -> str:
     return " ".join(open("/proc/loadavg").read().split()[:3])
 
 
-def measure(label: str, url: str, rows: int, samples: int, full_pull: bool) -> dict[str, Any]:
-    """Page times (and on the large store the full pull and RSS) of the store at `url`."""
-    key = api_key(url, [])
-    result: dict[str, Any] = {"load": load_average()}
-    with serving(url) as (base, server):
-        result["pages"] = page_times(base, key, url, samples)
-        if full_pull:
-            result["pull"], result["rss"] = pull_with_rss(base, key, server)
-    result["disk"] = disk(url)
-    result["load"] += f" -> {load_average()}"
-    print(f"measured {label} ({rows:,} rows), load {result['load']}", flush=True)
-    return result
+def measure(stores: dict[str, str], samples: int, rounds: int) -> dict[str, dict[str, Any]]:
+    """Page times of each store (its rows, as a label -> URL), in `rounds` turns: every store served
+    at once and its share of the points timed in turn, so a machine whose speed swings meets every
+    size alike (one store after the other once put the same 20M store's minID walk at 1.86 of 1M,
+    in turns 1.06). Then the last (largest) store's full pull with the server's RSS, and each
+    store's disk."""
+    results: dict[str, dict[str, Any]] = {label: {"load": load_average(), "pages": {}} for label in stores}
+    with contextlib.ExitStack() as stack:
+        served = {label: (*stack.enter_context(serving(url)), api_key(url, [])) for label, url in stores.items()}
+        for turn in range(rounds):
+            for label, url in stores.items():
+                base, _server, key = served[label]
+                for kind, times in page_times(base, key, url, max(1, samples // rounds), seed=7 + turn).items():
+                    results[label]["pages"].setdefault(kind, []).extend(times)
+        label, (base, server, key) = list(stores)[-1], served[list(stores)[-1]]
+        results[label]["pull"], results[label]["rss"] = pull_with_rss(base, key, server)
+    for label, url in stores.items():
+        results[label]["disk"] = disk(url)
+        results[label]["load"] += f" -> {load_average()}"
+        print(f"measured {label} rows, load {results[label]['load']}", flush=True)
+    return results
 
 
 def report(results: dict[str, dict[str, Any]]) -> None:
@@ -232,24 +242,24 @@ def main() -> None:
     parser.add_argument("--url-small", help="a kept small store to measure (no build)")
     parser.add_argument("--url-large", help="a kept large store to measure (no build)")
     parser.add_argument("--build-only", action="store_true", help="build (with --keep) and stop")
+    parser.add_argument("--rounds", type=int, default=4, help="turns of the page timings between the stores")
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; load {load_average()}", flush=True)
-    results: dict[str, dict[str, Any]] = {}
-    for label, rows, kept, full in (("small", args.small, args.url_small, False), ("large", args.rows, args.url_large, True)):
-        if kept:
-            results[f"{rows:,}"] = measure(label, kept, rows, args.samples, full)
-            continue
-        with scratch_database(args.admin_url, f"calldata_scale_{label}", keep=args.keep) as url:
+    stores: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        for label, rows, kept in (("small", args.small, args.url_small), ("large", args.rows, args.url_large)):
+            if kept:
+                stores[f"{rows:,}"] = kept
+                continue
+            url = stack.enter_context(scratch_database(args.admin_url, f"calldata_scale_{label}", keep=args.keep))
             plain = url.replace("postgresql+psycopg://", "postgresql://")
             print(f"building {label}: {rows:,} rows (load {load_average()})", flush=True)
             print(f"built in {build(plain, rows):.0f} s (load {load_average()})", flush=True)
             if args.keep:
                 print(f"kept database: {plain}", flush=True)
-            if not args.build_only:
-                results[f"{rows:,}"] = measure(label, plain, rows, args.samples, full)
-    if results:
-        report(results)
-
+            stores[f"{rows:,}"] = plain
+        if not args.build_only:
+            report(measure(stores, args.samples, args.rounds))
 
 if __name__ == "__main__":
     main()
