@@ -159,20 +159,24 @@ def schema_floors(conninfo: str, rows: int) -> tuple[float, float, float]:
 
         def write(after: bool, which: str = "all") -> None:
             run = next(runs)
-            conn.execute(f"CREATE TABLE cdr_key_floor{run} (LIKE cdr_key{'' if after else ' INCLUDING INDEXES'})")
-            if after:
-                conn.execute(f"CREATE TABLE cdr_floor{run} AS SELECT {shown[which]} FROM cdr WITH NO DATA")
-            else:
-                conn.execute(f"CREATE TABLE cdr_floor{run} (LIKE cdr INCLUDING DEFAULTS INCLUDING INDEXES)")
+            conn.execute(f"CREATE TABLE cdr_key_floor{run} AS SELECT * FROM cdr_key WITH NO DATA")
+            conn.execute(f"CREATE TABLE cdr_floor{run} AS SELECT {shown[which]} FROM cdr WITH NO DATA")
+
+            def index() -> None:
+                for table, name, definition in indexes:
+                    unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
+                    on = definition.split(" USING ", 1)[1]
+                    conn.execute(f"CREATE {unique}INDEX {name}_floor{run} ON {table}_floor{run} USING {on}")
+
             with conn.transaction():
+                if not after:
+                    index()
                 for table, data in (("cdr_key", keys), ("cdr", texts[which])):
                     with conn.cursor().copy(f"COPY {table}_floor{run} FROM STDIN") as into:
                         for at in range(0, len(data), 1 << 20):
                             into.write(data[at:at + (1 << 20)])
-                for table, name, definition in indexes if after else ():
-                    unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
-                    on = definition.split(" USING ", 1)[1]
-                    conn.execute(f"CREATE {unique}INDEX {name}_floor{run} ON {table}_floor{run} USING {on}")
+                if after:
+                    index()
 
         return (timed("PostgreSQL schema, indexes kept (best of 3)", rows, lambda: write(False), runs=3),
                 timed("PostgreSQL schema, indexes after (best of 3)", rows, lambda: write(True), runs=3),

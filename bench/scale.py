@@ -7,8 +7,8 @@ Builds two attributed stores in scratch databases (dropped at the end unless `--
 the rows bench/read_api.py generates (secondary indexes dropped first, rebuilt after, cdr_key
 filled, VACUUM ANALYZE), or reuses kept ones (`--url-small`, `--url-large`). It serves both with
 `calldata serve` and times single 500-row pages over HTTP (p50/p95), the two stores in turns
-(`--rounds`), of three kinds at random points: the minID walk, a one-day date window from a minID inside it, and a company filter (a key
-granted one common company). On the large store it then pulls every row (rows/s) while sampling
+(`--rounds`), of three kinds at random points: the minID walk, a one-day date window from a minID
+inside it, and a company filter (a key granted one common company). On the large store it then pulls every row (rows/s) while sampling
 the server's VmRSS every 0.5 s (start/max/end), and reports disk bytes per row: cdr (partitions
 and their indexes) and cdr_key over the rows.
 """
@@ -200,8 +200,9 @@ def measure(stores: dict[str, str], samples: int, rounds: int) -> dict[str, dict
                 base, _server, key = served[label]
                 for kind, times in page_times(base, key, url, max(1, samples // rounds), seed=7 + turn).items():
                     results[label]["pages"].setdefault(kind, []).extend(times)
-        label, (base, server, key) = list(stores)[-1], served[list(stores)[-1]]
-        results[label]["pull"], results[label]["rss"] = pull_with_rss(base, key, server)
+        largest = list(stores)[-1]
+        base, server, key = served[largest]
+        results[largest]["pull"], results[largest]["rss"] = pull_with_rss(base, key, server)
     for label, url in stores.items():
         results[label]["disk"] = disk(url)
         results[label]["load"] += f" -> {load_average()}"
@@ -260,6 +261,7 @@ def main() -> None:
             stores[f"{rows:,}"] = plain
         if not args.build_only:
             report(measure(stores, args.samples, args.rounds))
+
 
 if __name__ == "__main__":
     main()
