@@ -86,7 +86,10 @@ def test_no_client_sees_the_servers_connections_dropping(
     with served(f"{store_url}?application_name={APP_NAME}", env) as base, httpx.Client(base_url=base, timeout=60) as client:
         assert client.post("/rest/auth/", json=login).status_code == 200  # the session cookie
         terminator.start()
-        for _ in range(ROUNDS):
+        rounds = 0
+        # at least ROUNDS; on a fast machine more, until the drops reach their count below
+        while rounds < ROUNDS or (terminator.ended < ROUNDS // 2 and rounds < 4 * ROUNDS):
+            rounds += 1
             for path, (headers, auth) in paths.items():
                 min_id = 0
                 while min_id <= ids[-1]:  # a full pull in pages of 5: reads ahead are taken too
@@ -103,4 +106,4 @@ def test_no_client_sees_the_servers_connections_dropping(
     failures = [f"{n} x {what}" for what, n in outcomes.items() if what != "ok"]
     assert not failures, "\n".join(failures)
     assert terminator.ended >= ROUNDS // 2  # the drops really happened, many times (fewer on a loaded machine)
-    assert outcomes["ok"] == ROUNDS * (3 * len(paths) + 1)
+    assert outcomes["ok"] == rounds * (3 * len(paths) + 1)
